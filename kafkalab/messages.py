@@ -1,0 +1,458 @@
+"""Requests and responses of the group APIs, as frozen dataclasses.
+
+Names follow Kafka's message schemas (``clients/src/main/resources/common/message/*.json``) with
+field names in snake_case; durations end in ``_ms``.  Messages are version-agnostic: one class
+serves every version, and each request carries the ``api_version`` it was sent with because the
+coordinator's behaviour depends on it (MEMBER_ID_REQUIRED from JoinGroup v4, ``skip_assignment``
+from v9, batched LeaveGroup from v3, ...).  Fields a version lacks keep their default.
+
+Two fields that Kafka carries in the request *header* rather than the body live on the requests
+that need them: ``client_id`` and ``client_host`` (JoinGroup), because the coordinator stores them
+on the member.
+
+Every message checks its field types when it is built, so a request object with a wrong type
+raises a clear ``TypeError`` before it can reach a group (lists are accepted and frozen into
+tuples).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import ClassVar, Optional
+
+from .errors import ErrorCode
+
+__all__ = [
+    "Message", "Request", "Response",
+    "FindCoordinatorRequest", "FindCoordinatorResponse", "Coordinator",
+    "JoinGroupRequest", "JoinGroupRequestProtocol", "JoinGroupResponse", "JoinGroupResponseMember",
+    "SyncGroupRequest", "SyncGroupRequestAssignment", "SyncGroupResponse",
+    "HeartbeatRequest", "HeartbeatResponse",
+    "LeaveGroupRequest", "MemberIdentity", "LeaveGroupResponse", "MemberResponse",
+    "OffsetCommitRequest", "OffsetCommitRequestTopic", "OffsetCommitRequestPartition",
+    "OffsetCommitResponse", "OffsetCommitResponseTopic", "OffsetCommitResponsePartition",
+    "OffsetFetchRequest", "OffsetFetchRequestTopic",
+    "OffsetFetchResponse", "OffsetFetchResponseTopic", "OffsetFetchResponsePartition",
+    "DescribeGroupsRequest", "DescribeGroupsResponse", "DescribedGroup", "DescribedGroupMember",
+    "ListGroupsRequest", "ListGroupsResponse", "ListedGroup",
+    "API_VERSIONS",
+]
+
+#: Version ranges modelled for each request (Kafka 4.0's ranges for the classic group APIs).
+API_VERSIONS: dict[str, tuple[int, int]] = {
+    "FindCoordinator": (0, 6),
+    "JoinGroup": (0, 9),
+    "SyncGroup": (0, 5),
+    "Heartbeat": (0, 4),
+    "LeaveGroup": (0, 5),
+    "OffsetCommit": (2, 9),
+    "OffsetFetch": (1, 9),
+    "DescribeGroups": (0, 5),
+    "ListGroups": (0, 5),
+}
+
+_HINTS_CACHE: dict[type, dict[str, object]] = {}
+
+
+def _describe(tp: object) -> str:
+    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+def _coerce(cls_name: str, name: str, tp: object, value: object) -> object:
+    """Check ``value`` against annotation ``tp``; return it (lists become tuples)."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(cls_name, name, arg, value)
+            except TypeError as exc:
+                errors.append(exc)
+        raise TypeError(
+            f"{cls_name}.{name} must be {_describe(tp)}, got {type(value).__name__} {value!r}"
+        )
+    if origin is tuple:
+        if not isinstance(value, (tuple, list)):
+            raise TypeError(
+                f"{cls_name}.{name} must be a tuple (or list), got {type(value).__name__} {value!r}"
+            )
+        (item_tp, _ellipsis) = typing.get_args(tp)
+        return tuple(_coerce(cls_name, f"{name}[{i}]", item_tp, v) for i, v in enumerate(value))
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{cls_name}.{name} must be an int, got {type(value).__name__} {value!r}")
+        return value
+    if tp is ErrorCode:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(
+                f"{cls_name}.{name} must be an ErrorCode, got {type(value).__name__} {value!r}"
+            )
+        return ErrorCode.lookup(value)
+    if tp is bytes:
+        if isinstance(value, bytearray):
+            return bytes(value)
+        if not isinstance(value, bytes):
+            raise TypeError(f"{cls_name}.{name} must be bytes, got {type(value).__name__} {value!r}")
+        return value
+    if isinstance(tp, type):
+        if not isinstance(value, tp):
+            raise TypeError(
+                f"{cls_name}.{name} must be {tp.__name__}, got {type(value).__name__} {value!r}"
+            )
+        return value
+    return value  # pragma: no cover - annotations used here are all handled above
+
+
+@dataclass(frozen=True)
+class Message:
+    """Base of every message: validates and freezes field values after construction."""
+
+    def __post_init__(self) -> None:
+        cls = type(self)
+        hints = _HINTS_CACHE.get(cls)
+        if hints is None:
+            hints = typing.get_type_hints(cls)
+            _HINTS_CACHE[cls] = hints
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            checked = _coerce(cls.__name__, f.name, hints[f.name], value)
+            if checked is not value:
+                object.__setattr__(self, f.name, checked)
+
+
+@dataclass(frozen=True)
+class Request(Message):
+    """A request; ``api_version`` is checked against the modelled range of its API."""
+
+    API: ClassVar[str] = ""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        lo, hi = API_VERSIONS[self.API]
+        version = getattr(self, "api_version")
+        if not lo <= version <= hi:
+            raise ValueError(
+                f"{type(self).__name__}.api_version={version} is outside the modelled range "
+                f"{lo}..{hi} of {self.API}; pick a version in that range"
+            )
+
+
+@dataclass(frozen=True)
+class Response(Message):
+    """A response."""
+
+
+# ---------------------------------------------------------------- FindCoordinator (key 10)
+
+@dataclass(frozen=True)
+class FindCoordinatorRequest(Request):
+    """v0-3 carry one ``key``; v4+ (KIP-699) carry ``coordinator_keys``. Key type 0 = group,
+    1 = transaction, 2 = share (v6)."""
+
+    API: ClassVar[str] = "FindCoordinator"
+    api_version: int = 2
+    key: str = ""
+    key_type: int = 0
+    coordinator_keys: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Coordinator(Response):
+    """One entry of a batched (v4+) FindCoordinator answer."""
+
+    key: str
+    node_id: int
+    host: str
+    port: int
+    error_code: ErrorCode = ErrorCode.NONE
+    error_message: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class FindCoordinatorResponse(Response):
+    error_code: ErrorCode = ErrorCode.NONE
+    error_message: Optional[str] = None
+    node_id: int = -1
+    host: str = ""
+    port: int = -1
+    coordinators: tuple[Coordinator, ...] = ()
+
+
+# ---------------------------------------------------------------- JoinGroup (key 11)
+
+@dataclass(frozen=True)
+class JoinGroupRequestProtocol(Message):
+    """One (assignor name, subscription metadata) pair, in the member's preference order."""
+
+    name: str
+    metadata: bytes = b""
+
+
+@dataclass(frozen=True)
+class JoinGroupRequest(Request):
+    API: ClassVar[str] = "JoinGroup"
+    group_id: str = ""
+    session_timeout_ms: int = 45000
+    rebalance_timeout_ms: int = 300000
+    member_id: str = ""
+    group_instance_id: Optional[str] = None
+    protocol_type: str = "consumer"
+    protocols: tuple[JoinGroupRequestProtocol, ...] = ()
+    reason: Optional[str] = None
+    api_version: int = 5
+    client_id: str = "consumer"
+    client_host: str = "/127.0.0.1"
+
+
+@dataclass(frozen=True)
+class JoinGroupResponseMember(Message):
+    member_id: str
+    group_instance_id: Optional[str] = None
+    metadata: bytes = b""
+
+
+@dataclass(frozen=True)
+class JoinGroupResponse(Response):
+    error_code: ErrorCode = ErrorCode.NONE
+    generation_id: int = -1
+    protocol_type: Optional[str] = None
+    protocol_name: Optional[str] = None
+    leader: str = ""
+    skip_assignment: bool = False
+    member_id: str = ""
+    members: tuple[JoinGroupResponseMember, ...] = ()
+
+
+# ---------------------------------------------------------------- SyncGroup (key 14)
+
+@dataclass(frozen=True)
+class SyncGroupRequestAssignment(Message):
+    member_id: str
+    assignment: bytes = b""
+
+
+@dataclass(frozen=True)
+class SyncGroupRequest(Request):
+    API: ClassVar[str] = "SyncGroup"
+    group_id: str = ""
+    generation_id: int = -1
+    member_id: str = ""
+    group_instance_id: Optional[str] = None
+    protocol_type: Optional[str] = None
+    protocol_name: Optional[str] = None
+    assignments: tuple[SyncGroupRequestAssignment, ...] = ()
+    api_version: int = 3
+
+
+@dataclass(frozen=True)
+class SyncGroupResponse(Response):
+    error_code: ErrorCode = ErrorCode.NONE
+    protocol_type: Optional[str] = None
+    protocol_name: Optional[str] = None
+    assignment: bytes = b""
+
+
+# ---------------------------------------------------------------- Heartbeat (key 12)
+
+@dataclass(frozen=True)
+class HeartbeatRequest(Request):
+    API: ClassVar[str] = "Heartbeat"
+    group_id: str = ""
+    generation_id: int = -1
+    member_id: str = ""
+    group_instance_id: Optional[str] = None
+    api_version: int = 3
+
+
+@dataclass(frozen=True)
+class HeartbeatResponse(Response):
+    error_code: ErrorCode = ErrorCode.NONE
+
+
+# ---------------------------------------------------------------- LeaveGroup (key 13)
+
+@dataclass(frozen=True)
+class MemberIdentity(Message):
+    member_id: str = ""
+    group_instance_id: Optional[str] = None
+    reason: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class LeaveGroupRequest(Request):
+    """v0-2 name one ``member_id``; v3+ (KIP-345) list ``members`` (batch leave, by instance id)."""
+
+    API: ClassVar[str] = "LeaveGroup"
+    group_id: str = ""
+    member_id: str = ""
+    members: tuple[MemberIdentity, ...] = ()
+    api_version: int = 3
+
+
+@dataclass(frozen=True)
+class MemberResponse(Message):
+    member_id: str
+    group_instance_id: Optional[str] = None
+    error_code: ErrorCode = ErrorCode.NONE
+
+
+@dataclass(frozen=True)
+class LeaveGroupResponse(Response):
+    error_code: ErrorCode = ErrorCode.NONE
+    members: tuple[MemberResponse, ...] = ()
+
+
+# ---------------------------------------------------------------- OffsetCommit (key 8)
+
+@dataclass(frozen=True)
+class OffsetCommitRequestPartition(Message):
+    partition_index: int
+    committed_offset: int
+    committed_leader_epoch: int = -1
+    committed_metadata: Optional[str] = ""
+
+
+@dataclass(frozen=True)
+class OffsetCommitRequestTopic(Message):
+    name: str
+    partitions: tuple[OffsetCommitRequestPartition, ...] = ()
+
+
+@dataclass(frozen=True)
+class OffsetCommitRequest(Request):
+    """``generation_id`` is Kafka's ``generation_id_or_member_epoch`` (renamed in v9)."""
+
+    API: ClassVar[str] = "OffsetCommit"
+    group_id: str = ""
+    generation_id: int = -1
+    member_id: str = ""
+    group_instance_id: Optional[str] = None
+    retention_time_ms: int = -1
+    topics: tuple[OffsetCommitRequestTopic, ...] = ()
+    api_version: int = 8
+
+
+@dataclass(frozen=True)
+class OffsetCommitResponsePartition(Message):
+    partition_index: int
+    error_code: ErrorCode = ErrorCode.NONE
+
+
+@dataclass(frozen=True)
+class OffsetCommitResponseTopic(Message):
+    name: str
+    partitions: tuple[OffsetCommitResponsePartition, ...] = ()
+
+
+@dataclass(frozen=True)
+class OffsetCommitResponse(Response):
+    topics: tuple[OffsetCommitResponseTopic, ...] = ()
+
+
+# ---------------------------------------------------------------- OffsetFetch (key 9)
+
+@dataclass(frozen=True)
+class OffsetFetchRequestTopic(Message):
+    name: str
+    partition_indexes: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class OffsetFetchRequest(Request):
+    """``topics=None`` asks for every committed offset of the group (v2+)."""
+
+    API: ClassVar[str] = "OffsetFetch"
+    group_id: str = ""
+    topics: Optional[tuple[OffsetFetchRequestTopic, ...]] = None
+    require_stable: bool = False
+    api_version: int = 7
+
+
+@dataclass(frozen=True)
+class OffsetFetchResponsePartition(Message):
+    partition_index: int
+    committed_offset: int = -1
+    committed_leader_epoch: int = -1
+    metadata: Optional[str] = ""
+    error_code: ErrorCode = ErrorCode.NONE
+
+
+@dataclass(frozen=True)
+class OffsetFetchResponseTopic(Message):
+    name: str
+    partitions: tuple[OffsetFetchResponsePartition, ...] = ()
+
+
+@dataclass(frozen=True)
+class OffsetFetchResponse(Response):
+    error_code: ErrorCode = ErrorCode.NONE
+    topics: tuple[OffsetFetchResponseTopic, ...] = ()
+
+
+# ---------------------------------------------------------------- DescribeGroups (key 15)
+
+@dataclass(frozen=True)
+class DescribeGroupsRequest(Request):
+    API: ClassVar[str] = "DescribeGroups"
+    groups: tuple[str, ...] = ()
+    include_authorized_operations: bool = False
+    api_version: int = 5
+
+
+@dataclass(frozen=True)
+class DescribedGroupMember(Message):
+    member_id: str
+    group_instance_id: Optional[str] = None
+    client_id: str = ""
+    client_host: str = ""
+    member_metadata: bytes = b""
+    member_assignment: bytes = b""
+
+
+@dataclass(frozen=True)
+class DescribedGroup(Message):
+    error_code: ErrorCode = ErrorCode.NONE
+    group_id: str = ""
+    group_state: str = ""
+    protocol_type: str = ""
+    protocol_data: str = ""
+    members: tuple[DescribedGroupMember, ...] = ()
+
+
+@dataclass(frozen=True)
+class DescribeGroupsResponse(Response):
+    groups: tuple[DescribedGroup, ...] = ()
+
+
+# ---------------------------------------------------------------- ListGroups (key 16)
+
+@dataclass(frozen=True)
+class ListGroupsRequest(Request):
+    """``states_filter`` (v4+) and ``types_filter`` (v5+) narrow the answer; empty means all."""
+
+    API: ClassVar[str] = "ListGroups"
+    states_filter: tuple[str, ...] = ()
+    types_filter: tuple[str, ...] = ()
+    api_version: int = 4
+
+
+@dataclass(frozen=True)
+class ListedGroup(Message):
+    group_id: str
+    protocol_type: str = ""
+    group_state: str = ""
+    group_type: str = "classic"
+
+
+@dataclass(frozen=True)
+class ListGroupsResponse(Response):
+    error_code: ErrorCode = ErrorCode.NONE
+    groups: tuple[ListedGroup, ...] = ()
