@@ -27,7 +27,7 @@ from .errors import ErrorCode
 
 __all__ = [
     "Message", "Request", "Response",
-    "FindCoordinatorRequest", "FindCoordinatorResponse", "Coordinator",
+    "FindCoordinatorRequest", "FindCoordinatorResponse", "FindCoordinatorEntry",
     "JoinGroupRequest", "JoinGroupRequestProtocol", "JoinGroupResponse", "JoinGroupResponseMember",
     "SyncGroupRequest", "SyncGroupRequestAssignment", "SyncGroupResponse",
     "HeartbeatRequest", "HeartbeatResponse",
@@ -165,8 +165,9 @@ class FindCoordinatorRequest(Request):
 
 
 @dataclass(frozen=True)
-class Coordinator(Response):
-    """One entry of a batched (v4+) FindCoordinator answer."""
+class FindCoordinatorEntry(Response):
+    """One entry of a batched (v4+) FindCoordinator answer (Kafka's
+    ``FindCoordinatorResponse.Coordinator``; renamed so it never shadows ``kafkalab.Coordinator``)."""
 
     key: str
     node_id: int
@@ -183,7 +184,8 @@ class FindCoordinatorResponse(Response):
     node_id: int = -1
     host: str = ""
     port: int = -1
-    coordinators: tuple[Coordinator, ...] = ()
+    coordinators: tuple[FindCoordinatorEntry, ...] = ()
+    throttle_time_ms: int = 0
 
 
 # ---------------------------------------------------------------- JoinGroup (key 11)
