@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
 from . import trace as tr
+from .cluster import partition_for_group
 from .config import CoordinatorConfig
 from .errors import ErrorCode, map_storage_error
 from .group import Group, Member, OffsetAndMetadata, Parked
@@ -73,18 +74,9 @@ __all__ = ["Coordinator", "Reply", "GroupLog", "GroupRecord", "MemberRecord", "p
 S = GroupState
 
 
-def _java_string_hashcode(s: str) -> int:
-    h = 0
-    data = s.encode("utf-16-be", "surrogatepass")
-    for i in range(0, len(data), 2):
-        h = (31 * h + ((data[i] << 8) | data[i + 1])) & 0xFFFFFFFF
-    return h - (1 << 32) if h >= (1 << 31) else h
-
-
 def partition_for(group_id: str, num_partitions: int) -> int:
-    """The ``__consumer_offsets`` partition of ``group_id`` (Kafka's ``Utils.abs(hashCode) % n``)."""
-    h = _java_string_hashcode(group_id)
-    return (0 if h == -(2**31) else abs(h)) % num_partitions
+    """The ``__consumer_offsets`` partition of ``group_id`` (see :func:`kafkalab.cluster.partition_for_group`)."""
+    return partition_for_group(group_id, num_partitions)
 
 
 @dataclass(frozen=True)

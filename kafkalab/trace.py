@@ -21,6 +21,13 @@ class TraceEvent:
         return type(self).__name__
 
 
+def who(origin: Any) -> str:
+    """A readable name for a request's origin (``("c1", 7)`` -> ``c1``)."""
+    if isinstance(origin, tuple) and origin:
+        return str(origin[0])
+    return str(origin)
+
+
 def api_name(message: Any) -> str:
     """``JoinGroupRequest`` -> ``JoinGroup``."""
     name = type(message).__name__
@@ -37,8 +44,9 @@ class RequestReceived(TraceEvent):
     request: Any
 
     def describe(self) -> str:
-        who = getattr(self.request, "member_id", "") or "a new member"
-        return f"{self.origin} sent {api_name(self.request)} v{self.request.api_version} ({who})"
+        member = getattr(self.request, "member_id", None)
+        tail = "" if member is None else f" ({member or 'no member id yet'})"
+        return f"{who(self.origin)} sent {api_name(self.request)} v{self.request.api_version}{tail}"
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,7 @@ class ResponseSent(TraceEvent):
     def describe(self) -> str:
         code = self.error_code
         tail = f" {code.name}" if code is not None and hasattr(code, "name") else ""
-        return f"coordinator answered {self.origin} {api_name(self.response)}{tail}"
+        return f"coordinator answered {who(self.origin)} {api_name(self.response)}{tail}"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,7 @@
+"""Simulated Kafka consumers and a deterministic world to run them in (see :mod:`.world`)."""
+
+from .consumer import COMPLETING_REBALANCE, PREPARING_REBALANCE, STABLE, UNJOINED, ConsumerConfig, SimConsumer
+from .world import SimulationError, World
+
+__all__ = ["World", "SimConsumer", "ConsumerConfig", "SimulationError",
+           "UNJOINED", "PREPARING_REBALANCE", "COMPLETING_REBALANCE", "STABLE"]

@@ -1,0 +1,431 @@
+"""A deterministic world to run simulated consumers in: brokers, topics, a network, a clock.
+
+How it works
+------------
+:class:`World` owns a virtual clock and one event queue.  Brokers are thin adapters: each holds
+one sans-IO :class:`~kafkalab.Coordinator` (all sharing one :class:`~kafkalab.GroupLog`, the
+replicated ``__consumer_offsets``) and answers FindCoordinator from the :class:`~kafkalab.cluster.Cluster`
+model.  Consumers (:class:`~kafkalab.sim.consumer.SimConsumer`) send requests over a simulated
+network with per-link latency, loss and partitions.  :meth:`World.run` pops the earliest event -
+a message arriving, a consumer's timer, a coordinator's timer - and hands it to its owner with
+``now``.  Ties run in the order they were scheduled; randomness (member ids, packet loss) comes
+from generators seeded with ``seed``.  So the same script gives the same trace, every time.
+
+A notebook needs about five lines::
+
+    world = World(topics={"orders": 6})
+    world.add_consumers(3, group="g", topics=["orders"])
+    world.run_until_stable("g")
+    world.assignments("g")          # {'c1': [('orders', 0), ('orders', 1)], ...}
+    world.trace                     # every message, state change and callback, in time order
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+from typing import Any, Callable, Iterable, Optional, Sequence
+
+from ..cluster import Cluster
+from ..config import CoordinatorConfig
+from ..coordinator import Coordinator, GroupLog
+from ..messages import FindCoordinatorRequest
+from ..state import GroupState
+from . import events as ev
+from .consumer import STABLE, ConsumerConfig, SimConsumer
+
+TopicPartition = tuple[str, int]
+
+
+class SimulationError(RuntimeError):
+    """The simulation could not reach what was asked (e.g. a group never became stable)."""
+
+
+class World:
+    """Brokers, topics, consumers and a network on one virtual clock.
+
+    Args:
+        topics: ``{topic: partition count}`` (or ``{topic: (partitions, records per partition)}``).
+        brokers: number of brokers (node ids 0..n-1).
+        config: the brokers' :class:`~kafkalab.CoordinatorConfig` (Kafka's defaults).
+        seed: seeds member ids and packet loss, so a run repeats exactly.
+        latency_ms: one-way network latency on every link (changeable per link).
+        produce_rate: records appended per second to every partition (0: only the initial records).
+    """
+
+    def __init__(
+        self,
+        topics: dict[str, Any] | None = None,
+        *,
+        brokers: int = 1,
+        config: CoordinatorConfig | None = None,
+        seed: int = 0,
+        latency_ms: int = 1,
+        produce_rate: float = 0.0,
+        trace: bool = True,
+    ) -> None:
+        self.config = config or CoordinatorConfig()
+        self.seed = seed
+        self.now = 0
+        self._rng = random.Random(seed)
+        self.cluster = Cluster(brokers, offsets_topic_num_partitions=self.config.offsets_topic_num_partitions)
+        self.log = GroupLog(self.config.offsets_topic_num_partitions)
+        self._id_counter = itertools.count()
+        self.coordinators: dict[int, Coordinator] = {}
+        for b in self.cluster.brokers:
+            self.coordinators[b.node_id] = Coordinator(
+                self.config, member_id_seed=seed * 1000 + b.node_id, log=self.log,
+                owned_partitions=set(self.cluster.partitions_led_by(b.node_id)), trace=trace)
+        self._coord_trace_pos = {n: 0 for n in self.coordinators}
+        self.topics: dict[str, int] = {}
+        self._initial_records: dict[str, int] = {}
+        self.produce_rate = produce_rate
+        for name, spec in (topics or {}).items():
+            if isinstance(spec, tuple):
+                self.add_topic(name, *spec)
+            else:
+                self.add_topic(name, spec)
+        self.consumers: dict[str, SimConsumer] = {}
+        self.trace: list = []
+        self._tracing = trace
+        self.processed: dict[tuple[str, int, int], int] = {}
+        # Network
+        self.latency_ms = latency_ms
+        self._link_latency: dict[frozenset, int] = {}
+        self._link_loss: dict[frozenset, float] = {}
+        self._blocked: set[frozenset] = set()
+        # Event queue: (time, seq, kind, payload)
+        self._queue: list = []
+        self._seq = itertools.count()
+        self._corr = itertools.count(1)
+        self._scheduled: dict[Any, int] = {}  # actor -> time of its pending wake-up
+
+    # ------------------------------------------------------------------ setup
+
+    def add_topic(self, name: str, partitions: int, records: int = 0) -> None:
+        """Create a topic with ``partitions`` partitions holding ``records`` records each."""
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"topic name must be a non-empty string, got {name!r}")
+        if isinstance(partitions, bool) or not isinstance(partitions, int) or partitions < 1:
+            raise ValueError(f"topic {name!r}: partitions must be an int >= 1, got {partitions!r}")
+        if isinstance(records, bool) or not isinstance(records, int) or records < 0:
+            raise ValueError(f"topic {name!r}: records must be an int >= 0, got {records!r}")
+        self.topics[name] = partitions
+        self._initial_records[name] = records
+
+    def end_offset(self, tp: TopicPartition) -> int:
+        """The log-end offset of a partition now."""
+        base = self._initial_records.get(tp[0], 0)
+        return base + int(self.produce_rate * self.now / 1000)
+
+    def consumer(self, name: str, group: str = "group", topics: Sequence[str] = (), *,
+                 start_at: Optional[int] = None, **config: Any) -> SimConsumer:
+        """Add a consumer (Kafka consumer configs as keyword arguments, e.g.
+        ``session_timeout_ms=10_000``, ``group_instance_id="i1"``,
+        ``partition_assignment_strategy=["cooperative-sticky"]``) and start it.
+
+        Raises:
+            ValueError: a duplicate name, an unknown config name (the message lists the valid
+                ones) or a value out of range.
+        """
+        if name in self.consumers:
+            raise ValueError(f"a consumer named {name!r} already exists; pick another name")
+        if not group:
+            raise ValueError("group must be a non-empty group id")
+        if isinstance(topics, str):
+            topics = [topics]
+        if not topics:
+            topics = sorted(self.topics)
+        valid = set(ConsumerConfig.__dataclass_fields__)
+        unknown = sorted(set(config) - valid)
+        if unknown:
+            raise ValueError(f"unknown consumer config {unknown}; valid names: {sorted(valid)}")
+        c = SimConsumer(self, name, group, topics, ConsumerConfig(**config))
+        self.consumers[name] = c
+        when = self.now if start_at is None else start_at
+        if when <= self.now:
+            c.start(self.now)
+            self._reschedule(c)
+        else:
+            self._push(when, "start", c)
+        return c
+
+    def add_consumers(self, n: int, group: str = "group", topics: Sequence[str] = (), *,
+                      prefix: str = "c", stagger_ms: int = 0, **config: Any) -> list[SimConsumer]:
+        """Add consumers ``c1..cN`` (started ``stagger_ms`` apart)."""
+        start = len([k for k in self.consumers if k.startswith(prefix)])
+        return [self.consumer(f"{prefix}{start + i + 1}", group, topics,
+                              start_at=self.now + i * stagger_ms, **config) for i in range(n)]
+
+    def __getitem__(self, name: str) -> SimConsumer:
+        return self.consumers[name]
+
+    # ------------------------------------------------------------------ actions during a run
+
+    def crash(self, name: str) -> None:
+        self.consumers[name].crash(self.now)
+        self._reschedule(self.consumers[name])
+
+    def restart(self, name: str) -> None:
+        self.consumers[name].restart(self.now)
+        self._reschedule(self.consumers[name])
+
+    def close(self, name: str) -> None:
+        self.consumers[name].close(self.now)
+        self._reschedule(self.consumers[name])
+
+    def pause(self, name: str, duration_ms: int) -> None:
+        self.consumers[name].pause(self.now, duration_ms)
+        self._reschedule(self.consumers[name])
+
+    def at(self, time_ms: int, action: Callable[["World"], Any]) -> None:
+        """Run ``action(world)`` at virtual time ``time_ms`` during a later :meth:`run`."""
+        self._push(time_ms, "call", action)
+
+    def fail_broker(self, node_id: int) -> None:
+        """Stop a broker: its ``__consumer_offsets`` partitions move to other brokers, whose
+        coordinators load the groups from the log (coordinator failover)."""
+        changes = self.cluster.fail_broker(node_id)
+        self.coordinators[node_id].active = False
+        self._apply_leader_changes(changes)
+
+    def restore_broker(self, node_id: int) -> None:
+        self.coordinators[node_id].active = True
+        self._apply_leader_changes(self.cluster.restore_broker(node_id))
+
+    def _apply_leader_changes(self, changes) -> None:
+        for ch in changes:
+            if ch.old is not None and ch.old in self.coordinators:
+                self._deliver_replies(ch.old, self.coordinators[ch.old].unload_partition(ch.partition, self.now))
+            if ch.new is not None:
+                self._deliver_replies(ch.new, self.coordinators[ch.new].load_partition(ch.partition, self.now))
+        for n in self.coordinators:
+            self._sync_coordinator_trace(n)
+            self._reschedule(("broker", n))
+
+    def set_latency(self, a: str, b: str, ms: int) -> None:
+        self._link_latency[frozenset((a, b))] = ms
+
+    def set_loss(self, a: str, b: str, probability: float) -> None:
+        if not 0.0 <= probability <= 1.0:
+            raise ValueError(f"loss probability must be between 0 and 1, got {probability}")
+        self._link_loss[frozenset((a, b))] = probability
+
+    def partition_network(self, a: str, b: str) -> None:
+        """Cut the link between two nodes (consumer names or ``broker-N``)."""
+        self._blocked.add(frozenset((a, b)))
+
+    def heal_network(self, a: str | None = None, b: str | None = None) -> None:
+        if a is None:
+            self._blocked.clear()
+        else:
+            self._blocked.discard(frozenset((a, b)))
+
+    # ------------------------------------------------------------------ queries
+
+    def broker_name(self, node_id: Optional[int]) -> str:
+        return f"broker-{node_id}"
+
+    def _bootstrap_broker(self) -> str:
+        live = self.cluster.live_brokers
+        return self.broker_name(live[0].node_id if live else self.cluster.brokers[0].node_id)
+
+    def coordinator_for(self, group: str) -> Optional[Coordinator]:
+        b = self.cluster.coordinator_for(group)
+        return None if b is None else self.coordinators[b.node_id]
+
+    def describe(self, group: str) -> dict:
+        """The coordinator's view of a group (see :meth:`Coordinator.describe`)."""
+        coord = self.coordinator_for(group)
+        return coord.describe(group) if coord else {"group_id": group, "state": "Dead", "members": []}
+
+    def group_state(self, group: str) -> str:
+        return self.describe(group)["state"]
+
+    def members_of(self, group: str) -> list[SimConsumer]:
+        return [c for c in self.consumers.values() if c.group_id == group]
+
+    def assignments(self, group: str) -> dict[str, list[TopicPartition]]:
+        """What each consumer of ``group`` owns now (the client's view), by consumer name."""
+        return {c.name: c.assignment for c in self.members_of(group)}
+
+    def is_stable(self, group: str) -> bool:
+        """The coordinator says Stable and every running consumer of the group is STABLE in the
+        coordinator's current generation and needs no further rebalance."""
+        d = self.describe(group)
+        if d["state"] != GroupState.STABLE.value:
+            return False
+        running = [c for c in self.members_of(group) if c.status in ("in_poll", "processing")]
+        ids = {m["member_id"] for m in d["members"]}
+        if ids != {c.member_id for c in running}:
+            return False  # someone left or died and the coordinator does not know yet (or vice versa)
+        return all(c.state == STABLE and not c.rejoin_needed and c.generation_id == d["generation_id"]
+                   for c in running)
+
+    # ------------------------------------------------------------------ running
+
+    def run(self, until: Optional[int] = None, *, for_ms: Optional[int] = None,
+            max_events: int = 10_000_000) -> int:
+        """Run events up to virtual time ``until`` (or ``now + for_ms``); return the time reached."""
+        if until is None and for_ms is None:
+            raise ValueError("run() needs until= or for_ms=")
+        end = until if until is not None else self.now + for_ms
+        if end < self.now:
+            raise ValueError(f"cannot run backwards to {end} (now is {self.now})")
+        self._loop(lambda: False, end, max_events)
+        self.now = max(self.now, end)
+        return self.now
+
+    def run_until(self, predicate: Callable[["World"], bool], timeout_ms: int = 600_000,
+                  max_events: int = 10_000_000) -> int:
+        """Run until ``predicate(world)`` holds; return the time. Raises SimulationError on timeout."""
+        end = self.now + timeout_ms
+        if predicate(self):
+            return self.now
+        if self._loop(lambda: predicate(self), end, max_events):
+            return self.now
+        raise SimulationError(f"condition not reached within {timeout_ms} ms of virtual time (now {self.now})")
+
+    def run_until_stable(self, group: str = "group", timeout_ms: int = 600_000) -> int:
+        """Run until :meth:`is_stable` holds for ``group``; return the time it did."""
+        try:
+            return self.run_until(lambda w: w.is_stable(group), timeout_ms)
+        except SimulationError:
+            raise SimulationError(
+                f"group {group!r} did not become stable within {timeout_ms} ms of virtual time; "
+                f"it is {self.group_state(group)} at {self.now} ms (look at world.trace)") from None
+
+    def _loop(self, stop: Callable[[], bool], end: int, max_events: int) -> bool:
+        q = self._queue
+        n = 0
+        while q and q[0][0] <= end:
+            time, _seq, kind, payload = heapq.heappop(q)
+            if kind in ("consumer", "broker-timer"):
+                if self._scheduled.get(payload) != time:
+                    continue  # superseded wake-up
+            self.now = max(self.now, time)
+            self._dispatch(kind, payload)
+            n += 1
+            if n >= max_events:
+                raise SimulationError(f"more than {max_events} events; is something looping?")
+            if stop():
+                return True
+        return False
+
+    def _push(self, time: int, kind: str, payload: Any) -> None:
+        heapq.heappush(self._queue, (time, next(self._seq), kind, payload))
+
+    def _reschedule(self, actor: Any) -> None:
+        if isinstance(actor, tuple):  # ("broker", node_id)
+            t = self.coordinators[actor[1]].next_deadline()
+            key = actor
+            kind = "broker-timer"
+        else:
+            t = actor.next_deadline()
+            key = actor
+            kind = "consumer"
+        if t is None:
+            self._scheduled.pop(key, None)
+            return
+        t = max(t, self.now)
+        if self._scheduled.get(key) == t:
+            return
+        self._scheduled[key] = t
+        self._push(t, kind, key)
+
+    def _dispatch(self, kind: str, payload: Any) -> None:
+        if kind == "deliver":
+            self._on_deliver(*payload)
+        elif kind == "consumer":
+            c: SimConsumer = payload
+            self._scheduled.pop(c, None)
+            c.on_timer(self.now)
+            self._reschedule(c)
+        elif kind == "broker-timer":
+            node = payload[1]
+            self._scheduled.pop(payload, None)
+            replies = self.coordinators[node].on_timer(self.now)
+            self._sync_coordinator_trace(node)
+            self._deliver_replies(node, replies)
+            self._reschedule(payload)
+        elif kind == "start":
+            payload.start(self.now)
+            self._reschedule(payload)
+        elif kind == "call":
+            payload(self)
+
+    # ------------------------------------------------------------------ network
+
+    def _send(self, src: str, dst: str, message: Any, now: int, corr: Optional[int] = None) -> int:
+        """Put a message on the network; a response reuses its request's correlation id."""
+        if corr is None:
+            corr = next(self._corr)
+        self._record(ev.MessageSent(now, src, dst, message, corr))
+        link = frozenset((src, dst))
+        if link in self._blocked:
+            self._record(ev.MessageDropped(now, src, dst, message, corr, "network partition"))
+            return corr
+        loss = self._link_loss.get(link, 0.0)
+        if loss and self._rng.random() < loss:
+            self._record(ev.MessageDropped(now, src, dst, message, corr, "packet loss"))
+            return corr
+        latency = self._link_latency.get(link, self.latency_ms)
+        self._push(now + latency, "deliver", (src, dst, message, corr, now))
+        return corr
+
+    def _on_deliver(self, src: str, dst: str, message: Any, corr: int, sent_at: int) -> None:
+        self._record(ev.MessageDelivered(self.now, src, dst, message, corr, sent_at))
+        if dst.startswith("broker-"):
+            node = int(dst.split("-", 1)[1])
+            broker = self.cluster.broker(node)
+            consumer = self.consumers[src]
+            if not broker.up:
+                # Connection refused: the client learns at once (after one latency).
+                self._push(self.now + self.latency_ms, "call",
+                           lambda w, c=consumer, k=corr: (c.on_disconnect(k, w.now), w._reschedule(c)))
+                return
+            if isinstance(message, FindCoordinatorRequest):
+                self._send(dst, src, self.cluster.handle_find_coordinator(message), self.now, corr)
+                return
+            replies = self.coordinators[node].handle(message, (src, corr), self.now)
+            self._sync_coordinator_trace(node)
+            self._deliver_replies(node, replies)
+            self._reschedule(("broker", node))
+        else:
+            consumer = self.consumers.get(dst)
+            if consumer is None:
+                return
+            consumer.on_response(corr, message, self.now)
+            self._reschedule(consumer)
+
+    def _deliver_replies(self, node: int, replies) -> None:
+        src = self.broker_name(node)
+        for reply in replies:
+            consumer_name, request_corr = reply.origin
+            self._send(src, consumer_name, reply.response, self.now, request_corr)
+
+    # ------------------------------------------------------------------ trace
+
+    def _record(self, event) -> None:
+        if self._tracing:
+            self.trace.append(event)
+
+    def _sync_coordinator_trace(self, node: int) -> None:
+        if not self._tracing:
+            return
+        coord_trace = self.coordinators[node].trace
+        pos = self._coord_trace_pos[node]
+        for e in coord_trace[pos:]:
+            self.trace.append(ev.CoordinatorEvent(e.at, node, e))
+        self._coord_trace_pos[node] = len(coord_trace)
+
+    def _processed(self, now: int, consumer: str, tp: TopicPartition, first: int, last: int) -> None:
+        for off in range(first, last + 1):
+            key = (tp[0], tp[1], off)
+            self.processed[key] = self.processed.get(key, 0) + 1
+        self._record(ev.RecordsProcessed(now, consumer, tp[0], tp[1], first, last))
+
+    def duplicates(self) -> int:
+        """How many record deliveries were repeats (processed more than once)."""
+        return sum(n - 1 for n in self.processed.values() if n > 1)
