@@ -178,6 +178,7 @@ class Coordinator:
         self._out: list[Reply] = []
         self._now = 0
         self._write_errors: list[ErrorCode] = []
+        self._partition_cache: dict[str, int] = {}
 
     # ------------------------------------------------------------------ public entry points
 
@@ -249,7 +250,10 @@ class Coordinator:
     # ------------------------------------------------------------------ partition ownership
 
     def partition_of(self, group_id: str) -> int:
-        return partition_for(group_id, self.config.offsets_topic_num_partitions)
+        p = self._partition_cache.get(group_id)
+        if p is None:
+            p = self._partition_cache[group_id] = partition_for(group_id, self.config.offsets_topic_num_partitions)
+        return p
 
     def owns(self, group_id: str) -> bool:
         return self.owned_partitions is None or self.partition_of(group_id) in self.owned_partitions
@@ -314,20 +318,30 @@ class Coordinator:
                 group.leader_id = record.leader_id if record.leader_id in group.members else group.leader_id
             group.offsets = dict(self.log.offsets.get(group_id, {}))
             self.groups[group_id] = group
-            if group.members:
-                self._transition(group, Trigger.GROUP_LOADED)
-                for member in group.members.values():
-                    self._schedule_heartbeat(group, member)
-            else:
-                self._transition(group, Trigger.GROUP_CREATED)
-        if self.log.offsets:
-            self._ensure_offsets_expiry_timer()
+            self._transition(group, Trigger.GROUP_LOADED if group.members else Trigger.GROUP_CREATED)
+            if record is not None:
+                group.current_state_timestamp = record.current_state_timestamp
         if loading:
             self.loading_partitions.add(partition)
+        else:
+            self._on_loaded(partition)
         return self._end()
 
-    def finish_loading(self, partition: int) -> None:
-        self.loading_partitions.discard(partition)
+    def finish_loading(self, partition: int, now: int | None = None) -> list[Reply]:
+        """The partition finished loading: its groups are served and, as in Kafka's
+        ``onLoaded``, every loaded member's session timer starts now."""
+        self._begin(self._now if now is None else now)
+        if partition in self.loading_partitions:
+            self.loading_partitions.discard(partition)
+            self._on_loaded(partition)
+        return self._end()
+
+    def _on_loaded(self, partition: int) -> None:
+        for group_id, group in self.groups.items():
+            if self.partition_of(group_id) == partition:
+                for member in group.members.values():
+                    self._schedule_heartbeat(group, member)
+        self._maybe_arm_offsets_expiry()
 
     # ------------------------------------------------------------------ plumbing
 
@@ -354,6 +368,8 @@ class Coordinator:
     def _transition(self, group: Group, trigger: Trigger) -> None:
         old, new = group.transition(trigger, self._now)
         self._emit(tr.StateChanged(self._now, group.group_id, old, new, trigger, group.generation_id))
+        if new is S.EMPTY:
+            self._ensure_offsets_expiry_timer()  # an Empty group may be deleted by the next check
 
     def _set_leader(self, group: Group, leader: Optional[str]) -> None:
         if group.leader_id != leader:
@@ -384,9 +400,11 @@ class Coordinator:
             )
             for m in group.members.values()
         ) if group.state is not S.EMPTY else ()
+        # Like Kafka's record, keep the time the group entered its current state (offset
+        # expiry of an Empty group counts from it, also after a failover).
         self.log.groups[group.group_id] = GroupRecord(
             group.group_id, group.protocol_type, group.generation_id, group.protocol_name,
-            group.leader_id, self._now, members,
+            group.leader_id, group.current_state_timestamp, members,
         )
         self.log.writes += 1
         return ErrorCode.NONE
@@ -472,30 +490,56 @@ class Coordinator:
         def reply(resp: JoinGroupResponse) -> None:
             self._send(origin, gid, resp)
 
-        gate = self._gate(gid)
-        if gate is not None:
-            return reply(self._join_error(v, gate, req.member_id))
+        # Kafka's GroupCoordinatorService checks these before the request reaches the
+        # partition's runtime, so they win over NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS.
+        if not self.active:
+            return reply(self._join_error(v, ErrorCode.COORDINATOR_NOT_AVAILABLE, req.member_id))
         if not gid:
             return reply(self._join_error(v, ErrorCode.INVALID_GROUP_ID, req.member_id))
         if not (self.config.group_min_session_timeout_ms <= req.session_timeout_ms
                 <= self.config.group_max_session_timeout_ms):
             return reply(self._join_error(v, ErrorCode.INVALID_SESSION_TIMEOUT, req.member_id))
-        # JoinGroup v0 has no rebalance timeout: Kafka uses the session timeout.
-        rebalance_timeout = req.session_timeout_ms if v == 0 else req.rebalance_timeout_ms
+        gate = self._gate(gid)
+        if gate is not None:
+            # The runtime's errors come back without the member id (handleOperationException).
+            return reply(self._join_error(v, gate, ""))
 
         is_unknown_member = req.member_id == ""
         group = self.groups.get(gid)
-        if group is None:
-            if not is_unknown_member:
-                return reply(self._join_error(v, ErrorCode.UNKNOWN_MEMBER_ID, req.member_id))
-            group = Group(gid)
-            self.groups[gid] = group
-            self._transition(group, Trigger.GROUP_CREATED)
-            error = self._write_group(group)
-            if error is not ErrorCode.NONE:
-                # Kafka reverts the snapshot: the group was never created.
-                del self.groups[gid]
-                return reply(self._join_error(v, map_storage_error(error)))
+        if group is not None:
+            return self._join_group(group, req, origin)
+        if not is_unknown_member:
+            return reply(self._join_error(v, ErrorCode.UNKNOWN_MEMBER_ID, req.member_id))
+        group = Group(gid)
+        self.groups[gid] = group
+        self._transition(group, Trigger.GROUP_CREATED)
+        self._join_group(group, req, origin)
+        # Kafka appends the new (empty) group record after handling the join.  If the write
+        # fails the snapshot is reverted, so the group was never created; a JoinGroup still
+        # parked gets the storage error, but an answer already given (MEMBER_ID_REQUIRED,
+        # INCONSISTENT_GROUP_PROTOCOL) stands, because a completed future cannot be completed again.
+        error = self._write_group(group)
+        if error is not ErrorCode.NONE:
+            del self.groups[gid]
+            for key in [k for k in self.timers.keys() if k[1:2] == (gid,)]:
+                self.timers.cancel(key)
+            self._emit(tr.Note(self._now, gid, f"writing the new group {gid} failed; it was never created"))
+            for member in group.members.values():
+                if member.awaiting_join is not None:
+                    self._answer_join(group, member, self._join_error(
+                        member.awaiting_join.api_version, map_storage_error(error)))
+
+    def _join_group(self, group: Group, req: JoinGroupRequest, origin: Any) -> None:
+        """Kafka's ``classicGroupJoinToClassicGroup`` from the size check on."""
+        v = req.api_version
+        gid = req.group_id
+        is_unknown_member = req.member_id == ""
+
+        def reply(resp: JoinGroupResponse) -> None:
+            self._send(origin, gid, resp)
+
+        # JoinGroup v0 has no rebalance timeout: Kafka uses the session timeout.
+        rebalance_timeout = req.session_timeout_ms if v == 0 else req.rebalance_timeout_ms
 
         if not self._accept_joining_member(group, req.member_id):
             if req.member_id in group.members or req.member_id in group.pending_join_members:
@@ -531,8 +575,9 @@ class Coordinator:
         member_id = req.member_id
         if group.is_pending(member_id):
             if req.group_instance_id is not None:
-                # Kafka throws IllegalStateException here (a pending member is never static).
-                return reply(self._join_error(v, ErrorCode.UNKNOWN_SERVER_ERROR, member_id))
+                # Kafka throws IllegalStateException here (a pending member is never static);
+                # the runtime turns it into UNKNOWN_SERVER_ERROR without a member id.
+                return reply(self._join_error(v, ErrorCode.UNKNOWN_SERVER_ERROR, ""))
             return self._add_member_and_rebalance(group, req, member_id, protocols, rebalance_timeout, parked)
 
         error = self._validate_member(group, member_id, req.group_instance_id)
@@ -852,11 +897,14 @@ class Coordinator:
         def reply(code: ErrorCode) -> None:
             self._send(origin, gid, SyncGroupResponse(error_code=code))
 
+        # Kafka's service checks "active" and the group id before the partition's runtime.
+        if not self.active:
+            return reply(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+        if not gid:
+            return reply(ErrorCode.INVALID_GROUP_ID)
         gate = self._gate(gid)
         if gate is not None:
             return reply(gate)
-        if not gid:
-            return reply(ErrorCode.INVALID_GROUP_ID)
         group = self.groups.get(gid)
         if group is None or group.state is S.EMPTY:
             return reply(ErrorCode.UNKNOWN_MEMBER_ID)
@@ -868,8 +916,10 @@ class Coordinator:
         if req.generation_id != group.generation_id:
             return reply(ErrorCode.ILLEGAL_GENERATION)
         if req.api_version >= 5 and (
-            (req.protocol_type is not None and req.protocol_type != group.protocol_type)
-            or (req.protocol_name is not None and req.protocol_name != group.protocol_name)
+            (req.protocol_type is not None and group.protocol_type is not None
+             and req.protocol_type != group.protocol_type)
+            or (req.protocol_name is not None and group.protocol_name is not None
+                and req.protocol_name != group.protocol_name)
         ):
             return reply(ErrorCode.INCONSISTENT_GROUP_PROTOCOL)
         if group.state is S.PREPARING_REBALANCE:
@@ -920,13 +970,15 @@ class Coordinator:
         def reply(code: ErrorCode) -> None:
             self._send(origin, gid, HeartbeatResponse(error_code=code))
 
+        if not self.active:
+            return reply(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+        if not gid:
+            return reply(ErrorCode.INVALID_GROUP_ID)
         gate = self._gate(gid)
         if gate is ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
             return reply(ErrorCode.NONE)  # Kafka answers heartbeats blindly while loading
         if gate is not None:
             return reply(gate)
-        if not gid:
-            return reply(ErrorCode.INVALID_GROUP_ID)
         group = self.groups.get(gid)
         if group is None:
             return reply(ErrorCode.UNKNOWN_MEMBER_ID)
@@ -959,11 +1011,13 @@ class Coordinator:
                 members = ()
             self._send(origin, gid, LeaveGroupResponse(error_code=top, members=members))
 
+        if not self.active:
+            return reply(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+        if not gid:
+            return reply(ErrorCode.INVALID_GROUP_ID)
         gate = self._gate(gid)
         if gate is not None:
             return reply(gate)
-        if not gid:
-            return reply(ErrorCode.INVALID_GROUP_ID)
         group = self.groups.get(gid)
         if group is None:
             return reply(ErrorCode.NONE, tuple(
@@ -1019,11 +1073,11 @@ class Coordinator:
                     OffsetCommitResponsePartition(p.partition_index, code) for p in t.partitions))
                 for t in req.topics)))
 
+        # Kafka accepts an empty group id here "for backwards compatibility" (only null is
+        # INVALID_GROUP_ID, and a kafkalab request cannot carry null).
         gate = self._gate(gid)
         if gate is not None:
             return reply_all(gate)
-        if not gid:
-            return reply_all(ErrorCode.INVALID_GROUP_ID)
         group = self.groups.get(gid)
         if group is None:
             if req.generation_id >= 0:
@@ -1041,7 +1095,8 @@ class Coordinator:
             parts = []
             for p in t.partitions:
                 meta = p.committed_metadata or ""
-                if len(meta.encode("utf-8")) > self.config.offset_metadata_max_bytes:
+                # Kafka compares Java's String.length(): UTF-16 code units, not bytes.
+                if len(meta.encode("utf-16-le", "surrogatepass")) // 2 > self.config.offset_metadata_max_bytes:
                     parts.append(OffsetCommitResponsePartition(p.partition_index, ErrorCode.OFFSET_METADATA_TOO_LARGE))
                     continue
                 expire = None
@@ -1077,11 +1132,9 @@ class Coordinator:
 
     def _handle_offset_fetch(self, req: OffsetFetchRequest, origin: Any) -> None:
         gid = req.group_id
-        gate = self._gate(gid)
+        gate = self._gate(gid)  # an empty group id is allowed, as in Kafka
         if gate is not None:
             return self._send(origin, gid, OffsetFetchResponse(error_code=gate))
-        if not gid:
-            return self._send(origin, gid, OffsetFetchResponse(error_code=ErrorCode.INVALID_GROUP_ID))
         group = self.groups.get(gid)
         offsets = group.offsets if group is not None and group.state is not S.DEAD else {}
         if req.topics is None:
@@ -1101,8 +1154,13 @@ class Coordinator:
         self._send(origin, gid, OffsetFetchResponse(error_code=ErrorCode.NONE, topics=topics))
 
     def _ensure_offsets_expiry_timer(self) -> None:
+        """Arm the retention check if it is not armed.  Kafka runs it every
+        ``offsets.retention.check.interval.ms`` from the moment the partition was loaded; kafkalab
+        keeps that phase (multiples of the interval since time 0) but arms the timer only while
+        some group could lose offsets or be deleted, so an idle coordinator has no timers."""
         if ("offsets-expiry",) not in self.timers:
-            self.timers.schedule(("offsets-expiry",), self._now + self.config.offsets_retention_check_interval_ms)
+            interval = self.config.offsets_retention_check_interval_ms
+            self.timers.schedule(("offsets-expiry",), (self._now // interval + 1) * interval)
 
     def _subscribed_topics(self, group: Group) -> Optional[set[str]]:
         if group.protocol_type != "consumer" or group.protocol_name is None:
@@ -1119,42 +1177,56 @@ class Coordinator:
                 return None
         return topics
 
+    def _offset_expiry_base(self, group: Group) -> Optional[Callable[[OffsetAndMetadata], int]]:
+        """Kafka's ``ClassicGroup.offsetExpirationCondition``: where an offset's retention period
+        starts, or None when the group's offsets do not expire now."""
+        if group.protocol_type is None:
+            return lambda oam: oam.commit_timestamp_ms  # simple group: commit time
+        if group.state is S.EMPTY:
+            return lambda oam: group.current_state_timestamp  # since the group became Empty
+        if group.state is S.STABLE and self._subscribed_topics(group) is not None:
+            return lambda oam: oam.commit_timestamp_ms  # only topics it no longer reads (below)
+        return None
+
     def _cleanup_expired_offsets(self) -> None:
-        """Kafka's offsets retention check (every ``offsets.retention.check.interval.ms``)."""
+        """Kafka's ``cleanupGroupMetadata`` (every ``offsets.retention.check.interval.ms``):
+        expire offsets, then delete every Empty group left without offsets."""
         retention = self.config.offsets_retention_minutes * 60_000
         now = self._now
         for gid in list(self.groups):
             group = self.groups[gid]
-            if group.state is S.DEAD or not self.owns(gid):
+            if group.state is S.DEAD or not self.owns(gid) or self.partition_of(gid) in self.loading_partitions:
                 continue
+            base = self._offset_expiry_base(group)
+            # Kafka's isSubscribedToTopic: only a Stable consumer group knows its topics here.
             subscribed = self._subscribed_topics(group) if group.state is S.STABLE else None
+            all_expired = base is not None or not group.offsets
             expired = []
-            for tp, oam in group.offsets.items():
-                if oam.expire_timestamp_ms is not None:
-                    if now >= oam.expire_timestamp_ms:
-                        expired.append(tp)
-                    continue
-                if group.protocol_type is None:
-                    base = oam.commit_timestamp_ms  # simple group: commit time
-                elif group.state is S.EMPTY:
-                    base = group.current_state_timestamp  # since the group became Empty
-                elif group.state is S.STABLE and subscribed is not None and tp[0] not in subscribed:
-                    base = oam.commit_timestamp_ms  # a topic the group no longer reads
-                else:
-                    continue
-                if now - base >= retention:
-                    expired.append(tp)
+            if base is not None:
+                for tp, oam in group.offsets.items():
+                    if subscribed is not None and tp[0] in subscribed:
+                        all_expired = False
+                    elif (now >= oam.expire_timestamp_ms if oam.expire_timestamp_ms is not None
+                          else now - base(oam) >= retention):
+                        expired.append(tp)  # v2-v4 commits carry their own expire timestamp
+                    else:
+                        all_expired = False
             for tp in expired:
                 del group.offsets[tp]
                 self.log.offsets.get(gid, {}).pop(tp, None)
-            if group.state is S.EMPTY and not group.offsets:
-                # Kafka writes a tombstone and drops the group.
+            if all_expired and group.state is S.EMPTY:
+                # Kafka writes a tombstone and drops the group (pending member ids included).
                 del self.groups[gid]
                 self.log.groups.pop(gid, None)
                 self.log.offsets.pop(gid, None)
+                for key in [k for k in self.timers.keys() if k[1:2] == (gid,)]:
+                    self.timers.cancel(key)
                 self._emit(tr.Note(now, gid, f"group {gid} was empty without offsets and was deleted"))
-        if any(g.offsets for g in self.groups.values()):
-            self.timers.schedule(("offsets-expiry",), now + self.config.offsets_retention_check_interval_ms)
+        self._maybe_arm_offsets_expiry()
+
+    def _maybe_arm_offsets_expiry(self) -> None:
+        if any(g.offsets or g.state is S.EMPTY for g in self.groups.values()):
+            self._ensure_offsets_expiry_timer()
 
     # ------------------------------------------------------------------ DescribeGroups / ListGroups
 
@@ -1175,7 +1247,7 @@ class Coordinator:
                     m.member_id, m.group_instance_id if req.api_version >= 4 else None,
                     m.client_id, m.client_host,
                     m.metadata(group.protocol_name) if stable and group.protocol_name in m.protocol_names else b"",
-                    m.assignment if stable else b"")
+                    m.assignment)  # Kafka's describeNoMetadata() keeps the assignment
                 for m in group.members.values())
             out.append(DescribedGroup(
                 group_id=gid, group_state=group.state.value, protocol_type=group.protocol_type or "",
@@ -1185,7 +1257,11 @@ class Coordinator:
     def _handle_list_groups(self, req: ListGroupsRequest, origin: Any) -> None:
         if not self.active:
             return self._send(origin, None, ListGroupsResponse(error_code=ErrorCode.COORDINATOR_NOT_AVAILABLE))
-        states = {s.lower() for s in req.states_filter} if req.api_version >= 4 else set()
+        if self.loading_partitions:
+            # Kafka reads every partition; one still loading fails the whole request.
+            return self._send(origin, None, ListGroupsResponse(error_code=ErrorCode.COORDINATOR_LOAD_IN_PROGRESS))
+        # Kafka lower-cases and trims the state names, and lower-cases the type names.
+        states = {s.lower().strip() for s in req.states_filter} if req.api_version >= 4 else set()
         types = {t.lower() for t in req.types_filter} if req.api_version >= 5 else set()
         listed = []
         for gid in sorted(self.groups):

@@ -54,61 +54,69 @@ API_VERSIONS: dict[str, tuple[int, int]] = {
     "ListGroups": (0, 5),
 }
 
-_HINTS_CACHE: dict[type, dict[str, object]] = {}
-
-
 def _describe(tp: object) -> str:
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return " or ".join("None" if a is type(None) else _describe(a) for a in typing.get_args(tp))
+    if typing.get_origin(tp) is tuple:
+        return f"a tuple of {_describe(typing.get_args(tp)[0])}"
     return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
 
 
-def _coerce(cls_name: str, name: str, tp: object, value: object) -> object:
-    """Check ``value`` against annotation ``tp``; return it (lists become tuples)."""
+def _compile(cls_name: str, name: str, tp: object):
+    """Build a checker for field ``name`` of annotation ``tp``: value -> value (lists become
+    tuples, ints become ErrorCode where the field is one), or TypeError naming the field."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
-        args = typing.get_args(tp)
-        if value is None and type(None) in args:
-            return None
-        errors = []
-        for arg in args:
-            if arg is type(None):
-                continue
-            try:
-                return _coerce(cls_name, name, arg, value)
-            except TypeError as exc:
-                errors.append(exc)
-        raise TypeError(
-            f"{cls_name}.{name} must be {_describe(tp)}, got {type(value).__name__} {value!r}"
-        )
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        nullable = len(args) < len(typing.get_args(tp))
+        inner = [_compile(cls_name, name, a) for a in args]
+
+        def check_union(value):
+            if value is None and nullable:
+                return None
+            for fn in inner:
+                try:
+                    return fn(value)
+                except TypeError:
+                    pass
+            raise TypeError(f"{cls_name}.{name} must be {_describe(tp)}, got {type(value).__name__} {value!r}")
+        return check_union
     if origin is tuple:
-        if not isinstance(value, (tuple, list)):
-            raise TypeError(
-                f"{cls_name}.{name} must be a tuple (or list), got {type(value).__name__} {value!r}"
-            )
-        (item_tp, _ellipsis) = typing.get_args(tp)
-        return tuple(_coerce(cls_name, f"{name}[{i}]", item_tp, v) for i, v in enumerate(value))
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{cls_name}.{name} must be an int, got {type(value).__name__} {value!r}")
-        return value
-    if tp is ErrorCode:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(
-                f"{cls_name}.{name} must be an ErrorCode, got {type(value).__name__} {value!r}"
-            )
-        return ErrorCode.lookup(value)
+        item = _compile(cls_name, f"{name}[]", typing.get_args(tp)[0])
+
+        def check_tuple(value):
+            if not isinstance(value, (tuple, list)):
+                raise TypeError(
+                    f"{cls_name}.{name} must be a tuple (or list), got {type(value).__name__} {value!r}")
+            return tuple(item(v) for v in value)
+        return check_tuple
+    if tp is int or tp is ErrorCode:
+        what = "an int" if tp is int else "an ErrorCode"
+
+        def check_int(value):
+            if value.__class__ is int:
+                return ErrorCode.lookup(value) if tp is ErrorCode else value
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"{cls_name}.{name} must be {what}, got {type(value).__name__} {value!r}")
+            return ErrorCode.lookup(value) if tp is ErrorCode else value
+        return check_int
     if tp is bytes:
-        if isinstance(value, bytearray):
-            return bytes(value)
-        if not isinstance(value, bytes):
+        def check_bytes(value):
+            if value.__class__ is bytes:
+                return value
+            if isinstance(value, (bytearray, memoryview)):
+                return bytes(value)
             raise TypeError(f"{cls_name}.{name} must be bytes, got {type(value).__name__} {value!r}")
-        return value
-    if isinstance(tp, type):
+        return check_bytes
+
+    def check_type(value):
         if not isinstance(value, tp):
-            raise TypeError(
-                f"{cls_name}.{name} must be {tp.__name__}, got {type(value).__name__} {value!r}"
-            )
+            raise TypeError(f"{cls_name}.{name} must be {tp.__name__}, got {type(value).__name__} {value!r}")
         return value
-    return value  # pragma: no cover - annotations used here are all handled above
+    return check_type
+
+
+_CHECKERS: dict[type, list] = {}
 
 
 @dataclass(frozen=True)
@@ -117,15 +125,16 @@ class Message:
 
     def __post_init__(self) -> None:
         cls = type(self)
-        hints = _HINTS_CACHE.get(cls)
-        if hints is None:
+        checkers = _CHECKERS.get(cls)
+        if checkers is None:
             hints = typing.get_type_hints(cls)
-            _HINTS_CACHE[cls] = hints
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            checked = _coerce(cls.__name__, f.name, hints[f.name], value)
+            checkers = [(f.name, _compile(cls.__name__, f.name, hints[f.name])) for f in dataclasses.fields(cls)]
+            _CHECKERS[cls] = checkers
+        for name, check in checkers:
+            value = getattr(self, name)
+            checked = check(value)
             if checked is not value:
-                object.__setattr__(self, f.name, checked)
+                object.__setattr__(self, name, checked)
 
 
 @dataclass(frozen=True)

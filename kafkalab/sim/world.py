@@ -100,6 +100,10 @@ class World:
         self._seq = itertools.count()
         self._corr = itertools.count(1)
         self._scheduled: dict[Any, int] = {}  # actor -> time of its pending wake-up
+        self._group_partition: dict[str, int] = {}
+        self._tally: dict[str, tuple] = {}
+        self._running: dict[str, int] = {}
+        self._settled: dict[tuple, int] = {}
 
     # ------------------------------------------------------------------ setup
 
@@ -146,6 +150,7 @@ class World:
         when = self.now if start_at is None else start_at
         if when <= self.now:
             c.start(self.now)
+            self._refresh(c)
             self._reschedule(c)
         else:
             self._push(when, "start", c)
@@ -165,18 +170,22 @@ class World:
 
     def crash(self, name: str) -> None:
         self.consumers[name].crash(self.now)
+        self._refresh(self.consumers[name])
         self._reschedule(self.consumers[name])
 
     def restart(self, name: str) -> None:
         self.consumers[name].restart(self.now)
+        self._refresh(self.consumers[name])
         self._reschedule(self.consumers[name])
 
     def close(self, name: str) -> None:
         self.consumers[name].close(self.now)
+        self._refresh(self.consumers[name])
         self._reschedule(self.consumers[name])
 
     def pause(self, name: str, duration_ms: int) -> None:
         self.consumers[name].pause(self.now, duration_ms)
+        self._refresh(self.consumers[name])
         self._reschedule(self.consumers[name])
 
     def at(self, time_ms: int, action: Callable[["World"], Any]) -> None:
@@ -232,8 +241,15 @@ class World:
         return self.broker_name(live[0].node_id if live else self.cluster.brokers[0].node_id)
 
     def coordinator_for(self, group: str) -> Optional[Coordinator]:
-        b = self.cluster.coordinator_for(group)
-        return None if b is None else self.coordinators[b.node_id]
+        """The coordinator (a broker's) that owns ``group`` now, or None if no broker leads it."""
+        leader = self.cluster.leader_of(self._partition(group))
+        return None if leader is None else self.coordinators[leader]
+
+    def _partition(self, group: str) -> int:
+        p = self._group_partition.get(group)
+        if p is None:
+            p = self._group_partition[group] = self.cluster.partition_for(group)
+        return p
 
     def describe(self, group: str) -> dict:
         """The coordinator's view of a group (see :meth:`Coordinator.describe`)."""
@@ -246,22 +262,40 @@ class World:
     def members_of(self, group: str) -> list[SimConsumer]:
         return [c for c in self.consumers.values() if c.group_id == group]
 
+
     def assignments(self, group: str) -> dict[str, list[TopicPartition]]:
         """What each consumer of ``group`` owns now (the client's view), by consumer name."""
         return {c.name: c.assignment for c in self.members_of(group)}
 
     def is_stable(self, group: str) -> bool:
-        """The coordinator says Stable and every running consumer of the group is STABLE in the
-        coordinator's current generation and needs no further rebalance."""
-        d = self.describe(group)
-        if d["state"] != GroupState.STABLE.value:
+        """The coordinator says Stable, its members are exactly the running consumers of the
+        group, and each of them is STABLE in the current generation with no rebalance pending.
+
+        O(1): the world keeps per-group counts of running and settled consumers up to date
+        after every event (see :meth:`_refresh`)."""
+        coord = self.coordinator_for(group)
+        g = coord.groups.get(group) if coord else None
+        if g is None or g.state is not GroupState.STABLE:
             return False
-        running = [c for c in self.members_of(group) if c.status in ("in_poll", "processing")]
-        ids = {m["member_id"] for m in d["members"]}
-        if ids != {c.member_id for c in running}:
-            return False  # someone left or died and the coordinator does not know yet (or vice versa)
-        return all(c.state == STABLE and not c.rejoin_needed and c.generation_id == d["generation_id"]
-                   for c in running)
+        running = self._running.get(group, 0)
+        settled = self._settled.get((group, g.generation_id), 0)
+        return running == settled == len(g.members)
+
+    def _refresh(self, c: SimConsumer) -> None:
+        """Recount ``c`` in the per-group running/settled tallies used by :meth:`is_stable`."""
+        is_running = c.status in ("in_poll", "processing")
+        settled_gen = c.generation_id if (is_running and c.state == STABLE and not c.rejoin_needed) else None
+        new = (is_running, settled_gen)
+        old = self._tally.get(c.name, (False, None))
+        if new == old:
+            return
+        self._tally[c.name] = new
+        g = c.group_id
+        self._running[g] = self._running.get(g, 0) + int(new[0]) - int(old[0])
+        if old[1] is not None:
+            self._settled[(g, old[1])] -= 1
+        if new[1] is not None:
+            self._settled[(g, new[1])] = self._settled.get((g, new[1]), 0) + 1
 
     # ------------------------------------------------------------------ running
 
@@ -341,6 +375,7 @@ class World:
             c: SimConsumer = payload
             self._scheduled.pop(c, None)
             c.on_timer(self.now)
+            self._refresh(c)
             self._reschedule(c)
         elif kind == "broker-timer":
             node = payload[1]
@@ -351,9 +386,12 @@ class World:
             self._reschedule(payload)
         elif kind == "start":
             payload.start(self.now)
+            self._refresh(payload)
             self._reschedule(payload)
         elif kind == "call":
             payload(self)
+            for c in self.consumers.values():
+                self._refresh(c)
 
     # ------------------------------------------------------------------ network
 
@@ -397,6 +435,7 @@ class World:
             if consumer is None:
                 return
             consumer.on_response(corr, message, self.now)
+            self._refresh(consumer)
             self._reschedule(consumer)
 
     def _deliver_replies(self, node: int, replies) -> None:
