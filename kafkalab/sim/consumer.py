@@ -70,6 +70,9 @@ class ConsumerConfig:
     ``processing_ms`` is not a Kafka config: it is how long the application takes to process
     what one ``poll()`` returned, which is what ``max.poll.interval.ms`` guards against.  It may
     be a number or a function ``f(poll_number) -> ms``.
+
+    With ``enable_auto_commit=False`` the simulated application runs the usual at-least-once
+    loop: process the batch, ``commitSync()``, ``poll()`` again.
     """
 
     session_timeout_ms: int = 45_000
@@ -166,7 +169,9 @@ class SimConsumer:
         self.paused_until: Optional[int] = None
         self.held: list[tuple[str, tuple]] = []
         self.fatal_error: Optional[ErrorCode] = None
-        self.commit_failures: list[ErrorCode] = []
+        #: Why commits failed: an error code name from the coordinator, or the exception the
+        #: Java client raises locally when it has no stable generation.
+        self.commit_failures: list[str] = []
         self.last_assignment: tuple[TopicPartition, ...] = ()
         self.sticky_previous: tuple[tuple[TopicPartition, ...], int] = ((), -1)
 
@@ -203,7 +208,10 @@ class SimConsumer:
         """The process dies: no LeaveGroup, no commit; the coordinator finds out by session timeout."""
         self.status = "crashed"
         self.inflight.clear()
-        self._note(now, "crashed (no LeaveGroup, no commit)")
+        self.world._record(ev.ConsumerStopped(now, self.name, "crashed (no LeaveGroup, no commit)",
+                                              tuple(sorted(self.owned))))
+        self.owned.clear()
+        self.positions.clear()
 
     def restart(self, now: int) -> None:
         """A new process with the same config (same group.instance.id for a static member)."""
@@ -237,6 +245,7 @@ class SimConsumer:
             self._note(now, "closed without LeaveGroup: a static member keeps its place until its session times out")
         self.status = "closed"
         self._set_state(now, UNJOINED, "closed")
+        self.world._record(ev.ConsumerStopped(now, self.name, "closed"))
 
     # ------------------------------------------------------------------ timers
 
@@ -283,6 +292,9 @@ class SimConsumer:
         self._heartbeat_thread(now)
         if self.status == "processing" and self.next_poll_at is not None and now >= self.next_poll_at:
             self.status = "in_poll"
+            if not self.config.enable_auto_commit and self.positions:
+                # The at-least-once loop: commitSync() what was processed, then poll() again.
+                self._send_commit(now, "after processing", sync=True)
             self.last_poll_at = now
         self._drive(now)
 
@@ -419,6 +431,14 @@ class SimConsumer:
         offsets = {tp: off for tp, off in self.positions.items() if tp in self.owned or why != "poll"}
         if not offsets:
             return False
+        if self.state != STABLE:
+            # ConsumerCoordinator fails the commit locally: the member has no stable generation.
+            rebalancing = self.state in (PREPARING_REBALANCE, COMPLETING_REBALANCE)
+            reason = ("RebalanceInProgressException" if rebalancing else
+                      "CommitFailedException: not part of an active group (kicked out?)")
+            self.commit_failures.append(reason)
+            self._note(now, f"commit of {ev.format_partitions(sorted(offsets))} failed locally: {reason}")
+            return False
         by_topic: dict[str, list[OffsetCommitRequestPartition]] = {}
         for (t, p), off in sorted(offsets.items()):
             by_topic.setdefault(t, []).append(OffsetCommitRequestPartition(p, off))
@@ -455,9 +475,6 @@ class SimConsumer:
                 self.next_auto_commit_at = now + self.config.auto_commit_interval_ms
         self.status = "processing"
         self.next_poll_at = now + self._processing_time()
-        if not self.config.enable_auto_commit:
-            # The classic at-least-once loop: process, then commitSync before the next poll.
-            self._pending_manual_commit = True
 
     def commit_sync(self, now: int) -> None:
         """Commit the current positions now (as ``consumer.commitSync()``)."""
@@ -500,6 +517,8 @@ class SimConsumer:
     def _on_find(self, flight, resp: FindCoordinatorResponse, now: int) -> None:
         if resp.error_code is ErrorCode.NONE:
             self.coordinator = resp.node_id
+            # AbstractCoordinator resets the session timer when it finds a coordinator.
+            self.session_deadline = now + self.config.session_timeout_ms
         else:
             self.backoff_until = now + self.config.retry_backoff_ms
 
@@ -646,7 +665,7 @@ class SimConsumer:
         if not bad:
             return
         code = bad[0]
-        self.commit_failures.append(code)
+        self.commit_failures.append(code.name)
         self._note(now, f"offset commit failed with {code.name} (CommitFailedException for a commitSync)")
         if code in (ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION):
             if flight.generation == (self.generation_id, self.member_id):

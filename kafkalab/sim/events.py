@@ -102,6 +102,19 @@ class ConsumerNote(TraceEvent):
 
 
 @dataclass(frozen=True)
+class ConsumerStopped(TraceEvent):
+    """The consumer's process stopped (``how`` is "crashed" or "closed"); it owns nothing after."""
+
+    consumer: str
+    how: str
+    partitions: tuple[tuple[str, int], ...] = ()
+
+    def describe(self) -> str:
+        held = f", dropping {_fmt(self.partitions)}" if self.partitions else ""
+        return f"{self.consumer} {self.how}{held}"
+
+
+@dataclass(frozen=True)
 class RecordsProcessed(TraceEvent):
     consumer: str
     topic: str
