@@ -226,3 +226,26 @@ def test_commit_after_being_kicked_out_fails_and_its_records_are_processed_twice
     world.run(for_ms=2_000)
     assert any("CommitFailedException" in reason for reason in world["c2"].commit_failures)
     assert world.duplicates() > 0
+
+
+def test_per_link_latency_delays_only_that_consumer():
+    world = World(topics={"t": 2}, config=CoordinatorConfig(group_initial_rebalance_delay_ms=0))
+    world.set_latency("near", "broker-0", 5)
+    world.consumer("near", "g", ["t"], **RANGE)
+    world.run_until_stable("g")
+    deliveries = [e for e in world.trace if isinstance(e, ev.MessageDelivered) and e.src == "near"]
+    assert deliveries and all(e.at - e.sent_at == 5 for e in deliveries)
+    with pytest.raises(ValueError):
+        world.set_loss("near", "broker-0", 1.5)
+
+
+def test_lossy_link_is_survived_through_request_timeouts_and_rediscovery():
+    world = World(topics={"t": 4}, seed=3)
+    # A lost JoinGroup answer costs max.poll.interval.ms + 5 s (the JoinGroup request timeout).
+    world.add_consumers(2, group="g", topics=["t"], request_timeout_ms=5_000, max_poll_interval_ms=10_000,
+                        **RANGE)
+    world.set_loss("c2", "broker-0", 0.3)
+    world.run_until_stable("g", timeout_ms=300_000)
+    dropped = [e for e in world.trace if isinstance(e, ev.MessageDropped)]
+    assert dropped and all("packet loss" == e.reason for e in dropped)
+    assert sorted(p for ps in world.assignments("g").values() for p in ps) == [("t", i) for i in range(4)]

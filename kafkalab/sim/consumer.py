@@ -286,9 +286,9 @@ class SimConsumer:
         # Requests that never got an answer (lost on the network): Kafka's request timeout.
         for corr, flight in list(self.inflight.items()):
             if flight.deadline <= now:
-                del self.inflight[corr]
                 self._note(now, f"{flight.kind} request timed out; the coordinator is marked unknown")
                 self._coordinator_unknown(now)
+                self.inflight.pop(corr, None)
         self._heartbeat_thread(now)
         if self.status == "processing" and self.next_poll_at is not None and now >= self.next_poll_at:
             self.status = "in_poll"
@@ -502,11 +502,12 @@ class SimConsumer:
         self._drive(now)
 
     def on_disconnect(self, corr: int, now: int) -> None:
-        flight = self.inflight.pop(corr, None)
+        flight = self.inflight.get(corr)
         if flight is None or self.status in ("crashed", "closed", "failed"):
             return
         self._note(now, f"{flight.kind}: the connection to {flight.dst} failed")
         self._coordinator_unknown(now)
+        self.inflight.pop(corr, None)
         self._drive(now)
 
     def _fail(self, now: int, code: ErrorCode, what: str) -> None:
