@@ -249,3 +249,41 @@ def test_lossy_link_is_survived_through_request_timeouts_and_rediscovery():
     dropped = [e for e in world.trace if isinstance(e, ev.MessageDropped)]
     assert dropped and all("packet loss" == e.reason for e in dropped)
     assert sorted(p for ps in world.assignments("g").values() for p in ps) == [("t", i) for i in range(4)]
+
+
+def test_cooperative_sticky_hands_over_moved_partitions_in_a_second_rebalance():
+    coop = {"partition_assignment_strategy": ["cooperative-sticky"]}
+    world = World(topics={"t": 6})
+    world.add_consumers(2, group="g", topics=["t"], **coop)
+    world.run_until_stable("g")
+    assert world["c1"].rebalance_protocol == "COOPERATIVE"
+    before = world.assignments("g")
+    start = len(world.trace)
+    world.consumer("c3", "g", ["t"], **coop)
+    world.run_until_stable("g")
+    after = world.assignments("g")
+    tail = world.trace[start:]
+    revoked = [e for e in tail if isinstance(e, ev.PartitionsRevoked)]
+    assigned = [e for e in tail if isinstance(e, ev.PartitionsAssigned)]
+    gens = sorted({e.generation_id for e in assigned})
+    assert gens == [2, 3]  # two rebalances
+    # round 1 (generation 2): c1 and c2 revoke only what moves; c3 gets nothing yet
+    moved = {tp for e in revoked for tp in e.partitions}
+    assert moved == set(after["c3"]) and len(moved) == 2
+    assert all(set(e.partitions) <= set(before[e.consumer]) for e in revoked)
+    round1 = {e.consumer: e.partitions for e in assigned if e.generation_id == 2}
+    assert round1["c3"] == ()
+    # survivors never stopped owning the partitions they keep
+    for name in ("c1", "c2"):
+        assert set(after[name]) <= set(before[name])
+    # round 2 (generation 3): the withheld partitions reach c3
+    round2 = {e.consumer: e.partitions for e in assigned if e.generation_id == 3}
+    assert set(round2["c3"]) == moved
+
+
+def test_default_assignor_list_runs_eager_and_selects_range():
+    world = World(topics={"t": 6})
+    world.add_consumers(3, group="g", topics=["t"])  # default: [range, cooperative-sticky]
+    world.run_until_stable("g")
+    assert world["c1"].rebalance_protocol == "EAGER"
+    assert world.describe("g")["protocol_name"] == "range"
