@@ -31,7 +31,7 @@ for dir in notebooks; do
   if compgen -G "$dir/*.ipynb" >/dev/null; then
     echo "==> pytest --nbval-lax $dir"
     rc=0
-    "$PY" -m pytest --nbval-lax "$dir" || rc=$?
+    "$PY" -m pytest -p no:cacheprovider --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg "$dir" || rc=$?
     (( rc == 0 )) || failed+=("pytest --nbval-lax $dir (exit $rc)")
   fi
 done
