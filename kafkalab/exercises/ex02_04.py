@@ -1,0 +1,287 @@
+"""Exercises of notebooks 02 (joining), 03 (leader and protocol vote) and 04 (SyncGroup).
+
+Expected answers are computed by driving :class:`kafkalab.Coordinator` the way the exercise
+describes, so they follow the implementation (and its tests against Kafka's rules).
+"""
+
+from __future__ import annotations
+
+from .core import exercise, invalid, right, want_error_code, want_int, wrong
+
+
+def _coord(**config):
+    from ..config import CoordinatorConfig
+    from ..coordinator import Coordinator
+
+    return Coordinator(CoordinatorConfig(**config), new_member_id=_Ids())
+
+
+class _Ids:
+    def __init__(self):
+        self.n = 0
+
+    def __call__(self, prefix):
+        self.n += 1
+        return f"{prefix}-{self.n}"
+
+
+def _join(coord, who, now, *, member_id="", version=5, protocols=(("range", b""),), rebalance_timeout_ms=300_000,
+          session_timeout_ms=45_000, instance=None, group="g"):
+    from ..messages import JoinGroupRequest, JoinGroupRequestProtocol
+
+    return coord.handle(JoinGroupRequest(
+        group_id=group, member_id=member_id, api_version=version, client_id=who,
+        session_timeout_ms=session_timeout_ms, rebalance_timeout_ms=rebalance_timeout_ms, group_instance_id=instance,
+        protocols=tuple(JoinGroupRequestProtocol(n, m) for n, m in protocols)), who, now)
+
+
+def _join_with_retry(coord, who, now, **kw):
+    first = _join(coord, who, now, **kw)
+    member_id = first[0].response.member_id
+    return member_id, _join(coord, who, now, member_id=member_id, **kw)
+
+
+def _time_answered(coord, who, start, end):
+    """Advance the coordinator's timers up to ``end``; the time ``who``'s JoinGroup was answered."""
+    t = start
+    while True:
+        d = coord.next_deadline()
+        if d is None or d > end:
+            return None
+        t = max(t, d)
+        for r in coord.on_timer(t):
+            if r.origin == who and type(r.response).__name__ == "JoinGroupResponse":
+                return t
+
+
+NB02 = "02-joining"
+
+
+@exercise("02.1", NB02, "What does the coordinator answer to a new member's first JoinGroup v5?",
+          name="first_join_error", kind="predict", pain=("MEMBER_ID_REQUIRED looks like an error",),
+          hints=("Since JoinGroup v4 (KIP-394) a dynamic member without a member id is handed one and asked "
+                 "to come back with it; the answer's error code says so.",))
+def _ex02_1(answer):
+    code, bad = want_error_code(answer)
+    if bad:
+        return bad
+    expected = _join(_coord(), "c1", 0)[0].response.error_code
+    if code == expected:
+        return right(f"{expected.name} ({int(expected)}): not a failure; the client retries at once with the id")
+    if code.name == "NONE":
+        return wrong("with v4+ a new member is not added on its first JoinGroup")
+    if code.name == "UNKNOWN_MEMBER_ID":
+        return wrong("UNKNOWN_MEMBER_ID is for a member id the group does not know; this request has none")
+    return wrong("look at the first JoinGroup response in notebook 02's player")
+
+
+@exercise("02.2", NB02, "A lone consumer joins an empty group: when is its JoinGroup answered (ms)?",
+          name="lone_join_answered_at", kind="predict", pain=("joins that take 3 s / 45 s",),
+          hints=("The first rebalance of an Empty group is delayed by group.initial.rebalance.delay.ms "
+                 "(3000 by default) so that more members can join.",))
+def _ex02_2(answer):
+    bad = want_int(answer, "a time in milliseconds")
+    if bad:
+        return bad
+    coord = _coord()
+    _join_with_retry(coord, "c1", 0)
+    expected = _time_answered(coord, "c1", 0, 10_000_000)
+    if answer == expected:
+        return right(f"{expected} ms: the initial rebalance delay, then the join phase completes")
+    if answer == 0:
+        return wrong("the coordinator does not answer at once: the first rebalance of an Empty group is delayed")
+    if answer in (45_000, 300_000):
+        return wrong("that is a consumer timeout; the wait here is a broker setting")
+    return wrong("which broker config delays the first rebalance of an empty group, and what is its default?")
+
+
+@exercise("02.3", NB02, "Members join at 0, 2500 and 5500 ms: when does the join phase complete (ms)?",
+          name="join_completes_at", kind="predict", pain=("joins that take 3 s / 45 s",),
+          hints=("Each time the delayed-join timer fires and a new member joined meanwhile, it waits another "
+                 "min(3000, remaining) ms, where remaining starts at rebalance timeout − 3000 and shrinks by "
+                 "each delay.",
+                 "Here every member's rebalance timeout (max.poll.interval.ms) is 9000 ms."))
+def _ex02_3(answer):
+    bad = want_int(answer, "a time in milliseconds")
+    if bad:
+        return bad
+    coord = _coord()
+    _join_with_retry(coord, "a", 0, rebalance_timeout_ms=9_000)
+    done = None
+    for who, at in (("b", 2_500), ("c", 5_500)):
+        done = done or _time_answered(coord, "a", 0, at - 1)
+        _join_with_retry(coord, who, at, rebalance_timeout_ms=9_000)
+    expected = done or _time_answered(coord, "a", 5_500, 10_000_000)
+    if answer == expected:
+        return right(f"{expected} ms: the delay was extended while newcomers kept arriving, "
+                     "but never beyond the first member's rebalance timeout")
+    if answer == 3_000:
+        return wrong("the timer fires at 3000, but a new member joined during the delay, so it waits again")
+    if answer == 8_500:
+        return wrong("the extension is not measured from the last join: the timer reschedules when it fires")
+    return wrong("follow the delayed-join timer: it fires every 3000 ms and reschedules while new members arrived")
+
+
+NB03 = "03-leader-and-protocol"
+
+
+@exercise("03.1", NB03, "Which protocol does the group select?", name="selected_protocol", kind="predict",
+          pain=("coordinator versus leader",),
+          hints=("Candidates are the names every member lists; each member votes for the first candidate in "
+                 "its own order; most votes wins.",))
+def _ex03_1(answer):
+    if not isinstance(answer, str):
+        return invalid(f"answer with the assignor's name as a string, e.g. \"range\"; got {type(answer).__name__}")
+    lists = [("range", "roundrobin", "sticky"), ("roundrobin", "sticky"), ("sticky", "roundrobin", "range"),
+             ("roundrobin", "range", "sticky")]
+    coord = _coord(group_initial_rebalance_delay_ms=0)
+    for i, names in enumerate(lists):
+        _join_with_retry(coord, f"m{i}", 0, protocols=tuple((n, b"") for n in names))
+    coord.on_timer(coord.next_deadline())
+    expected = coord.describe("g")["protocol_name"]
+    if answer == expected:
+        return right(f"{expected}: it is a candidate (everyone lists it) and gets the most votes")
+    if answer == "range":
+        return wrong("range is not listed by every member, so it is not even a candidate")
+    if answer == "sticky":
+        return wrong("sticky is a candidate, but count the votes: each member votes its first candidate")
+    return wrong("first keep only names every member lists, then count first choices")
+
+
+@exercise("03.2", NB03, "A member listing only sticky joins a Stable group of range members: the error?",
+          name="mismatch_error", kind="predict", pain=("coordinator versus leader",),
+          hints=("A member is admitted only if at least one of its protocols is supported by every current member.",))
+def _ex03_2(answer):
+    code, bad = want_error_code(answer)
+    if bad:
+        return bad
+    coord = _coord(group_initial_rebalance_delay_ms=0)
+    _join_with_retry(coord, "a", 0)
+    coord.on_timer(coord.next_deadline())
+    r = _join(coord, "b", 10, protocols=(("sticky", b""),))
+    expected = r[0].response.error_code
+    if code == expected:
+        return right(f"{expected.name}: no common assignor; the Java client treats it as fatal")
+    if code.name == "MEMBER_ID_REQUIRED":
+        return wrong("the protocol check comes before handing out a member id")
+    return wrong("which error says the member's protocols do not fit the group's?")
+
+
+@exercise("03.3", NB03, "Identical JoinGroups in a Stable group: the generation after the follower's, then the leader's",
+          name="generations_after_rejoins", kind="predict", pain=("coordinator versus leader",),
+          hints=("A follower that rejoins with unchanged protocols in Stable gets the current generation back at "
+                 "once. The leader's JoinGroup always starts a rebalance: that is how a consumer leader reacts "
+                 "to topic metadata changes.",
+                 "Answer with a pair (generation after the follower's JoinGroup, generation once everyone rejoined "
+                 "after the leader's)."))
+def _ex03_3(answer):
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+        return invalid("answer with a pair of ints: (generation after the follower's JoinGroup, "
+                       "generation after the leader's JoinGroup and everyone's rejoin)")
+    for x in answer:
+        bad = want_int(x, "a generation id")
+        if bad:
+            return bad
+    coord, a, b = _stable_pair()
+    gen = coord.describe("g")["generation_id"]
+    _sync(coord, "a", a, gen, 1, ((a, b"A"), (b, b"B")))
+    _sync(coord, "b", b, gen, 1)
+    follower = _join(coord, "b", 2, member_id=b)[0].response.generation_id
+    _join(coord, "a", 3, member_id=a)
+    replies = _join(coord, "b", 4, member_id=b)
+    after_leader = coord.describe("g")["generation_id"]
+    expected = (follower, after_leader)
+    if tuple(answer) == expected:
+        return right(f"{expected}: the follower's identical JoinGroup changes nothing; the leader's starts a "
+                     "rebalance even with unchanged metadata")
+    if answer[0] != follower:
+        return wrong("a follower with unchanged protocols in Stable is answered with the current generation")
+    return wrong("does a leader's JoinGroup in Stable start a rebalance when nothing changed?")
+
+
+NB04 = "04-syncgroup"
+
+
+def _stable_pair():
+    coord = _coord(group_initial_rebalance_delay_ms=0)
+    a, _ = _join_with_retry(coord, "a", 0)
+    b, _ = _join_with_retry(coord, "b", 0)
+    coord.on_timer(coord.next_deadline())
+    return coord, a, b
+
+
+def _sync(coord, who, member_id, generation, now, assignments=()):
+    from ..messages import SyncGroupRequest, SyncGroupRequestAssignment
+
+    return coord.handle(SyncGroupRequest(group_id="g", member_id=member_id, generation_id=generation,
+                                         assignments=tuple(SyncGroupRequestAssignment(m, x) for m, x in assignments)),
+                        who, now)
+
+
+@exercise("04.1", NB04, "A SyncGroup still carrying the previous generation: the error?", name="stale_sync_error",
+          kind="predict", pain=("commits failing around a rebalance",),
+          hints=("SyncGroup is validated member first, then generation.",))
+def _ex04_1(answer):
+    code, bad = want_error_code(answer)
+    if bad:
+        return bad
+    coord, a, b = _stable_pair()
+    gen = coord.describe("g")["generation_id"]
+    r = _sync(coord, "b", b, gen - 1, 5)
+    expected = r[0].response.error_code
+    if code == expected:
+        return right(f"{expected.name}: the member knows an old generation and must rejoin")
+    if code.name == "REBALANCE_IN_PROGRESS":
+        return wrong("the group is not rebalancing; it is the request's generation that is wrong")
+    return wrong("which error names a generation mismatch?")
+
+
+@exercise("04.2", NB04, "SyncGroup while the group is PreparingRebalance: the error?", name="sync_during_prepare",
+          kind="predict", pain=("commits failing around a rebalance",),
+          hints=("While the group waits for JoinGroups, there is no assignment to hand out yet.",))
+def _ex04_2(answer):
+    code, bad = want_error_code(answer)
+    if bad:
+        return bad
+    coord, a, b = _stable_pair()
+    gen = coord.describe("g")["generation_id"]
+    _join_with_retry(coord, "c", 10)  # a newcomer: Completing -> PreparingRebalance
+    r = _sync(coord, "b", b, gen, 11)
+    expected = r[0].response.error_code
+    if code == expected:
+        return right(f"{expected.name}: the member must send JoinGroup again")
+    if code.name == "ILLEGAL_GENERATION":
+        return wrong("the generation is still the current one: it only changes when the join phase completes")
+    return wrong("the group is rebalancing; which error says so?")
+
+
+@exercise("04.3", NB04, "A follower never sends SyncGroup: group state and generation after the pending-sync timeout",
+          name="after_pending_sync", kind="diagnose", pain=("max.poll.interval exceeded",),
+          hints=("When the pending-sync timer (the group's rebalance timeout) fires, members that never sent "
+                 "SyncGroup are removed (heartbeats do not count) and a rebalance starts.",
+                 "Answer with a pair (state, generation), e.g. (\"Stable\", 3)."))
+def _ex04_3(answer):
+    from ..messages import HeartbeatRequest
+
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+        return invalid("answer with a pair: (group state as a string, generation as an int)")
+    state, gen = answer
+    coord, a, b = _stable_pair()
+    g1 = coord.describe("g")["generation_id"]
+    assign = ((a, b"A"), (b, b"B"))
+    # Both heartbeat every 3 s; the leader a syncs at 3 s, the follower b never does.  Just after
+    # the pending-sync timeout (the rebalance timeout, 300 s after the join completed at 0):
+    for t in range(3_000, 300_001, 3_000):
+        coord.on_timer(t)
+        if t == 3_000:
+            _sync(coord, "a", a, g1, t, assign)
+        for who, mid in (("a", a), ("b", b)):
+            coord.handle(HeartbeatRequest(group_id="g", member_id=mid, generation_id=g1), who, t)
+    d = coord.describe("g")
+    expected = (d["state"], d["generation_id"])
+    if tuple(answer) == expected:
+        return right(f"{expected[0]}, generation {expected[1]}: b was removed although it heartbeated")
+    if isinstance(state, str) and state.lower() == "stable" and gen == g1:
+        return wrong("the leader's SyncGroup completed the group, but the pending-sync timer still removes "
+                     "members that never synced")
+    return wrong("find when the pending-sync timer fires, what it removes, and what the rebalance then does")

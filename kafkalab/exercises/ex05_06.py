@@ -1,0 +1,269 @@
+"""Exercises of notebooks 05 (liveness) and 06 (assignors)."""
+
+from __future__ import annotations
+
+from .core import NotAnswered, exercise, invalid, right, want_int, wrong
+
+NB05 = "05-liveness"
+SESSION_LIMITS = (6_000, 1_800_000)  # group.min/max.session.timeout.ms
+
+
+def _rebalances(world) -> int:
+    from ..sim import events as ev
+    from ..trace import StateChanged
+
+    return sum(1 for e in world.trace if isinstance(e, ev.CoordinatorEvent) and isinstance(e.event, StateChanged)
+               and e.event.new.value == "PreparingRebalance")
+
+
+def _poll_timeouts(world) -> list:
+    from ..sim import events as ev
+
+    return [e for e in world.trace if isinstance(e, ev.ConsumerNote) and "max.poll.interval.ms" in e.text]
+
+
+@exercise("05.1", NB05, "Timeouts for a consumer whose every batch takes 40 s", name="timeouts",
+          kind="configure", pain=("max.poll.interval exceeded", "the three timeouts confused"),
+          hints=("Processing time between two poll() calls is guarded by max.poll.interval.ms; "
+                 "session.timeout.ms is about heartbeats, which a background thread keeps sending while "
+                 "you process.",
+                 "Answer with a dict: {'session_timeout_ms': ..., 'heartbeat_interval_ms': ..., "
+                 "'max_poll_interval_ms': ...}."))
+def _ex05_1(answer):
+    keys = {"session_timeout_ms", "heartbeat_interval_ms", "max_poll_interval_ms"}
+    if not isinstance(answer, dict) or set(answer) != keys:
+        return invalid(f"answer with a dict with exactly the keys {sorted(keys)}")
+    for k, v in answer.items():
+        bad = want_int(v, k)
+        if bad:
+            return bad
+    s, h, m = answer["session_timeout_ms"], answer["heartbeat_interval_ms"], answer["max_poll_interval_ms"]
+    if not SESSION_LIMITS[0] <= s <= SESSION_LIMITS[1]:
+        return wrong(f"session_timeout_ms={s} would be refused by the broker (INVALID_SESSION_TIMEOUT): "
+                     f"it must be within group.min/max.session.timeout.ms {SESSION_LIMITS}")
+    if h >= s:
+        return wrong("heartbeat_interval_ms must be lower than session_timeout_ms (the client refuses it)")
+    from ..sim import World
+
+    world = World(topics={"orders": 4})
+    world.add_consumers(2, group="g", topics=["orders"], partition_assignment_strategy=["range"],
+                        processing_ms=40_000, **answer)
+    world.run_until_stable("g", timeout_ms=600_000)
+    gen = world.describe("g")["generation_id"]
+    world.run(for_ms=600_000)
+    if _poll_timeouts(world) or world.describe("g")["generation_id"] != gen:
+        if s > 40_000 and m <= 40_000:
+            return wrong("a long session timeout does not help: the consumer still leaves the group when "
+                         "poll() is not called within max.poll.interval.ms")
+        return wrong("the consumers left the group: after 40 s without poll() a consumer gives up its membership")
+    note = ""
+    if m > 600_000:
+        note = " (it works, but a very large max.poll.interval.ms also makes every rebalance wait that long for a stuck consumer)"
+    return right(f"no member left in 10 minutes of 40 s batches{note}")
+
+
+@exercise("05.2", NB05, "A crashed consumer is restarted 2 s later, yet the rebalance takes about 45 s: which config?",
+          name="bounding_config", kind="diagnose", pain=("joins that take 3 s / 45 s", "the three timeouts confused"),
+          hints=("The restarted process joins as a *new* member; the join phase waits for every known member to "
+                 "rejoin, including the dead one, until something removes it.",))
+def _ex05_2(answer):
+    if not isinstance(answer, str):
+        return invalid("answer with a Kafka config name, e.g. \"heartbeat.interval.ms\"")
+    name = answer.strip().lower().replace("_", ".")
+    from ..sim import World
+
+    world = World(topics={"orders": 6})
+    world.add_consumers(3, group="g", topics=["orders"], partition_assignment_strategy=["range"])
+    t0 = world.run_until_stable("g")
+    world.run(for_ms=1_000)
+    world.crash("c2")
+    world.run(for_ms=2_000)
+    world.restart("c2")
+    t1 = world.run_until_stable("g")
+    took = (t1 - t0 - 3_000) / 1000
+    if name == "session.timeout.ms":
+        return right(f"the dead member was removed only when its session (45 s) expired; the rebalance took {took:.0f} s")
+    if name == "max.poll.interval.ms":
+        return wrong("max.poll.interval.ms (the rebalance timeout, 300 s) is the upper bound, but something "
+                     "ended the wait much sooner")
+    if name in ("heartbeat.interval.ms", "group.initial.rebalance.delay.ms"):
+        return wrong(f"{name} is measured in a few seconds; what is 45 s by default?")
+    return wrong("which consumer config defaults to 45 s?")
+
+
+@exercise("05.3", NB05, "Repair: choose max.poll.records so a slow loop stays in the group", name="max_poll_records_for",
+          kind="repair", answer="code", pain=("max.poll.interval exceeded",),
+          hints=("A batch of max.poll.records records takes max.poll.records × per_record_ms; it must finish "
+                 "well within max.poll.interval.ms (fixed at 60000 here), or the consumer leaves the group.",))
+def _ex05_3(fn):
+    if not callable(fn):
+        return invalid("define a function max_poll_records_for(per_record_ms) that returns an int")
+    from ..sim import World
+
+    for per_record in (20, 150, 900, 7_000):
+        n = fn(per_record)
+        bad = want_int(n, f"max_poll_records_for({per_record})")
+        if bad:
+            return bad
+        if n < 1:
+            return wrong(f"max_poll_records_for({per_record}) = {n}: a consumer must fetch at least 1 record")
+        world = World(topics={"orders": (2, 1_000_000)})
+        world.add_consumers(2, group="g", topics=["orders"], partition_assignment_strategy=["range"],
+                            max_poll_interval_ms=60_000, max_poll_records=n, processing_ms=n * per_record)
+        world.run_until_stable("g")
+        world.run(for_ms=300_000)
+        if _poll_timeouts(world):
+            return wrong(f"with {per_record} ms per record, {n} records take {n * per_record / 1000:.0f} s "
+                         "per batch: longer than max.poll.interval.ms")
+        if n * per_record < 6_000 and per_record < 1_000:
+            return wrong(f"{n} records per poll at {per_record} ms each is safe but needlessly slow; "
+                         "aim for batches that use a good part of the interval")
+    return right("every loop stays in the group and still processes a useful batch per poll()")
+
+
+@exercise("05.4", NB05, "A rolling restart of 4 dynamic consumers: how many rebalances?", name="deploy_rebalances",
+          kind="diagnose", pain=("rebalance storms during deploys",),
+          hints=("A dynamic consumer that closes sends LeaveGroup (one rebalance); its replacement joins as a new "
+                 "member (another one). Count the PreparingRebalance transitions after the group first became "
+                 "stable.",))
+def _ex05_4(answer):
+    bad = want_int(answer, "a number of rebalances")
+    if bad:
+        return bad
+    world = _deploy_world(static=False)
+    expected = _rebalances(world) - 1
+    if answer == expected:
+        return right(f"{expected} rebalances for one deploy; static membership (notebook 07) avoids them")
+    if answer == 4:
+        return wrong("not one per consumer: leaving and joining again are separate events")
+    return wrong("count the group's state changes into PreparingRebalance in the trace after the first one")
+
+
+def _deploy_world(static: bool):
+    from ..sim import World
+
+    world = World(topics={"orders": 8})
+    for i in range(1, 5):
+        extra = {"group_instance_id": f"c{i}-instance", "session_timeout_ms": 60_000} if static else {}
+        world.consumer(f"c{i}", "g", ["orders"], partition_assignment_strategy=["range"], **extra)
+    world.run_until_stable("g")
+    for i in range(1, 5):
+        world.run(for_ms=20_000)
+        if static:
+            world.crash(f"c{i}")   # a static member leaves no LeaveGroup behind
+        else:
+            world.close(f"c{i}")
+        world.run(for_ms=5_000)
+        world.restart(f"c{i}")
+    world.run(for_ms=60_000)
+    return world
+
+
+NB06 = "06-assignors"
+
+
+@exercise("06.1", NB06, "Range over two topics of 3 partitions, consumers c1 and c2: partitions per consumer",
+          name="range_counts", kind="predict", pain=("uneven range across topics",),
+          hints=("Range works topic by topic, and in every topic the first consumers in member order take "
+                 "the extra partition.",))
+def _ex06_1(answer):
+    from ..assignors import assign
+
+    result = assign("range", {"a": 3, "b": 3}, {"c1": {"topics": ["a", "b"]}, "c2": {"topics": ["a", "b"]}})
+    expected = {m: len(ps) for m, ps in result.items()}
+    if not isinstance(answer, dict):
+        return invalid("answer with a dict like {'c1': ..., 'c2': ...} of partition counts")
+    if answer == expected:
+        return right(f"{expected}: c1 takes the extra partition of *each* topic; roundrobin would give 3 and 3")
+    if answer == {"c1": 3, "c2": 3}:
+        return wrong("that is what roundrobin or sticky would do; range decides per topic")
+    return wrong("assign topic a, then topic b, each with the first consumer taking the extra partition")
+
+
+@exercise("06.2", NB06, "Six consumers, one topic with 4 partitions (range): how many consumers get nothing?",
+          name="idle_consumers", kind="predict", pain=("a consumer with no partitions",),
+          hints=("A partition is owned by exactly one consumer of the group.",))
+def _ex06_2(answer):
+    from ..assignors import assign
+
+    bad = want_int(answer, "a number of consumers")
+    if bad:
+        return bad
+    result = assign("range", {"t": 4}, {f"c{i}": {"topics": ["t"]} for i in range(1, 7)})
+    expected = sum(1 for ps in result.values() if not ps)
+    if answer == expected:
+        return right(f"{expected} consumers are members but idle; more consumers than partitions adds no throughput")
+    return wrong("each partition goes to one consumer; count those left over")
+
+
+@exercise("06.3", NB06, "Build an assignor that is balanced and sticky", name="BalancedSticky", kind="build",
+          answer="code", points=3, pain=("a consumer with no partitions",),
+          hints=("Keep each member's still-valid owned partitions up to its quota (⌊P/C⌋ or ⌈P/C⌉), then give "
+                 "the free partitions to the members with the fewest.",
+                 "Subscriptions carry owned_partitions; sort members and partitions so the result is deterministic."))
+def _ex06_3(cls):
+    import random
+
+    from ..assignors import Assignor, Subscription, balance
+
+    if not isinstance(cls, type) or not issubclass(cls, Assignor):
+        return invalid("define a class BalancedSticky(Assignor) with an assign(partitions_per_topic, "
+                       "subscriptions, partition_racks=None) method")
+    inst = cls()
+    rng = random.Random(7)
+    cases = 0
+    for _ in range(60):
+        topics = {f"t{i}": rng.randint(1, 12) for i in range(rng.randint(1, 3))}
+        members = [f"m{i}" for i in range(rng.randint(1, 9))]
+        all_tps = [(t, p) for t, n in topics.items() for p in range(n)]
+        rng.shuffle(all_tps)
+        owned = {m: [] for m in members}
+        for tp in all_tps[: rng.randint(0, len(all_tps))]:
+            owned[rng.choice(members)].append(tp)
+        subs = {m: Subscription(tuple(sorted(topics)), tuple(owned[m]), 1)
+                for m in members}
+        result = inst.assign(topics, subs)
+        cases += 1
+        if set(result) != set(members):
+            return wrong(f"every member must appear in the result (case {cases}: got {sorted(result)})")
+        got = [tp for ps in result.values() for tp in ps]
+        if sorted(got) != sorted((t, p) for t, n in topics.items() for p in range(n)):
+            return wrong(f"case {cases}: every partition must be assigned exactly once")
+        if balance(result) > 1:
+            return wrong(f"case {cases}: counts differ by {balance(result)}; balanced means max - min <= 1")
+        quota_hi = -(-len(all_tps) // len(members))
+        for m in members:
+            kept = len(set(owned[m]) & set(result[m]))
+            if kept < min(len(owned[m]), len(all_tps) // len(members)):
+                return wrong(f"case {cases}: {m} owned {len(owned[m])} partitions but kept only {kept}: "
+                             "sticky means keeping what you own up to your quota")
+        del quota_hi
+    # and it must work in the simulator as a consumer's assignor
+    from ..sim import World
+
+    world = World(topics={"orders": 7})
+    world.add_consumers(3, group="g", topics=["orders"], partition_assignment_strategy=[inst])
+    world.run_until_stable("g")
+    world.close("c2")
+    world.run_until_stable("g")
+    if sorted(tp for ps in world.assignments("g").values() for tp in ps) != [("orders", i) for i in range(7)]:
+        return wrong("in the simulator the group did not end up owning every partition")
+    return right(f"valid, balanced and sticky on {cases} random cases, and it runs in the simulator")
+
+
+@exercise("06.4", NB06, "Range over 4 partitions with consumers consumer10, consumer2, consumer1: who gets partition 2?",
+          name="owner_of_partition_2", kind="predict", pain=("uneven range across topics",),
+          hints=("Members are sorted by member id with Java's String.compareTo: character by character, so "
+                 "\"consumer10\" comes before \"consumer2\".",))
+def _ex06_4(answer):
+    from ..assignors import assign
+
+    if not isinstance(answer, str):
+        return invalid("answer with a consumer name")
+    result = assign("range", {"t": 4}, {m: {"topics": ["t"]} for m in ("consumer10", "consumer2", "consumer1")})
+    expected = next(m for m, ps in result.items() if ("t", 2) in ps)
+    if answer == expected:
+        return right(f"{expected}: the order is consumer1, consumer10, consumer2 (string order, not numeric)")
+    if answer == "consumer2":
+        return wrong("that assumes numeric order; Kafka compares member ids as strings")
+    return wrong("sort the three names as strings, then give the first one the extra partition")

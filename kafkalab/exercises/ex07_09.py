@@ -1,0 +1,259 @@
+"""Exercises of notebooks 07 (static membership), 08 (cooperative rebalancing) and 09 (offsets)."""
+
+from __future__ import annotations
+
+from .core import exercise, invalid, right, want_error_code, want_int, wrong
+from .ex02_04 import _coord, _join, _join_with_retry, _stable_pair, _sync
+from .ex05_06 import _rebalances
+
+NB07 = "07-static-membership"
+
+
+def _static_world(session_timeout_ms: int, downtime_ms: int):
+    from ..sim import World
+
+    world = World(topics={"orders": 6})
+    for i in (1, 2, 3):
+        world.consumer(f"s{i}", "g", ["orders"], group_instance_id=f"s{i}-instance",
+                       session_timeout_ms=session_timeout_ms, partition_assignment_strategy=["range"])
+    world.run_until_stable("g")
+    gen = world.describe("g")["generation_id"]
+    world.crash("s2")
+    world.run(for_ms=downtime_ms)
+    world.restart("s2")
+    world.run_until_stable("g", timeout_ms=600_000)
+    return world, gen
+
+
+@exercise("07.1", NB07, "A static member restarts 20 s after a crash (session 45 s): the generation afterwards?",
+          name="generation_after_static_restart", kind="predict", pain=("static membership surprises",),
+          hints=("A known group.instance.id rejoining a Stable group with the same protocols replaces the old "
+                 "member id without a rebalance (KIP-345).",))
+def _ex07_1(answer):
+    bad = want_int(answer, "a generation id")
+    if bad:
+        return bad
+    world, before = _static_world(45_000, 20_000)
+    expected = world.describe("g")["generation_id"]
+    if answer == expected:
+        return right(f"still generation {expected}: no rebalance; s2 got its partitions back with a new member id")
+    if answer == before + 1:
+        return wrong("a dynamic member would cause a rebalance here; a static one within its session does not")
+    return wrong("does the generation change when nothing rebalances?")
+
+
+@exercise("07.2", NB07, "Two processes share one group.instance.id: what does the older one's next Heartbeat get?",
+          name="fenced_error", kind="predict", pain=("static membership surprises",),
+          hints=("When a known instance id joins with an empty member id, the old member id is replaced; "
+                 "requests that carry the instance id with the old member id are fenced.",))
+def _ex07_2(answer):
+    from ..messages import HeartbeatRequest
+
+    code, bad = want_error_code(answer)
+    if bad:
+        return bad
+    coord = _coord(group_initial_rebalance_delay_ms=0)
+    _join(coord, "old", 0, instance="i-1")
+    coord.on_timer(coord.next_deadline())
+    old_id = coord.describe("g")["members"][0]["member_id"]
+    gen = coord.describe("g")["generation_id"]
+    _sync(coord, "old", old_id, gen, 1, ((old_id, b"x"),))
+    _join(coord, "new", 2, instance="i-1")
+    r = coord.handle(HeartbeatRequest(group_id="g", member_id=old_id, generation_id=gen, group_instance_id="i-1"),
+                     "old", 3)
+    expected = r[0].response.error_code
+    if code == expected:
+        return right(f"{expected.name}: the newer process owns the instance id; the Java client treats it as fatal")
+    if code.name == "UNKNOWN_MEMBER_ID":
+        return wrong("that is the answer without the instance id; with it, the coordinator says something sharper")
+    return wrong("which error is reserved for a stale holder of a group.instance.id?")
+
+
+@exercise("07.3", NB07, "Pick session.timeout.ms so a static restart taking 70 s does not rebalance",
+          name="static_session_timeout_ms", kind="configure", pain=("static membership surprises",),
+          hints=("A static member is removed (and the group rebalances) only when its session times out; "
+                 "until then its partitions sit idle. Longer is not free: a real crash leaves them idle that long.",))
+def _ex07_3(answer):
+    bad = want_int(answer, "a session timeout in ms")
+    if bad:
+        return bad
+    if not 6_000 <= answer <= 1_800_000:
+        return wrong(f"{answer} ms is outside group.min/max.session.timeout.ms (6000..1800000): "
+                     "the broker would answer INVALID_SESSION_TIMEOUT")
+    world, before = _static_world(answer, 70_000)
+    if world.describe("g")["generation_id"] != before:
+        return wrong("the session expired during the restart, so the group rebalanced (twice: once without "
+                     "s2, once when it came back)")
+    if answer > 300_000:
+        return wrong("no rebalance, but after a real crash s2's partitions would sit idle for over 5 minutes; "
+                     "keep some margin over 70 s without going that far")
+    return right(f"{answer} ms covers the 70 s restart: same generation, same partitions")
+
+
+NB08 = "08-cooperative"
+
+
+@exercise("08.1", NB08, "Default partition.assignment.strategy [range, cooperative-sticky]: which rebalance protocol?",
+          name="default_protocol", kind="predict", pain=("eager to cooperative migration",),
+          hints=("The consumer uses the highest protocol that *every* configured assignor supports.",))
+def _ex08_1(answer):
+    from ..assignors import get_assignor, select_rebalance_protocol
+
+    if not isinstance(answer, str):
+        return invalid("answer \"EAGER\" or \"COOPERATIVE\"")
+    expected = select_rebalance_protocol([get_assignor("range"), get_assignor("cooperative-sticky")]).name
+    if answer.strip().upper() == expected:
+        return right(f"{expected}: range supports only EAGER, so the whole list runs EAGER (and the vote picks range)")
+    return wrong("cooperative-sticky supports both, but does range?")
+
+
+@exercise("08.2", NB08, "A third consumer joins a cooperative-sticky group of two: how many rebalances (join phases)?",
+          name="cooperative_rebalances", kind="predict", pain=("cooperative callbacks and the second rebalance",),
+          hints=("In the first round the partitions that move are only revoked; their former owners then "
+                 "request another rebalance to hand them over (KIP-429).",))
+def _ex08_2(answer):
+    from ..sim import World
+
+    bad = want_int(answer, "a number of rebalances")
+    if bad:
+        return bad
+    world = World(topics={"t": 6})
+    world.add_consumers(2, group="g", topics=["t"], partition_assignment_strategy=["cooperative-sticky"])
+    world.run_until_stable("g")
+    before = _rebalances(world)
+    world.consumer("c3", "g", ["t"], partition_assignment_strategy=["cooperative-sticky"])
+    world.run_until_stable("g")
+    expected = _rebalances(world) - before
+    if answer == expected:
+        return right(f"{expected}: revoke in the first, hand over in the second; nobody stops consuming the rest")
+    if answer == 1:
+        return wrong("with eager that would be 1; cooperative never moves a partition within one round")
+    return wrong("count the rounds: one to revoke what moves, one to assign it")
+
+
+@exercise("08.3", NB08, "Plan the migration from [range] to cooperative-sticky in two rolling bounces",
+          name="migration_plan", kind="configure", pain=("eager to cooperative migration",),
+          hints=("During a bounce old and new configs meet in one group: they must share an assignor, and the "
+                 "group may only run COOPERATIVE once nobody lists an EAGER-only assignor.",
+                 "Answer with two lists of assignor names: the config after the first bounce, then after the second."))
+def _ex08_3(answer):
+    if (not isinstance(answer, (list, tuple)) or len(answer) != 2
+            or not all(isinstance(x, (list, tuple)) and x and all(isinstance(n, str) for n in x) for x in answer)):
+        return invalid("answer with two non-empty lists of assignor names, e.g. [[...], [...]]")
+    from ..sim import World
+
+    first, second = [list(x) for x in answer]
+    world = World(topics={"orders": 6})
+    for i in (1, 2, 3):
+        world.consumer(f"c{i}", "g", ["orders"], partition_assignment_strategy=["range"])
+    world.run_until_stable("g")
+    for plan in (first, second):
+        for i in (1, 2, 3):
+            world.close(f"c{i}" if plan is first else f"d{i}")
+            name = f"d{i}" if plan is first else f"e{i}"
+            world.consumer(name, "g", ["orders"], partition_assignment_strategy=plan)
+            world.run(for_ms=20_000)
+            failed = [c for c in world.consumers.values() if c.fatal_error is not None]
+            if failed:
+                return wrong(f"during the bounce to {plan}, {failed[0].name} was refused with "
+                             f"{failed[0].fatal_error.name}: old and new members had no assignor in common")
+    world.run_until_stable("g", timeout_ms=120_000)
+    final = [c for c in world.consumers.values() if c.status in ("in_poll", "processing")]
+    if not all(c.rebalance_protocol == "COOPERATIVE" for c in final):
+        return wrong("after both bounces the group still runs EAGER: an EAGER-only assignor is still listed")
+    if world.describe("g")["protocol_name"] != "cooperative-sticky":
+        return wrong("the group ends on another assignor than cooperative-sticky")
+    return right("no member was refused, and the group ends on cooperative-sticky with the COOPERATIVE protocol")
+
+
+NB09 = "09-offsets"
+
+
+def _commit(coord, who, member_id, generation, now):
+    from ..messages import OffsetCommitRequest, OffsetCommitRequestPartition, OffsetCommitRequestTopic
+
+    r = coord.handle(OffsetCommitRequest(group_id="g", member_id=member_id, generation_id=generation,
+                                         topics=(OffsetCommitRequestTopic("orders", (OffsetCommitRequestPartition(0, 42),)),)),
+                     who, now)
+    return r[0].response.topics[0].partitions[0].error_code
+
+
+@exercise("09.1", NB09, "OffsetCommit while the group is CompletingRebalance: the error?", name="commit_completing",
+          kind="predict", pain=("commits failing around a rebalance",),
+          hints=("The member already knows the new generation but has no assignment yet.",))
+def _ex09_1(answer):
+    code, bad = want_error_code(answer)
+    if bad:
+        return bad
+    coord, a, b = _stable_pair()  # CompletingRebalance: JoinGroups answered, no SyncGroup yet
+    expected = _commit(coord, "a", a, coord.describe("g")["generation_id"], 1)
+    if code == expected:
+        return right(f"{expected.name}: commit again after SyncGroup gave you your partitions")
+    if code.name == "ILLEGAL_GENERATION":
+        return wrong("the generation matches: the member got it from its JoinGroup answer")
+    return wrong("the group is between JoinGroup and SyncGroup; which error tells the member to finish it?")
+
+
+@exercise("09.2", NB09, "Commit with the previous generation while the group is PreparingRebalance, then after the join completes",
+          name="commit_old_generation", kind="predict", pain=("commits failing around a rebalance",),
+          hints=("The generation is bumped only when the join phase completes.",
+                 "Answer with a pair of error codes: (during PreparingRebalance, after the join phase completed)."))
+def _ex09_2(answer):
+    if not isinstance(answer, (list, tuple)) or len(answer) != 2:
+        return invalid("answer with a pair of error codes (names or numbers)")
+    codes = []
+    for x in answer:
+        code, bad = want_error_code(x)
+        if bad:
+            return bad
+        codes.append(code)
+    coord, a, b = _stable_pair()
+    gen = coord.describe("g")["generation_id"]
+    _sync(coord, "a", a, gen, 1, ((a, b"A"), (b, b"B")))
+    _sync(coord, "b", b, gen, 1)
+    _join(coord, "a", 2, member_id=a)            # the leader rejoins: PreparingRebalance
+    during = _commit(coord, "b", b, gen, 3)
+    _join(coord, "b", 4, member_id=b)            # everyone rejoined: generation + 1
+    after = _commit(coord, "b", b, gen, 5)
+    expected = (during, after)
+    if tuple(codes) == expected:
+        return right(f"{during.name} then {after.name}: commit before you rejoin, or lose the commit")
+    if codes[0].name != "NONE":
+        return wrong("during PreparingRebalance the old generation is still the current one")
+    return wrong("once the join phase completes, what happens to a commit carrying the old generation?")
+
+
+@exercise("09.3", NB09, "A consumer is kicked out mid-batch: how many records were processed twice?",
+          name="duplicates", kind="diagnose", pain=("commits failing around a rebalance", "max.poll.interval exceeded"),
+          hints=("The records of the batch whose commit failed are processed again by the partition's next "
+                 "owner, from the last committed offset. world.duplicates() counts them.",))
+def _ex09_3(answer):
+    bad = want_int(answer, "a number of records")
+    if bad:
+        return bad
+    world = duplicates_world()
+    expected = world.duplicates()
+    if answer == expected:
+        return right(f"{expected} records: at-least-once delivery; make processing idempotent or commit more often")
+    if answer == 0:
+        return wrong("c2's last commit failed, so its batch is delivered again")
+    return wrong("run the scenario and count with world.duplicates()")
+
+
+def duplicates_world():
+    """The 09.3 scenario (also used by the exercise notebook)."""
+    from ..sim import World
+
+    cfg = dict(enable_auto_commit=False, max_poll_records=10, processing_ms=100, max_poll_interval_ms=10_000,
+               session_timeout_ms=10_000, partition_assignment_strategy=["range"])
+    world = World(topics={"orders": (2, 10_000)})
+    world.consumer("c1", "g", ["orders"], **cfg)
+    world.consumer("c2", "g", ["orders"], **cfg)
+    world.run_until_stable("g")
+    world.run(for_ms=1_000)
+    world["c2"].stall(15_000)
+    world.run(for_ms=150)
+    world.consumer("c3", "g", ["orders"], **cfg)
+    world.run_until_stable("g", timeout_ms=120_000)
+    world.run(for_ms=2_000)
+    return world
