@@ -318,7 +318,9 @@ class Coordinator:
                 group.leader_id = record.leader_id if record.leader_id in group.members else group.leader_id
             group.offsets = dict(self.log.offsets.get(group_id, {}))
             self.groups[group_id] = group
-            self._transition(group, Trigger.GROUP_LOADED if group.members else Trigger.GROUP_CREATED)
+            # GROUP_LOADED leads to Stable with members and to Empty without (rebalance state is
+            # not persisted).
+            self._transition(group, Trigger.GROUP_LOADED)
             if record is not None:
                 group.current_state_timestamp = record.current_state_timestamp
         if loading:

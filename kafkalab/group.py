@@ -205,23 +205,27 @@ class Group:
         return {name for name, count in self.supported_protocols.items() if count == n}
 
     def select_protocol(self) -> str:
-        """The protocol vote at join completion.
+        """The protocol vote at join completion (Kafka's ``ClassicGroup.selectProtocol``).
 
         Each member votes for its first protocol that every member supports; the most votes win.
-        Kafka breaks ties in HashMap order; kafkalab breaks them by the preference order of the
-        earliest-joined member (documented in docs/differences.md).
+        Kafka counts the votes in a ``HashMap`` and takes the first maximum in its iteration
+        order, so ties go to the name whose hash bucket comes first (e.g. ``range`` before
+        ``roundrobin``); kafkalab reproduces that order.
         """
+        from .assignors._java import hash_map_order
+
         candidates = self.candidate_protocols()
         if not candidates:
             raise ValueError("no protocol is supported by every member")
-        votes: Counter = Counter(m.vote(candidates) for m in self.members.values())
-        best = max(votes.values())
-        tied = {name for name, count in votes.items() if count == best}
-        first_member = next(iter(self.members.values()))
-        for name in first_member.protocol_names:
-            if name in tied:
-                return name
-        return min(tied)  # pragma: no cover - the first member lists every candidate
+        votes: dict[str, int] = {}
+        for m in self.members.values():
+            name = m.vote(candidates)
+            votes[name] = votes.get(name, 0) + 1
+        best_name, best = None, -1
+        for name in hash_map_order(votes):
+            if votes[name] > best:  # strictly greater: the first maximum wins, as Stream.max does
+                best_name, best = name, votes[name]
+        return best_name
 
     def would_select_protocol(self) -> str:
         return self.select_protocol()

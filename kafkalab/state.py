@@ -118,14 +118,18 @@ TRANSITIONS: dict[tuple[GroupState | None, Trigger], GroupState] = {
 #: When the join phase completes with no member left the target is Empty, not
 #: CompletingRebalance; this is the one trigger with two outcomes, chosen by the member count.
 JOIN_COMPLETED_EMPTY = (S.PREPARING_REBALANCE, T.JOIN_COMPLETED)
-TRANSITIONS_TO_EMPTY: dict[tuple[GroupState, Trigger], GroupState] = {JOIN_COMPLETED_EMPTY: S.EMPTY}
+TRANSITIONS_TO_EMPTY: dict[tuple[GroupState | None, Trigger], GroupState] = {
+    JOIN_COMPLETED_EMPTY: S.EMPTY,
+    (None, T.GROUP_LOADED): S.EMPTY,  # a loaded record without members
+}
 
 #: The states from which a rebalance may be prepared (Kafka's ``canRebalance``).
 CAN_REBALANCE = VALID_PREVIOUS_STATES[S.PREPARING_REBALANCE]
 
 
 def all_transitions() -> list[tuple[GroupState | None, Trigger, GroupState]]:
-    """Every legal ``(from, trigger, to)`` triple, including the join phase ending in Empty."""
+    """Every legal ``(from, trigger, to)`` triple, including the two that end in Empty when no
+    member is left (the join phase completing, a member-less group record loaded)."""
     out = [(f, t, to) for (f, t), to in TRANSITIONS.items()]
     out += [(f, t, to) for (f, t), to in TRANSITIONS_TO_EMPTY.items()]
     return out

@@ -533,8 +533,10 @@ class SimConsumer:
             self.is_leader = resp.leader == resp.member_id
             self._set_state(now, COMPLETING_REBALANCE,
                             f"JoinGroup answered: generation {resp.generation_id}, {'leader' if self.is_leader else 'follower'}")
+            # HeartbeatThread.enable() resets every heartbeat timer, the poll timer included.
             self.next_heartbeat_at = now + self.config.heartbeat_interval_ms
             self.session_deadline = now + self.config.session_timeout_ms
+            self.last_poll_at = now
             assignments = ()
             if self.is_leader and not resp.skip_assignment:
                 assignments = self._perform_assignment(resp, now)
