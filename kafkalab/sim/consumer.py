@@ -213,8 +213,16 @@ class SimConsumer:
         self.owned.clear()
         self.positions.clear()
 
-    def restart(self, now: int) -> None:
-        """A new process with the same config (same group.instance.id for a static member)."""
+    def restart(self, now: int, **config) -> None:
+        """A new process with the same config (same group.instance.id for a static member), or
+        with some configs changed (a rolling bounce that deploys new settings)."""
+        if config:
+            unknown = sorted(set(config) - set(ConsumerConfig.__dataclass_fields__))
+            if unknown:
+                raise ValueError(f"unknown consumer config {unknown}")
+            self.config = replace(self.config, **config)
+            self.assignors = [_resolve_assignor(a) for a in self.config.partition_assignment_strategy]
+            self.rebalance_protocol = _select_protocol(self.assignors)
         self.incarnation += 1
         self._reset_all()
         self._note(now, "restarted as a new process")
@@ -347,7 +355,14 @@ class SimConsumer:
             return
         if self.fatal_error is not None:
             return
-        if any(f.kind in ("find", "join", "sync", "fetch", "commit-sync") for f in self.inflight.values()):
+        kinds = {f.kind for f in self.inflight.values()}
+        if kinds & {"find", "fetch", "commit-sync"}:
+            return
+        if kinds & {"join", "sync"}:
+            # poll() does not block on a rebalance (ensureActiveGroup with a zero timer): a
+            # cooperative member keeps consuming the partitions it still owns meanwhile.
+            if self.owned and all(tp in self.positions for tp in self.owned):
+                self._process_batch(now)
             return
         if self.coordinator is None:
             if now >= self.backoff_until:
@@ -377,15 +392,17 @@ class SimConsumer:
         """``ConsumerCoordinator.onJoinPrepare``: commit (if auto-commit) and revoke. Returns True
         when it sent a synchronous commit that the join must wait for."""
         sent_commit = False
-        lost = self.generation_id == -1 and bool(self.owned) and not self.member_id
         if self.config.enable_auto_commit and self.generation_id >= 0 and self.positions:
             sent_commit = self._send_commit(now, "rebalance", sync=True)
-        if lost:
-            self.world._record(ev.PartitionsRevoked(now, self.name, tuple(sorted(self.owned)), lost=True))
-            self._drop(self.owned)
-        elif self.rebalance_protocol == "EAGER":
+        if self.generation_id == -1 or not self.member_id:
+            # No generation (never joined, or reset after an error): whatever is owned is lost.
             if self.owned:
-                self.world._record(ev.PartitionsRevoked(now, self.name, tuple(sorted(self.owned))))
+                self.world._record(ev.PartitionsRevoked(now, self.name, tuple(sorted(self.owned)), lost=True))
+                self._drop(self.owned)
+        elif self.rebalance_protocol == "EAGER":
+            # EAGER revokes everything before every rebalance, and calls the listener even with
+            # an empty set (ConsumerCoordinator.onJoinPrepare).
+            self.world._record(ev.PartitionsRevoked(now, self.name, tuple(sorted(self.owned))))
             self._drop(self.owned)
         else:
             gone = {tp for tp in self.owned if tp[0] not in self.topics}
@@ -430,6 +447,10 @@ class SimConsumer:
     def _send_commit(self, now: int, why: str, sync: bool = False) -> bool:
         offsets = {tp: off for tp, off in self.positions.items() if tp in self.owned or why != "poll"}
         if not offsets:
+            return False
+        if self.coordinator is None:
+            self.commit_failures.append("coordinator unknown")
+            self._note(now, "commit skipped: no coordinator is known yet (commitSync would look it up first)")
             return False
         if self.state != STABLE:
             # ConsumerCoordinator fails the commit locally: the member has no stable generation.
@@ -484,6 +505,9 @@ class SimConsumer:
 
     def _send(self, now: int, kind: str, request, dst: Optional[str] = None, timeout: Optional[int] = None) -> None:
         if dst is None:
+            if self.coordinator is None:
+                self._note(now, f"{kind}: no coordinator is known; it is looked up first")
+                return
             dst = self.world.broker_name(self.coordinator)
         corr = self.world._send(self.name, dst, request, now)
         self.inflight[corr] = _InFlight(kind, request, dst, now + (timeout or self.config.request_timeout_ms),
@@ -513,7 +537,11 @@ class SimConsumer:
     def _fail(self, now: int, code: ErrorCode, what: str) -> None:
         self.fatal_error = code
         self.status = "failed"
+        self.inflight.clear()
         self._note(now, f"{what} failed with {code.name}: the application gets an exception and the consumer stops")
+        self.world._record(ev.ConsumerStopped(now, self.name, f"failed with {code.name}", tuple(sorted(self.owned))))
+        self.owned.clear()
+        self.positions.clear()
 
     def _on_find(self, flight, resp: FindCoordinatorResponse, now: int) -> None:
         if resp.error_code is ErrorCode.NONE:
@@ -636,6 +664,7 @@ class SimConsumer:
             if flight.generation != (self.generation_id, self.member_id):
                 return  # the generation changed meanwhile; this answer is stale
             if code is ErrorCode.FENCED_INSTANCE_ID:
+                self._reset_generation(now, keep_member_id=False, reason="Heartbeat: FENCED_INSTANCE_ID")
                 return self._fail(now, code, "Heartbeat")
             self._reset_generation(now, keep_member_id=code is ErrorCode.ILLEGAL_GENERATION,
                                    reason=f"Heartbeat: {code.name}")
@@ -669,7 +698,9 @@ class SimConsumer:
             return
         code = bad[0]
         self.commit_failures.append(code.name)
-        self._note(now, f"offset commit failed with {code.name} (CommitFailedException for a commitSync)")
+        exception = {"FENCED_INSTANCE_ID": "FencedInstanceIdException",
+                     "REBALANCE_IN_PROGRESS": "RebalanceInProgressException"}.get(code.name, "CommitFailedException")
+        self._note(now, f"offset commit failed with {code.name} ({exception} for a commitSync)")
         if code in (ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION):
             if flight.generation == (self.generation_id, self.member_id):
                 self._reset_generation(now, keep_member_id=code is ErrorCode.ILLEGAL_GENERATION,

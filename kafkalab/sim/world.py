@@ -173,8 +173,9 @@ class World:
         self._refresh(self.consumers[name])
         self._reschedule(self.consumers[name])
 
-    def restart(self, name: str) -> None:
-        self.consumers[name].restart(self.now)
+    def restart(self, name: str, **config: Any) -> None:
+        """Restart a consumer as a new process; keyword arguments change its configs (a bounce)."""
+        self.consumers[name].restart(self.now, **config)
         self._refresh(self.consumers[name])
         self._reschedule(self.consumers[name])
 
