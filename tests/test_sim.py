@@ -287,3 +287,59 @@ def test_default_assignor_list_runs_eager_and_selects_range():
     world.run_until_stable("g")
     assert world["c1"].rebalance_protocol == "EAGER"
     assert world.describe("g")["protocol_name"] == "range"
+
+
+def test_cooperative_member_keeps_consuming_owned_partitions_during_a_rebalance():
+    coop = {"partition_assignment_strategy": ["cooperative-sticky"]}
+    world = World(topics={"t": (4, 100_000)})
+    world.add_consumers(2, group="g", topics=["t"], max_poll_records=5, **coop)
+    world.run_until_stable("g")
+    world.consumer("c3", "g", ["t"], max_poll_records=5, **coop)
+    start = world.now
+    world.run_until_stable("g")
+    join_phase = [e for e in world.trace if isinstance(e, ev.ClientStateChanged) and e.consumer == "c1"
+                  and e.at >= start and e.new in ("PREPARING_REBALANCE", "STABLE")]
+    began, ended = join_phase[0].at, join_phase[-1].at
+    processed = [e for e in world.trace if isinstance(e, ev.RecordsProcessed) and e.consumer == "c1"
+                 and began < e.at < ended]
+    assert processed, "c1 should keep processing its partitions while it rebalances"
+
+
+def test_eager_member_processes_nothing_during_a_rebalance():
+    world = World(topics={"t": (4, 100_000)})
+    world.add_consumers(2, group="g", topics=["t"], max_poll_records=5, **RANGE)
+    world.run_until_stable("g")
+    world.consumer("c3", "g", ["t"], max_poll_records=5, **RANGE)
+    start = world.now
+    world.run_until_stable("g")
+    revoked = [e for e in world.trace if isinstance(e, ev.PartitionsRevoked) and e.consumer == "c1" and e.at >= start]
+    assigned = [e for e in world.trace if isinstance(e, ev.PartitionsAssigned) and e.consumer == "c1" and e.at >= start]
+    assert not [e for e in world.trace if isinstance(e, ev.RecordsProcessed) and e.consumer == "c1"
+                and revoked[0].at <= e.at < assigned[-1].at]
+
+
+def test_restart_with_new_configs_performs_a_rolling_migration_to_cooperative():
+    world = World(topics={"t": 6})
+    world.add_consumers(3, group="g", topics=["t"], **RANGE)
+    world.run_until_stable("g")
+    for plan in (["cooperative-sticky", "range"], ["cooperative-sticky"]):
+        for name in ("c1", "c2", "c3"):
+            world.close(name)  # a clean shutdown (LeaveGroup), then the new process
+            world.restart(name, partition_assignment_strategy=plan)
+            world.run_until_stable("g")
+    assert all(c.fatal_error is None for c in world.consumers.values())
+    assert {c.rebalance_protocol for c in world.consumers.values()} == {"COOPERATIVE"}
+    assert world.describe("g")["protocol_name"] == "cooperative-sticky"
+    with pytest.raises(ValueError, match="unknown consumer config"):
+        world.restart("c1", nonsense=1)
+
+
+def test_a_fatal_error_stops_the_consumer_and_it_owns_nothing():
+    world = World(topics={"t": 2})
+    world.consumer("a", "g", ["t"], group_instance_id="i", **RANGE)
+    world.run_until_stable("g")
+    world.consumer("twin", "g", ["t"], group_instance_id="i", **RANGE)  # same instance id: a fences
+    world.run(for_ms=10_000)
+    assert world["a"].fatal_error is ErrorCode.FENCED_INSTANCE_ID
+    assert world["a"].assignment == [] and world["a"].status == "failed"
+    assert any(isinstance(e, ev.ConsumerStopped) and e.consumer == "a" for e in world.trace)
