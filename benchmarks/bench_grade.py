@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Time the instructors' grader on N submissions (default 30) on this machine.
 
-Submissions are made from the committed notebooks: a third are the solutions (all correct), a
-third the generated exercises (unanswered), a third exercises with a couple of answers filled in,
-spread over the nine exercise notebooks.  Prints the wall time, the time per submission and the
+Submissions are made from the committed notebooks: a third are solutions (every check passes,
+so every checker runs), two thirds the generated exercises (unanswered), spread over the nine
+exercise notebooks; each one is run in a fresh kernel as a real submission would be.  Prints the wall time, the time per submission and the
 points found.  Usage: python benchmarks/bench_grade.py [--n 30] [--jobs 2]
 """
 
