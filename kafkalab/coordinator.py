@@ -388,10 +388,21 @@ class Coordinator:
             self._emit(tr.LeaderChanged(self._now, group.group_id, old_leader, group.leader_id))
         return member
 
-    def _write_group(self, group: Group, assignments: dict[str, bytes] | None = None) -> ErrorCode:
-        """Append the group record; returns NONE or the (unmapped) storage error."""
+    def _write_group(self, group: Group, assignments: dict[str, bytes] | None = None, *,
+                     empty: bool = False) -> ErrorCode:
+        """Append the group record; returns NONE or the (unmapped) storage error.
+
+        ``empty`` writes Kafka's ``newEmptyGroupMetadataRecord`` (no members, no protocol, no
+        leader), which is what a newly created group gets even if its first member was already
+        added by the same JoinGroup."""
         if self._write_errors:
             return self._write_errors.pop(0)
+        if empty:
+            self.log.groups[group.group_id] = GroupRecord(
+                group.group_id, group.protocol_type, group.generation_id, None, None,
+                group.current_state_timestamp, ())
+            self.log.writes += 1
+            return ErrorCode.NONE
         assignments = assignments if assignments is not None else {}
         members = tuple(
             MemberRecord(
@@ -520,7 +531,7 @@ class Coordinator:
         # fails the snapshot is reverted, so the group was never created; a JoinGroup still
         # parked gets the storage error, but an answer already given (MEMBER_ID_REQUIRED,
         # INCONSISTENT_GROUP_PROTOCOL) stands, because a completed future cannot be completed again.
-        error = self._write_group(group)
+        error = self._write_group(group, empty=True)
         if error is not ErrorCode.NONE:
             del self.groups[gid]
             for key in [k for k in self.timers.keys() if k[1:2] == (gid,)]:

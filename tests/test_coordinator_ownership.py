@@ -118,3 +118,18 @@ def test_loading_a_record_without_members_gives_an_empty_group_with_its_offsets(
     b = Harness(log=log)
     b.load()
     assert b.state is S.EMPTY and b.generation == 2 and b.fetch() == {("t", 3): (42, -1, "")}
+
+
+def test_a_group_created_by_a_static_member_loads_empty_after_an_early_failover():
+    """Kafka writes the *empty* group record when a JoinGroup creates a group, even when that
+    JoinGroup (a static member, or JoinGroup < v4) already added its member."""
+    from kafkalab.sim import World
+
+    world = World(topics={"t": 3}, brokers=3)
+    for i in (1, 2, 3):
+        world.consumer(f"s{i}", "g", ["t"], group_instance_id=f"i{i}", partition_assignment_strategy=["range"])
+    world.run(for_ms=1_000)
+    world.fail_broker(world.cluster.coordinator_for("g").node_id)
+    world.run_until_stable("g", timeout_ms=120_000)
+    assert all(c.fatal_error is None for c in world.consumers.values())
+    assert sorted(p for ps in world.assignments("g").values() for p in ps) == [("t", 0), ("t", 1), ("t", 2)]

@@ -9,8 +9,10 @@
   down.  Positions are computed here and pinned (``pos="x,y!"``) and the ``nop`` engine only
   draws, so the layout is the same with every Graphviz and costs a few ms for 100 messages.
 
-Render the text with :mod:`kafkalab.viz.render` (``Diagram(text, engine=...)``); the engine to
-use is :data:`STATE_MACHINE_ENGINE` / :data:`SEQUENCE_ENGINE`.
+Render the text with :mod:`kafkalab.viz.render` (``Diagram(text, engine=...)`` or
+``render_svg(text, engine=...)``); the engine to use is :data:`STATE_MACHINE_ENGINE` /
+:data:`SEQUENCE_ENGINE`.  ``"nop"`` is not a layout program, so ``graphviz.Source`` refuses it:
+:mod:`~kafkalab.viz.render` passes it to wasm Graphviz as is and runs ``neato -n`` natively.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ __all__ = ["state_machine_dot", "sequence_dot", "sequence_participants", "messag
            "STATE_MACHINE_ENGINE", "SEQUENCE_ENGINE", "HIGHLIGHT_FILL", "HIGHLIGHT_COLOR"]
 
 STATE_MACHINE_ENGINE = "dot"
+#: Pinned positions: Graphviz's ``nop`` engine (``neato -n``); only :mod:`.render` understands the name.
 SEQUENCE_ENGINE = "nop"
 
 HIGHLIGHT_FILL = "#ffd54f"

