@@ -168,3 +168,10 @@ class ConfigError(KafkalabError, ValueError):
 
 class IllegalTransition(KafkalabError):
     """A group state change that Kafka's state machine forbids (a bug, never a protocol outcome)."""
+
+
+class DecodeError(KafkalabError, ValueError):
+    """Bytes from the network are not a request kafkalab can read (wire only).
+
+    A Kafka broker closes the connection on such a frame; ``kafkalab.wire`` does the same.
+    """
