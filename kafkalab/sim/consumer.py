@@ -717,45 +717,21 @@ class SimConsumer:
 
 # ---------------------------------------------------------------------- assignors glue
 
-class _PlainRange:  # TEMPORARY until kafkalab.assignors lands
-    name = "range"
-
-    def assign(self, partitions_per_topic, subscriptions):
-        out = {m: [] for m in subscriptions}
-        for topic, n in sorted(partitions_per_topic.items()):
-            members = sorted(m for m, s in subscriptions.items() if topic in s["topics"])
-            if not members:
-                continue
-            q, r = divmod(n, len(members))
-            start = 0
-            for i, m in enumerate(members):
-                k = q + (1 if i < r else 0)
-                out[m].extend((topic, p) for p in range(start, start + k))
-                start += k
-        return out
-
-
 def _resolve_assignor(spec):
-    try:
-        from ..assignors import get_assignor
-    except ImportError:
-        return _PlainRange()
+    from ..assignors import get_assignor
+
     return get_assignor(spec)
 
 
 def _select_protocol(assignors) -> str:
-    try:
-        from ..assignors import select_rebalance_protocol
-    except ImportError:
-        return "EAGER"
+    from ..assignors import select_rebalance_protocol
+
     return select_rebalance_protocol(assignors).name
 
 
 def _make_subscription(topics, owned, generation, rack, group_instance_id):
-    try:
-        from ..assignors import Subscription
-    except ImportError:
-        return {"topics": tuple(topics)}
+    from ..assignors import Subscription
+
     return Subscription(tuple(topics), tuple(owned), generation, rack, group_instance_id)
 
 
