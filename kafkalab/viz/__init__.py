@@ -28,6 +28,7 @@ _LAZY = {
     "balance_bars": "plots", "movement_bars": "plots",
     "state_machine": "render", "sequence": "render",
     "WhatIf": "lab",
+    "wire_events": "wiretrace", "wire_steps": "wiretrace",
 }
 
 __all__ = ["state_machine_dot", "sequence_dot", "build_steps", "Step", "MemberRow", *_LAZY]
@@ -36,7 +37,7 @@ __all__ = ["state_machine_dot", "sequence_dot", "build_steps", "Step", "MemberRo
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
-        if name in ("dot", "steps", "render", "plots", "player", "lab"):
+        if name in ("dot", "steps", "render", "plots", "player", "lab", "wiretrace"):
             return importlib.import_module(f".{name}", __name__)
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(importlib.import_module(f".{module}", __name__), name)
