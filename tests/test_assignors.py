@@ -493,6 +493,30 @@ def test_java_exception_in_stale_generation_case_is_reproduced():
     assert info.value.java_exception == "NullPointerException"
 
 
+def test_kafka_rack_aware_cooperative_rebalances_can_cycle_for_ever():
+    """Named Kafka behaviour (reproduced): with KIP-881 racks, cooperative-sticky can alternate
+    between two assignments for ever.  A member on rack "a" owning a partition with no replica
+    on "a" (t0-1 has no rack at all) gives it up as rack-misaligned; the general algorithm then
+    wants it back where it was, so cooperative-sticky withholds it; once it is unowned the next
+    round hands it back, and the round after revokes it again.  Every round is safe (nothing is
+    handed over while owned); the group just never settles.  Each round here is exactly what
+    Kafka's classes at 1eb7644 return (recorded in test_assignors_java_golden.py).
+    """
+    ppt = {"t0": 3, "t1": 4}
+    racks = {("t0", 0): {"b"}, ("t0", 1): set(), ("t0", 2): {"b"}, ("t1", 0): {"a"}, ("t1", 1): {"b"}, ("t1", 2): set(), ("t1", 3): {"a"}}
+    topics = {"c0": ["t0", "t1"], "c1": ["t0"], "c2": ["t0", "t1"], "c3": ["t0", "t1"]}
+    rack = {"c0": None, "c1": "a", "c2": "a", "c3": "b"}
+    full = {"c0": parts("t1p2 t1p3"), "c1": parts("t0p0 t0p1"), "c2": parts("t1p0 t1p1"), "c3": parts("t0p2")}
+    thin = {"c0": parts("t1p3"), "c1": parts("t0p0"), "c2": parts("t1p0"), "c3": parts("t0p2")}
+    owned = full
+    for generation in range(1, 7):
+        subs = {m: Subscription(topics[m], owned[m], generation, rack[m]) for m in topics}
+        result = assign("cooperative-sticky", ppt, subs, partition_racks=racks)
+        assert result == (thin if owned == full else full)
+        owned = result
+    assert unowned_partitions(ppt, thin) == [("t0", 1), ("t1", 1), ("t1", 2)]
+
+
 # ---------------------------------------------------------------------------- helpers
 
 

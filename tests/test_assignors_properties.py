@@ -318,17 +318,25 @@ def test_cooperative_is_sticky_minus_the_partitions_that_change_owner(group):
 
 @SETTINGS
 @given(groups(owned="plausible"))
-def test_cooperative_follow_up_rounds_converge(group):
+def test_cooperative_follow_up_rounds_hand_nothing_over_and_converge_without_racks(group):
+    """Every round is safe; without racks the rounds also converge (Kafka's test allows four
+    follow-ups; at most three were seen).  With racks Kafka's own classes can cycle for ever:
+    see test_assignors.py::test_kafka_rack_aware_cooperative_rebalances_can_cycle_for_ever."""
     ppt, subs, racks = group
     ideal = assign("sticky", ppt, subs, partition_racks=racks)
     current, rounds, generation = assign("cooperative-sticky", ppt, subs, partition_racks=racks), 0, 8
     current_subs = subs
     while moved_partitions({m: s.owned_partitions for m, s in current_subs.items()}, current):
         no_handover(current_subs, current)
+        check_valid(ppt, subs, current)
+        if rounds == 6:
+            assert racks, "no convergence without racks"
+            return
         current_subs = follow_up("cooperative-sticky", ppt, current_subs, current, generation)
         current = assign("cooperative-sticky", ppt, current_subs, partition_racks=racks)
         rounds, generation = rounds + 1, generation + 1
-        assert rounds <= 4  # Kafka's CooperativeStickyAssignorTest allows four follow-ups
+    if not racks:
+        assert rounds <= 4
     check_valid(ppt, subs, current)
     # Converged: nothing withheld any more, and the eager assignor would not move anything either.
     assert assign("sticky", ppt, current_subs, partition_racks=racks) == current
@@ -338,8 +346,7 @@ def test_cooperative_follow_up_rounds_converge(group):
     if all(set(s.topics) == set(ppt) for s in subs.values()) and not racks:
         # As sticky as the eager ideal: it keeps every owned partition the ideal keeps and moves
         # as many.  (Which newcomer receives a freed partition may differ: round two deals the
-        # freed partitions round-robin.  With racks, KIP-881 gives up owned partitions on other
-        # racks, and the two routes can trade different partitions.)
+        # freed partitions round-robin.)
         owned = {m: s.owned_partitions for m, s in subs.items()}
         for m in subs:
             assert set(ideal[m]) & set(owned[m]) <= set(current[m])
