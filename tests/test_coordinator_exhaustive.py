@@ -64,6 +64,7 @@ from kafkalab.messages import (
     SyncGroupResponse,
 )
 from kafkalab.state import TRANSITIONS, TRANSITIONS_TO_EMPTY
+from model_client import response_codes
 
 E = ErrorCode
 S = GroupState
@@ -475,18 +476,7 @@ def _is_listed_transition(old, trigger, new) -> bool:
     return TRANSITIONS_TO_EMPTY.get((old, trigger)) is new
 
 
-def _codes(response) -> list[ErrorCode]:
-    """Every error code carried by an answer (top level, per member, per partition, per group)."""
-    codes = []
-    if hasattr(response, "error_code"):
-        codes.append(response.error_code)
-    if isinstance(response, LeaveGroupResponse):
-        codes += [m.error_code for m in response.members]
-    if isinstance(response, (OffsetCommitResponse, OffsetFetchResponse)):
-        codes += [p.error_code for t in response.topics for p in t.partitions]
-    if isinstance(response, DescribeGroupsResponse):
-        codes += [g.error_code for g in response.groups]
-    return codes
+_codes = response_codes  # the model client's: every code an answer carries
 
 
 def _primary_code(response):
