@@ -28,7 +28,9 @@ from kafkalab.assignors import (
 from kafkalab.assignors.base import member_sort_key
 
 ALL = ["range", "roundrobin", "sticky", "cooperative-sticky"]
-SETTINGS = settings(max_examples=70, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: the same examples on every run (STYLE.md: no unseeded randomness in tests).
+# For a deeper search, raise max_examples and drop derandomize locally.
+SETTINGS = settings(max_examples=70, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 member_ids = st.one_of(
     st.from_regex(r"consumer-[0-9]{1,3}", fullmatch=True),

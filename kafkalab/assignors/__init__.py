@@ -5,14 +5,11 @@ coordinator picks one member as leader, hands it every member's subscription in 
 response, and the leader runs a *client-side assignor* and sends the result back in SyncGroup.
 This package holds the four assignors every Java consumer ships with, as pure functions:
 
-================== ========================= ==============================================
-name               Java class                idea
-================== ========================= ==============================================
-range              ``RangeAssignor``         per topic, contiguous ranges (KIP-881 racks)
-roundrobin         ``RoundRobinAssignor``    all partitions dealt round-robin
-sticky             ``StickyAssignor``        balanced, and keep what members already own
-cooperative-sticky ``CooperativeStickyAssignor`` sticky, moving partitions in two rounds
-================== ========================= ==============================================
+* ``range`` (``RangeAssignor``): per topic, contiguous ranges; KIP-881 rack-aware;
+* ``roundrobin`` (``RoundRobinAssignor``): all partitions dealt round-robin;
+* ``sticky`` (``StickyAssignor``): balanced, and keeps what members already own;
+* ``cooperative-sticky`` (``CooperativeStickyAssignor``): sticky, but a partition that changes
+  owner is withheld for one round (KIP-429), so members never stop consuming the rest.
 
 One call does it::
 
@@ -23,7 +20,8 @@ One call does it::
     # -> {'c1': [('orders', 0), ('orders', 1), ('orders', 2)], 'c2': []}
     #    orders-3..5 are withheld this round; the follow-up rebalance gives them to c2.
 
-How the results are made to match Kafka's byte for byte:
+How the results are made to match Kafka's Java classes exactly (checked against the compiled
+classes themselves, see tests/test_assignors_java_golden.py):
 
 * Ties are broken as Java breaks them: member order is ``MemberInfo`` order (static members by
   ``group.instance.id``, then dynamic members by member id, compared as Java strings);
@@ -33,6 +31,14 @@ How the results are made to match Kafka's byte for byte:
   assignor runs (topics without subscribers or partitions are dropped).
 * Each member's list is sorted by topic and partition (Kafka's list order is an artifact of
   hash-map iteration; consumers treat an assignment as a set).
+
+Known differences from Kafka's Java classes: member lists are sorted (above); a subscription's
+duplicate topics or owned partitions are collapsed (a Java consumer sends sets); owned
+partitions beyond a topic's partition count are dropped (Kafka never shrinks a topic); eager
+``sticky`` reads previous ownership from :attr:`Subscription.owned_partitions` instead of its
+user data; ``maxGeneration``, a field Java's sticky assignor never resets between calls, is
+computed per call; where Java throws, :class:`AssignorError` is raised; a Java ``HashMap``
+bucket with 9+ colliding member ids is ordered as a list, not as Java's tree.
 
 Also here: the :class:`Assignor` base class for your own assignors, the :data:`ASSIGNORS`
 registry, :func:`select_rebalance_protocol`, and helpers for plots (:func:`member_counts`,
