@@ -68,6 +68,7 @@ from .messages import (
     SyncGroupResponse,
 )
 from .state import CAN_REBALANCE, GroupState, Trigger
+from .sansio import SansIO
 
 __all__ = ["Coordinator", "Reply", "GroupLog", "GroupRecord", "MemberRecord", "partition_for"]
 
@@ -134,7 +135,7 @@ class GroupLog:
 
 # ---------------------------------------------------------------------------- the coordinator
 
-class Coordinator:
+class Coordinator(SansIO):
     """One broker's classic group coordinator.
 
     Args:
@@ -346,18 +347,6 @@ class Coordinator:
         self._maybe_arm_offsets_expiry()
 
     # ------------------------------------------------------------------ plumbing
-
-    def _begin(self, now: int) -> None:
-        if isinstance(now, bool) or not isinstance(now, int):
-            raise TypeError(f"now must be an int of milliseconds, got {now!r}")
-        if now < self._now:
-            raise ValueError(f"time went backwards: now={now} after {self._now}")
-        self._now = now
-        self._out = []
-
-    def _end(self) -> list[Reply]:
-        out, self._out = self._out, []
-        return out
 
     def _emit(self, event: tr.TraceEvent) -> None:
         if self._tracing:

@@ -47,6 +47,7 @@ from typing import Any, Iterable, NamedTuple, Optional, Sequence
 import kio.index
 
 from .. import messages as m
+from ..sansio import SansIO
 from ..cluster import OFFSETS_TOPIC, Broker, Cluster
 from ..config import CoordinatorConfig
 from ..coordinator import Coordinator, GroupLog, Reply
@@ -278,7 +279,7 @@ class _ParkedFetch:
 
 # ---------------------------------------------------------------- the cluster
 
-class WireCluster:
+class WireCluster(SansIO):
     """The brokers of a kafkalab wire cluster: coordinators, topics, parked fetches.
 
     Args:
@@ -480,18 +481,6 @@ class WireCluster:
         self._parked = [p for p in self._parked if p.origin.connection != connection]
 
     # ------------------------------------------------------------ plumbing
-
-    def _begin(self, now: int) -> None:
-        if isinstance(now, bool) or not isinstance(now, int):
-            raise TypeError(f"now must be an int of milliseconds, got {now!r}")
-        if now < self._now:
-            raise ValueError(f"time went backwards: now={now} after {self._now}")
-        self._now = now
-        self._out = []
-
-    def _end(self) -> list[Reply]:
-        out, self._out = self._out, []
-        return out
 
     def _send(self, origin: Origin, response: Any) -> None:
         self._out.append(Reply(origin, response))
