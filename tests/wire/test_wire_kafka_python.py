@@ -1,11 +1,14 @@
 """kafka-python 3.x clients against kafkalab.wire.Server: admin, idempotent producer, consumer group.
 
-kafka-python's consumers are polled round-robin from the test thread (each has its own heartbeat
-thread); every wait has a deadline and every client is closed before its server stops.
+While the group forms, consumes and rebalances, each kafka-python consumer polls in a thread of
+its own, as an application would (a consumer is touched only by its thread while that runs; the
+test thread only reads assignments); every wait has a deadline and every client is closed before
+its server stops.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -19,7 +22,7 @@ from kafkalab import trace as tr  # noqa: E402
 
 pytestmark = pytest.mark.interop
 
-WAIT_S = 20.0
+WAIT_S = 30.0
 
 
 def consumer(bootstrap: str, name: str, group: str, **kwargs) -> KafkaConsumer:
@@ -50,6 +53,37 @@ def drive(consumers, predicate, seen=None, timeout: float = WAIT_S, what: str = 
                     seen.extend((tp.partition, r.offset, r.value) for r in records)
 
 
+class Pollers:
+    """One polling thread per consumer; ``stop()`` hands the consumers back to the test thread."""
+
+    def __init__(self, consumers, seen=None) -> None:
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self.seen = seen
+        self.threads = [threading.Thread(target=self._run, args=(c,), daemon=True) for c in consumers]
+        for t in self.threads:
+            t.start()
+
+    def _run(self, c: KafkaConsumer) -> None:
+        while not self._stop.is_set():
+            for tp, records in c.poll(timeout_ms=50).items():
+                if self.seen is not None:
+                    with self._lock:
+                        self.seen.extend((tp.partition, r.offset, r.value) for r in records)
+
+    def wait(self, consumers, predicate, timeout: float = WAIT_S, what: str = "condition") -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}: {[sorted(owned(c)) for c in consumers]}")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for t in self.threads:
+            t.join(10)
+
+
 def commit(c: KafkaConsumer, others, timeout: float = WAIT_S) -> None:
     """``commit()``, retried while kafka-python says a rebalance is pending (polling everyone)."""
     deadline = time.monotonic() + timeout
@@ -69,34 +103,37 @@ def test_admin_idempotent_producer_and_a_group_of_three(make_server):
     # kafka-python 3.0.12 can hang for good after its leader's second SyncGroup in quick succession
     # (its I/O threads idle, nothing outstanding at the server; seen in about 1 run in 8). That
     # happens when the first leader assigns before it has the topic's metadata and rejoins at
-    # once. So the consumers load the metadata first, and a 300 ms initial rebalance delay lets
+    # once. So the consumers load the metadata first, and a 1.5 s initial rebalance delay lets
     # all three join the first generation (see docs/wire.md).
-    server = make_server(brokers=2, group_initial_rebalance_delay_ms=300)
+    server = make_server(brokers=2, group_initial_rebalance_delay_ms=1_500)
     bootstrap = server.bootstrap_servers
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000)
     consumers: list[KafkaConsumer] = []
     try:
         admin.create_topics([NewTopic("kp", 6, 1)])
-        consumers.extend(consumer(bootstrap, f"k{i}", "kp-group") for i in range(3))
+        group = "kp-group"
+        consumers.extend(consumer(bootstrap, f"k{i}", group) for i in range(3))
         for c in consumers:
             assert c.partitions_for_topic("kp") == set(range(6))
         for c in consumers:
             c.subscribe(["kp"])
-        drive(consumers, lambda: covers(consumers, 6) and server.describe("kp-group")["state"] == "Stable",
-              what="three members to cover six partitions")
-
-        producer = KafkaProducer(bootstrap_servers=bootstrap, compression_type="gzip", request_timeout_ms=10000)
-        try:
-            futures = [producer.send("kp", value=b"v%d" % i, partition=i % 6) for i in range(120)]
-            producer.flush(10)
-            offsets = [f.get(timeout=10) for f in futures]
-        finally:
-            producer.close(timeout=5)
-        assert sorted(o.offset for o in offsets if o.partition == 0) == list(range(20))
-
         seen: list = []
-        everything = {b"v%d" % i for i in range(120)}
-        drive(consumers, lambda: {v for _, _, v in seen} >= everything, seen, what="every record")
+        pollers = Pollers(consumers, seen)
+        try:
+            pollers.wait(consumers, lambda: covers(consumers, 6) and server.describe(group)["state"] == "Stable",
+                         what="three members to cover six partitions")
+            producer = KafkaProducer(bootstrap_servers=bootstrap, compression_type="gzip", request_timeout_ms=10000)
+            try:
+                futures = [producer.send("kp", value=b"v%d" % i, partition=i % 6) for i in range(120)]
+                producer.flush(10)
+                offsets = [f.get(timeout=10) for f in futures]
+            finally:
+                producer.close(timeout=5)
+            assert sorted(o.offset for o in offsets if o.partition == 0) == list(range(20))
+            everything = {b"v%d" % i for i in range(120)}
+            pollers.wait(consumers, lambda: {v for _, _, v in list(seen)} >= everything, what="every record")
+        finally:
+            pollers.stop()
         # At least once, not exactly once: kafka-python 3.0.12 rejoins on a REBALANCE_IN_PROGRESS
         # heartbeat answer even while it is already rejoining (the Java client ignores it outside
         # STABLE), so a leader can start one more rebalance right after a sync, and uncommitted
@@ -110,17 +147,21 @@ def test_admin_idempotent_producer_and_a_group_of_three(make_server):
             {p: 20 for p in owned(consumers[0])}
 
         listed = admin.list_groups()  # ListGroups, sent to every broker
-        assert [g["group_id"] for g in listed] == ["kp-group"]
-        described = admin.describe_groups(["kp-group"])["kp-group"]  # DescribeGroups at its coordinator
+        assert [g["group_id"] for g in listed] == [group]
+        described = admin.describe_groups([group])[group]  # DescribeGroups at its coordinator
         assert described["group_state"] == "Stable" and len(described["members"]) == 3
         assert {mb["client_id"] for mb in described["members"]} == {"k0", "k1", "k2"}
 
-        generation = server.describe("kp-group")["generation_id"]
+        generation = server.describe(group)["generation_id"]
         leaver = consumers.pop(0)
         leaver.close()
-        drive(consumers, lambda: covers(consumers, 6), what="the survivors to take over")
-        assert server.describe("kp-group")["generation_id"] > generation
-        coordinator = server.cluster.coordinator_for("kp-group")
+        pollers = Pollers(consumers)
+        try:
+            pollers.wait(consumers, lambda: covers(consumers, 6), what="the survivors to take over")
+        finally:
+            pollers.stop()
+        assert server.describe(group)["generation_id"] > generation
+        coordinator = server.cluster.coordinator_for(group)
         assert any(isinstance(e, tr.MemberRemoved) and e.reason == "it sent LeaveGroup" for e in coordinator.trace)
     finally:
         for c in consumers:
