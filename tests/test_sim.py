@@ -343,3 +343,19 @@ def test_a_fatal_error_stops_the_consumer_and_it_owns_nothing():
     assert world["a"].fatal_error is ErrorCode.FENCED_INSTANCE_ID
     assert world["a"].assignment == [] and world["a"].status == "failed"
     assert any(isinstance(e, ev.ConsumerStopped) and e.consumer == "a" for e in world.trace)
+
+
+def test_move_coordinator_sends_clients_to_the_new_coordinator_with_not_coordinator():
+    world = World(topics={"t": 2}, brokers=2)
+    world.add_consumers(2, group="g", topics=["t"], **RANGE)
+    world.run_until_stable("g")
+    old = world.cluster.coordinator_for("g").node_id
+    new = 1 - old
+    world.move_coordinator("g", new)
+    world.run(for_ms=10_000)
+    assert world.cluster.coordinator_for("g").node_id == new
+    answers = [e.message.error_code for e in world.trace if isinstance(e, ev.MessageDelivered)
+               and e.src == f"broker-{old}" and hasattr(e.message, "error_code")]
+    assert ErrorCode.NOT_COORDINATOR in answers
+    world.run_until_stable("g")
+    assert all(c.coordinator == new for c in world.consumers.values())

@@ -424,7 +424,7 @@ def test_not_coordinator_names_the_broker_that_stopped_coordinating():
     world.run_until_stable("g")
     world.run(for_ms=4_000)
     # The group's __consumer_offsets partition moves to broker-1 while broker-0 stays up.
-    world._apply_leader_changes(world.cluster.move_leader(world._partition("g"), 1))
+    world.move_coordinator("g", 1)
     world.run(for_ms=6_000)
     refused = [s for s in sentences(world, offsets=True) if "NOT_COORDINATOR" in s and " commits offsets" in s]
     assert refused and all("broker-0 is no longer the group's coordinator and refuses with NOT_COORDINATOR" in s

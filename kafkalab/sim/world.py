@@ -204,6 +204,12 @@ class World:
         self.coordinators[node_id].active = True
         self._apply_leader_changes(self.cluster.restore_broker(node_id))
 
+    def move_coordinator(self, group: str, node_id: int) -> None:
+        """Move leadership of ``group``'s ``__consumer_offsets`` partition to broker ``node_id``
+        (a controlled leader move, e.g. a preferred-leader election): the old coordinator unloads
+        the group, the new one loads it from the log, and clients get NOT_COORDINATOR."""
+        self._apply_leader_changes(self.cluster.move_leader(self._partition(group), node_id))
+
     def _apply_leader_changes(self, changes) -> None:
         for ch in changes:
             if ch.old is not None and ch.old in self.coordinators:
