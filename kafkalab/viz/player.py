@@ -62,7 +62,9 @@ def members_table_html(step: Step) -> str:
             "yes" if r.in_group else "no",
         ]
         rows.append("<tr>" + "".join(f'<td style="{_CELL}">{c}</td>' for c in cells) + "</tr>")
-    table = '<table style="border-collapse:collapse;font-size:12px;margin-top:6px">' + "".join(rows) + "</table>"
+    # A narrow column scrolls sideways instead of cutting the last columns off.
+    table = ('<div style="overflow-x:auto;max-width:100%"><table style="border-collapse:collapse;font-size:12px;'
+             'margin-top:6px">' + "".join(rows) + "</table></div>")
     return table + '<div style="font-size:11px;color:#7f8c8d">&#9733; leader</div>'
 
 
