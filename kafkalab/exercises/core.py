@@ -142,6 +142,15 @@ def want_error_code(answer: Any) -> tuple[Optional[Any], Optional[Verdict]]:
                          f"kafkalab.ErrorCode.X), got {type(answer).__name__} {answer!r}")
 
 
+def judge_code(code: Any, expected: Any, right_message: str, misconceptions: dict[str, str],
+               otherwise: str) -> Verdict:
+    """The verdict on a predicted error code: right, a targeted message for a likely wrong code
+    (keyed by its name), or a general nudge."""
+    if code == expected:
+        return right(right_message)
+    return wrong(misconceptions.get(getattr(code, "name", ""), otherwise))
+
+
 # ---------------------------------------------------------------------------- running a check
 
 def evaluate(exercise_id: str, answer: Any) -> Verdict:

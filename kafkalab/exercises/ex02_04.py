@@ -6,7 +6,7 @@ describes, so they follow the implementation (and its tests against Kafka's rule
 
 from __future__ import annotations
 
-from .core import exercise, invalid, right, want_error_code, want_int, wrong
+from .core import exercise, invalid, judge_code, right, want_error_code, want_int, wrong
 
 
 def _coord(**config):
@@ -66,13 +66,11 @@ def _ex02_1(answer):
     if bad:
         return bad
     expected = _join(_coord(), "c1", 0)[0].response.error_code
-    if code == expected:
-        return right(f"{expected.name} ({int(expected)}): not a failure; the client retries at once with the id")
-    if code.name == "NONE":
-        return wrong("with v4+ a new member is not added on its first JoinGroup")
-    if code.name == "UNKNOWN_MEMBER_ID":
-        return wrong("UNKNOWN_MEMBER_ID is for a member id the group does not know; this request has none")
-    return wrong("look at the first JoinGroup response in notebook 02's player")
+    return judge_code(code, expected,
+                      f"{expected.name} ({int(expected)}): not a failure; the client retries at once with the id", {
+        "NONE": "with v4+ a new member is not added on its first JoinGroup",
+        "UNKNOWN_MEMBER_ID": "UNKNOWN_MEMBER_ID is for a member id the group does not know; this request has none",
+    }, "look at the first JoinGroup response in notebook 02's player")
 
 
 @exercise("02.2", NB02, "A lone consumer joins an empty group: when is its JoinGroup answered (ms)?",
@@ -160,11 +158,10 @@ def _ex03_2(answer):
     coord.on_timer(coord.next_deadline())
     r = _join(coord, "b", 10, protocols=(("sticky", b""),))
     expected = r[0].response.error_code
-    if code == expected:
-        return right(f"{expected.name}: no common assignor; the Java client treats it as fatal")
-    if code.name == "MEMBER_ID_REQUIRED":
-        return wrong("the protocol check comes before handing out a member id")
-    return wrong("which error says the member's protocols do not fit the group's?")
+    return judge_code(code, expected,
+                      f"{expected.name}: no common assignor; the Java client treats it as fatal", {
+        "MEMBER_ID_REQUIRED": "the protocol check comes before handing out a member id",
+    }, "which error says the member's protocols do not fit the group's?")
 
 
 @exercise("03.3", NB03, "Identical JoinGroups in a Stable group: the generation after the follower's, then the leader's",
@@ -229,11 +226,10 @@ def _ex04_1(answer):
     gen = coord.describe("g")["generation_id"]
     r = _sync(coord, "b", b, gen - 1, 5)
     expected = r[0].response.error_code
-    if code == expected:
-        return right(f"{expected.name}: the member knows an old generation and must rejoin")
-    if code.name == "REBALANCE_IN_PROGRESS":
-        return wrong("the group is not rebalancing; it is the request's generation that is wrong")
-    return wrong("which error names a generation mismatch?")
+    return judge_code(code, expected,
+                      f"{expected.name}: the member knows an old generation and must rejoin", {
+        "REBALANCE_IN_PROGRESS": "the group is not rebalancing; it is the request's generation that is wrong",
+    }, "which error names a generation mismatch?")
 
 
 @exercise("04.2", NB04, "SyncGroup while the group is PreparingRebalance: the error?", name="sync_during_prepare",
@@ -248,11 +244,10 @@ def _ex04_2(answer):
     _join_with_retry(coord, "c", 10)  # a newcomer: Completing -> PreparingRebalance
     r = _sync(coord, "b", b, gen, 11)
     expected = r[0].response.error_code
-    if code == expected:
-        return right(f"{expected.name}: the member must send JoinGroup again")
-    if code.name == "ILLEGAL_GENERATION":
-        return wrong("the generation is still the current one: it only changes when the join phase completes")
-    return wrong("the group is rebalancing; which error says so?")
+    return judge_code(code, expected,
+                      f"{expected.name}: the member must send JoinGroup again", {
+        "ILLEGAL_GENERATION": "the generation is still the current one: it only changes when the join phase completes",
+    }, "the group is rebalancing; which error says so?")
 
 
 @exercise("04.3", NB04, "A follower never sends SyncGroup: group state and generation after the pending-sync timeout",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .core import exercise, invalid, right, want_error_code, want_int, wrong
+from .core import exercise, invalid, judge_code, right, want_error_code, want_int, wrong
 from .ex02_04 import _coord, _join, _join_with_retry, _stable_pair, _sync
 from .ex05_06 import _rebalances
 
@@ -62,11 +62,10 @@ def _ex07_2(answer):
     r = coord.handle(HeartbeatRequest(group_id="g", member_id=old_id, generation_id=gen, group_instance_id="i-1"),
                      "old", 3)
     expected = r[0].response.error_code
-    if code == expected:
-        return right(f"{expected.name}: the newer process owns the instance id; the Java client treats it as fatal")
-    if code.name == "UNKNOWN_MEMBER_ID":
-        return wrong("that is the answer without the instance id; with it, the coordinator says something sharper")
-    return wrong("which error is reserved for a stale holder of a group.instance.id?")
+    return judge_code(code, expected,
+                      f"{expected.name}: the newer process owns the instance id; the Java client treats it as fatal", {
+        "UNKNOWN_MEMBER_ID": "that is the answer without the instance id; with it, the coordinator says something sharper",
+    }, "which error is reserved for a stale holder of a group.instance.id?")
 
 
 @exercise("07.3", NB07, "Pick session.timeout.ms so a static restart taking 70 s does not rebalance",
@@ -187,11 +186,10 @@ def _ex09_1(answer):
         return bad
     coord, a, b = _stable_pair()  # CompletingRebalance: JoinGroups answered, no SyncGroup yet
     expected = _commit(coord, "a", a, coord.describe("g")["generation_id"], 1)
-    if code == expected:
-        return right(f"{expected.name}: commit again after SyncGroup gave you your partitions")
-    if code.name == "ILLEGAL_GENERATION":
-        return wrong("the generation matches: the member got it from its JoinGroup answer")
-    return wrong("the group is between JoinGroup and SyncGroup; which error tells the member to finish it?")
+    return judge_code(code, expected,
+                      f"{expected.name}: commit again after SyncGroup gave you your partitions", {
+        "ILLEGAL_GENERATION": "the generation matches: the member got it from its JoinGroup answer",
+    }, "the group is between JoinGroup and SyncGroup; which error tells the member to finish it?")
 
 
 @exercise("09.2", NB09, "Commit with the previous generation while the group is PreparingRebalance, then after the join completes",
