@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from .java import hash_map_order
 from .state import GroupState, Trigger, next_state
 
 
@@ -212,8 +213,6 @@ class Group:
         order, so ties go to the name whose hash bucket comes first (e.g. ``range`` before
         ``roundrobin``); kafkalab reproduces that order.
         """
-        from .assignors._java import hash_map_order
-
         candidates = self.candidate_protocols()
         if not candidates:
             raise ValueError("no protocol is supported by every member")

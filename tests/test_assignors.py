@@ -29,7 +29,7 @@ from kafkalab.assignors import (
     select_rebalance_protocol,
     unowned_partitions,
 )
-from kafkalab.assignors._java import TopicPartitionHashSet, hash_map_order, java_key, string_hash
+from kafkalab.java import TopicPartitionHashSet, hash_map_order, string_compare_key, string_hash_code_unsigned
 
 ALL = ("range", "roundrobin", "sticky", "cooperative-sticky")
 
@@ -162,7 +162,7 @@ def test_member_ids_compare_by_utf16_code_units():
     # Java puts the emoji first (0xD83D < 0xFF21); Python's code point order would not.
     emoji, fullwidth = "\U0001F600", "\uFF21"
     assert fullwidth < emoji  # Python order
-    assert java_key(emoji) < java_key(fullwidth)  # Java order
+    assert string_compare_key(emoji) < string_compare_key(fullwidth)  # Java order
     result = assign("range", {"t": 3}, {fullwidth: ["t"], emoji: ["t"]})
     assert result[emoji] == [("t", 0), ("t", 1)]
     assert result[fullwidth] == [("t", 2)]
@@ -192,11 +192,11 @@ def test_mixed_static_and_dynamic_members_all_get_partitions():
 def test_string_hash_matches_java():
     # "...".hashCode() printed by a JVM (as signed ints); "Aa" and "BB" collide at 2112; the
     # emoji counts as its two UTF-16 surrogates.
-    assert string_hash("hello") == 99162322
-    assert string_hash("") == 0
-    assert string_hash("consumer1") == -421004549 & 0xFFFFFFFF
-    assert string_hash("Aa") == string_hash("BB") == 2112
-    assert string_hash("\U0001F600x") == 54959989
+    assert string_hash_code_unsigned("hello") == 99162322
+    assert string_hash_code_unsigned("") == 0
+    assert string_hash_code_unsigned("consumer1") == -421004549 & 0xFFFFFFFF
+    assert string_hash_code_unsigned("Aa") == string_hash_code_unsigned("BB") == 2112
+    assert string_hash_code_unsigned("\U0001F600x") == 54959989
 
 
 def test_hash_map_order_of_kafka_test_members():
@@ -226,7 +226,7 @@ def test_topic_partition_hash_set_first_follows_buckets_then_insertion():
     first = s.first()
     # TopicPartition.hashCode = 31 * (31 + p) + "t".hashCode(); lowest bucket first.
     def bucket(p):
-        h = (31 * (31 + p) + string_hash("t")) & 0xFFFFFFFF
+        h = (31 * (31 + p) + string_hash_code_unsigned("t")) & 0xFFFFFFFF
         return (h ^ (h >> 16)) & 15
 
     assert first == ("t", min((5, 1, 3), key=bucket))

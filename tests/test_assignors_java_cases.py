@@ -27,7 +27,7 @@ from kafkalab.assignors import (
     StickyAssignor,
     Subscription,
 )
-from kafkalab.assignors._java import hash_map_order
+from kafkalab.java import hash_map_order, string_hash_code_unsigned
 
 ALL_RACKS = ["a", "b", "c", "d", "e", "f"]
 RACK_CONFIGS = ["NO_BROKER_RACK", "NO_CONSUMER_RACK", "BROKER_AND_CONSUMER_RACK"]
@@ -751,10 +751,9 @@ def test_sticky_max_quota_consumer_more_than_num_expected_max_capacity_members(n
 def test_sticky_max_quota_owner_choice_follows_hash_buckets_not_names():
     # "member-x" < "member-y", but "member-y" hashes to bucket 12 and "member-x" to 15: the
     # HashMap visits member-y first, so member-y keeps two, whatever the input order.
-    from kafkalab.assignors._java import string_hash
 
     def bucket(s):
-        return (string_hash(s) ^ (string_hash(s) >> 16)) & 15
+        return (string_hash_code_unsigned(s) ^ (string_hash_code_unsigned(s) >> 16)) & 15
 
     x, y = "member-x", "member-y"
     assert (bucket(x), bucket(y)) == (15, 12)

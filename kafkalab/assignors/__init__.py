@@ -26,7 +26,7 @@ classes themselves, see tests/test_assignors_java_golden.py):
 * Ties are broken as Java breaks them: member order is ``MemberInfo`` order (static members by
   ``group.instance.id``, then dynamic members by member id, compared as Java strings);
   the sticky assignor visits members in the iteration order of the leader's ``HashMap``,
-  which :mod:`kafkalab.assignors._java` reproduces from ``String.hashCode``.
+  which :mod:`kafkalab.java` reproduces from ``String.hashCode``.
 * The input is reduced as Java's ``AbstractPartitionAssignor`` reduces it before any
   assignor runs (topics without subscribers or partitions are dropped).
 * Each member's list is sorted by topic and partition (Kafka's list order is an artifact of

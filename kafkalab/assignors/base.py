@@ -18,7 +18,7 @@ from enum import Enum
 from functools import cached_property
 from typing import Any
 
-from kafkalab.assignors._java import hash_map_order, java_key
+from kafkalab.java import hash_map_order, string_compare_key
 
 TopicPartition = tuple[str, int]
 Assignment = dict[str, list[TopicPartition]]
@@ -293,7 +293,8 @@ class GroupView:
 
     def all_partitions(self) -> list[TopicPartition]:
         """Every partition, sorted by topic (``String.compareTo``) then partition."""
-        return [(t, p) for t in sorted(self.partitions_per_topic, key=java_key) for p in range(self.partitions_per_topic[t])]
+        topics = sorted(self.partitions_per_topic, key=string_compare_key)
+        return [(t, p) for t in topics for p in range(self.partitions_per_topic[t])]
 
 
 def member_sort_key(member_id: str, subscription: Subscription) -> tuple[int, bytes]:
@@ -304,8 +305,8 @@ def member_sort_key(member_id: str, subscription: Subscription) -> tuple[int, by
     Java's ``Collections.sort``: equal keys keep their ``HashMap`` order.
     """
     if subscription.group_instance_id is not None:
-        return (0, java_key(subscription.group_instance_id))
-    return (1, java_key(member_id))
+        return (0, string_compare_key(subscription.group_instance_id))
+    return (1, string_compare_key(member_id))
 
 
 class Assignor:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kafkalab.assignors._java import java_key
+from kafkalab.java import string_compare_key
 from kafkalab.assignors.base import Assignment, Assignor, GroupView, TopicPartition
 
 
@@ -51,7 +51,7 @@ def sorted_partitions(partitions: Iterable[TopicPartition], plain_order: bool | 
         # Without characters beyond the BMP, Python's str order is Java's String.compareTo order.
         parts.sort()
     else:
-        parts.sort(key=lambda tp: (java_key(tp[0]), tp[1]))
+        parts.sort(key=lambda tp: (string_compare_key(tp[0]), tp[1]))
     return parts
 
 

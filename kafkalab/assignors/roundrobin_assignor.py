@@ -10,7 +10,7 @@ subscriptions the result can be badly unbalanced.
 
 from __future__ import annotations
 
-from kafkalab.assignors._java import java_key
+from kafkalab.java import string_compare_key
 from kafkalab.assignors.base import GroupView, RebalanceProtocol, TopicPartition
 from kafkalab.assignors.builtin import BuiltinAssignor
 
@@ -30,7 +30,7 @@ class RoundRobinAssignor(BuiltinAssignor):
         topics_of = {m: set(view.subscriptions[m].topics) for m in members}
         assignment: dict[str, list[TopicPartition]] = {m: [] for m in members}
         # Java: a TreeSet of every subscribed topic; topics without metadata are skipped.
-        topics = sorted({t for m in members for t in topics_of[m]}, key=java_key)
+        topics = sorted({t for m in members for t in topics_of[m]}, key=string_compare_key)
         i, n = 0, len(members)
         for topic in topics:
             for p in range(view.partitions_per_topic.get(topic, 0)):

@@ -3,7 +3,7 @@
 Goals, in order (KIP-54): a balanced assignment, then as little movement as possible.
 
 1. **Previous ownership** (``allSubscriptionsEqual``).  Members are visited in the iteration
-   order of the leader's ``HashMap`` (see :mod:`kafkalab.assignors._java`).  Each member's owned
+   order of the leader's ``HashMap`` (see :mod:`kafkalab.java`).  Each member's owned
    partitions of topics that still exist are claimed in turn; a partition claimed by two
    members of the *same* generation is taken from both and remembered as "claimed by multiple
    previous owners" (KAFKA-12984); with *different* generations the higher one keeps it.
@@ -55,7 +55,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kafkalab.assignors._java import TopicPartitionHashSet, hash_map_order, java_key
+from kafkalab.java import TopicPartitionHashSet, hash_map_order, string_compare_key
 from kafkalab.assignors.base import (
     DEFAULT_GENERATION,
     Assignment,
@@ -246,7 +246,7 @@ def _constrained_assign(
                 maybe_revoked[tp] = member  # rack-aware: give up partitions on other racks
             else:
                 owned.append(tp)
-        owned.sort(key=lambda tp: (tp[1], java_key(tp[0])))
+        owned.sort(key=lambda tp: (tp[1], string_compare_key(tp[0])))
         if multiple:
             owned = [tp for tp in owned if tp not in multiple]
         mine = assignment[member]
@@ -271,8 +271,8 @@ def _constrained_assign(
                 exactly_min.append(member)
 
     unassigned = [tp for tp in view.all_partitions() if tp not in assigned]
-    under_min.sort(key=java_key)
-    exactly_min = deque(sorted(exactly_min, key=java_key))
+    under_min.sort(key=string_compare_key)
+    exactly_min = deque(sorted(exactly_min, key=string_compare_key))
     unassigned = rack.sort_partitions_by_rack_consumers(unassigned)
 
     def assign_new_partition(tp: TopicPartition, consumer: str) -> int:
@@ -419,7 +419,7 @@ class _SortedConsumers:
         self._count = counts  # callable: member -> current count
         self._member_keys = member_keys
         self._topic_keys = topic_keys
-        self._jkey = {m: java_key(m) for m in member_keys}
+        self._jkey = {m: string_compare_key(m) for m in member_keys}
         self._heaps: dict[tuple, list] = {k: [] for ks in member_keys.values() for k in ks}
         self._min: list = []
         self._max: list = []
@@ -536,7 +536,7 @@ class _GeneralAssignment:
         self.partition_consumer: dict[TopicPartition, str] = {
             tp: m for m, parts in self.current.items() for tp in parts
         }
-        topic_order = sorted(ppt, key=lambda t: (len(self.potential_consumers[t]), java_key(t)))
+        topic_order = sorted(ppt, key=lambda t: (len(self.potential_consumers[t]), string_compare_key(t)))
         self.sorted_all: list[TopicPartition] = [(t, p) for t in topic_order for p in range(ppt[t])]
         self.movements = _PartitionMovements()
         self.revocation_required = False
