@@ -12,6 +12,8 @@ that partition:
 ``transactional.id`` over ``__transaction_state``, ``TransactionStateManager.partitionFor``).
 The hash is Java's ``String.hashCode()`` over UTF-16 code units, and ``kafka_abs`` is Kafka's
 ``Utils.abs``, which maps ``Integer.MIN_VALUE`` to 0 where ``Math.abs`` would leave it negative.
+Both come from :mod:`kafkalab.java` (``string_hash_code`` and ``utils_abs``); this module names
+them ``java_string_hashcode`` and ``kafka_abs``, the names the course uses.
 
 :class:`Cluster` keeps what a broker's metadata cache knows and nothing more: the brokers
 (node id, host, port, up or down), whether each internal topic exists yet, each partition's
@@ -19,7 +21,8 @@ replicas and current leader, and which ``__consumer_offsets`` partitions their n
 still loading. It answers:
 
 * :meth:`Cluster.handle_find_coordinator` -- a FindCoordinator request of any version 0-6, as
-  ``KafkaApis.handleFindCoordinatorRequest`` / ``getCoordinator`` do;
+  ``KafkaApis.getCoordinator`` looks keys up (the response's shapes are in
+  :mod:`kafkalab.find_coordinator`);
 * :meth:`Cluster.is_coordinator` -- whether a broker may serve a group's requests (the gate the
   wire and simulation layers put in front of JoinGroup, SyncGroup, Heartbeat, ...);
 * failover: :meth:`Cluster.fail_broker`, :meth:`Cluster.restore_broker`,
@@ -63,13 +66,15 @@ Everything here is pure and deterministic: no clock, no randomness, no I/O.
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass, field, replace
-from enum import IntEnum
 from typing import Iterable, Optional, Union
 
 from .errors import ErrorCode
-from .messages import FindCoordinatorEntry, FindCoordinatorRequest, FindCoordinatorResponse
+from .java import INT32_MAX, INT32_MIN
+from .java import string_hash_code as java_string_hashcode
+from .java import utils_abs as kafka_abs
+from .find_coordinator import KeyType, handle_find_coordinator
+from .messages import FindCoordinatorRequest, FindCoordinatorResponse
 
 __all__ = [
     "OFFSETS_TOPIC", "TRANSACTION_STATE_TOPIC", "INT32_MIN", "INT32_MAX",
@@ -82,75 +87,7 @@ OFFSETS_TOPIC = "__consumer_offsets"
 #: Kafka's internal topic holding transaction state (``TRANSACTION_STATE_TOPIC_NAME``).
 TRANSACTION_STATE_TOPIC = "__transaction_state"
 
-INT32_MIN = -(1 << 31)
-INT32_MAX = (1 << 31) - 1
-
-# Errors.message() in Kafka: the exception's default message, or the enum name for NONE (which
-# has no exception). This is why a real broker's successful FindCoordinator v1-v3 answer carries
-# error_message "NONE".
-_ERROR_MESSAGES: dict[ErrorCode, str] = {
-    ErrorCode.NONE: "NONE",
-    ErrorCode.COORDINATOR_NOT_AVAILABLE: "The coordinator is not available.",
-    ErrorCode.INVALID_REQUEST: (
-        "This most likely occurs because of a request being malformed by the client library or "
-        "the message was sent to an incompatible broker. See the broker logs for more details."
-    ),
-}
-
-# Node.noNode() in Kafka: what an error answer puts in node_id/host/port.
-_NO_NODE = (-1, "", -1)
-
-
-# ---------------------------------------------------------------- the partition hash
-
-def java_string_hashcode(s: str) -> int:
-    """Java's ``String.hashCode()``: ``h = 31 * h + c`` over UTF-16 code units, as a signed int32.
-
-    A character outside the Basic Multilingual Plane (an emoji, say) is *two* code units in
-    Java (a surrogate pair), so it contributes two steps; a lone surrogate, legal in a Java
-    string, contributes one.
-
-    Args:
-        s: the string to hash.
-
-    Returns:
-        The hash, in ``[-2**31, 2**31 - 1]``.
-
-    Raises:
-        TypeError: ``s`` is not a ``str``.
-    """
-    if not isinstance(s, str):
-        raise TypeError(f"java_string_hashcode needs a str, got {type(s).__name__} {s!r}")
-    # "surrogatepass" lets lone surrogates through as the single code unit Java would see.
-    units = s.encode("utf-16-be", "surrogatepass")
-    h = 0
-    for (unit,) in struct.iter_unpack(">H", units):
-        h = (31 * h + unit) & 0xFFFFFFFF  # Java int arithmetic wraps modulo 2**32
-    return h - (1 << 32) if h > INT32_MAX else h
-
-
-def kafka_abs(n: int) -> int:
-    """Kafka's ``Utils.abs``: the absolute value of an int32, with ``Integer.MIN_VALUE`` mapped to 0.
-
-    Java's ``Math.abs(Integer.MIN_VALUE)`` overflows and stays negative, which would give a
-    negative partition; Kafka's ``Utils.abs`` is ``n == MIN_VALUE ? 0 : Math.abs(n)``.
-
-    Args:
-        n: a signed 32-bit integer (e.g. a ``java_string_hashcode`` result).
-
-    Returns:
-        ``0`` for ``-2**31``, ``abs(n)`` otherwise.
-
-    Raises:
-        TypeError: ``n`` is not an int (bools are refused).
-        ValueError: ``n`` is outside the signed 32-bit range.
-    """
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"kafka_abs needs an int, got {type(n).__name__} {n!r}")
-    if not INT32_MIN <= n <= INT32_MAX:
-        raise ValueError(f"kafka_abs takes a signed 32-bit int ({INT32_MIN}..{INT32_MAX}), got {n}")
-    return 0 if n == INT32_MIN else abs(n)
-
+# ---------------------------------------------------------------- the partition
 
 def _check_num_partitions(num_partitions: object, name: str = "num_partitions") -> int:
     if isinstance(num_partitions, bool) or not isinstance(num_partitions, int):
@@ -183,17 +120,6 @@ def partition_for_group(group_id: str, num_partitions: int = 50) -> int:
 
 
 # ---------------------------------------------------------------- cluster records
-
-class KeyType(IntEnum):
-    """FindCoordinator ``key_type`` (Kafka's ``FindCoordinatorRequest.CoordinatorType``)."""
-
-    GROUP = 0
-    TRANSACTION = 1
-    SHARE = 2  # KIP-932, FindCoordinator v6+
-
-
-_KEY_TYPES = frozenset(int(k) for k in KeyType)
-
 
 @dataclass(frozen=True)
 class Broker:
@@ -487,15 +413,11 @@ class Cluster:
     # ------------------------------------------------------------ FindCoordinator
 
     def handle_find_coordinator(self, request: FindCoordinatorRequest) -> FindCoordinatorResponse:
-        """Answer a FindCoordinator request as ``KafkaApis.handleFindCoordinatorRequest`` does.
+        """Answer a FindCoordinator request of any version 0-6 from this cluster's metadata.
 
-        * v0-v3 look up ``request.key`` and answer in the top-level fields. v1+ carry an
-          ``error_message``: Kafka's ``Errors.message()``, which is the literal ``"NONE"`` on
-          success. An error answer has node id -1, host ``""``, port -1 (``Node.noNode()``).
-        * v4+ (KIP-699) look up every key in ``request.coordinator_keys`` and answer one
-          :class:`~kafkalab.messages.FindCoordinatorEntry` per key, in request order (duplicates kept).
-          Per-key errors carry no message, as in Kafka; only a whole-request failure (an unknown
-          key type) fills in the message of every entry.
+        The response's shape per version is :func:`kafkalab.find_coordinator.handle_find_coordinator`'s;
+        each key is looked up as ``KafkaApis.getCoordinator`` does:
+
         * key type 0 (group) hashes over ``__consumer_offsets``, 1 (transaction) over
           ``__transaction_state``. Key type 2 (share, KIP-932) is INVALID_REQUEST below v6, and
           also at v6 because this model has no share coordinator (Kafka answers the same when
@@ -518,75 +440,34 @@ class Cluster:
             ValueError: the request cannot exist on the wire at its version (``coordinator_keys``
                 below v4, ``key`` at v4+, or a ``key_type`` at v0, which has no such field).
         """
-        if not isinstance(request, FindCoordinatorRequest):
-            raise TypeError(
-                f"handle_find_coordinator needs a FindCoordinatorRequest, got {type(request).__name__}"
-            )
-        version = request.api_version
         to_create: list[_InternalTopic] = []
-        if version < 4:
-            if request.coordinator_keys:
-                raise ValueError(
-                    f"FindCoordinator v{version} carries one key in `key`; `coordinator_keys` "
-                    f"exists from v4 (KIP-699)"
-                )
-            if version == 0 and request.key_type != KeyType.GROUP:
-                raise ValueError(
-                    "FindCoordinator v0 has no key_type field (it always looks up a group); "
-                    "use v1+ for other key types"
-                )
-            error, (node_id, host, port) = self._lookup(request.key_type, request.key, version, to_create)
-            self._create_all(to_create)
-            return FindCoordinatorResponse(
-                error_code=error,
-                error_message=_ERROR_MESSAGES.get(error) if version >= 1 else None,
-                node_id=node_id,
-                host=host,
-                port=port,
-            )
+        response = handle_find_coordinator(
+            request, lambda key_type, key: self._get_coordinator(key_type, key, to_create))
+        for topic in to_create:
+            if not topic.exists:
+                self._create(topic)
+        return response
 
-        if request.key:
-            raise ValueError(
-                f"FindCoordinator v{version} carries its keys in `coordinator_keys`; `key` exists "
-                f"only in v0-v3"
-            )
-        if request.key_type not in _KEY_TYPES:
-            # CoordinatorType.forId throws InvalidRequestException: the whole request fails and
-            # getErrorResponse gives every key INVALID_REQUEST with the error's message.
-            entries = [
-                FindCoordinatorEntry(key=k, node_id=_NO_NODE[0], host=_NO_NODE[1], port=_NO_NODE[2],
-                            error_code=ErrorCode.INVALID_REQUEST,
-                            error_message=_ERROR_MESSAGES[ErrorCode.INVALID_REQUEST])
-                for k in request.coordinator_keys
-            ]
-            return FindCoordinatorResponse(coordinators=tuple(entries))
-        entries = []
-        for key in request.coordinator_keys:
-            error, (node_id, host, port) = self._lookup(request.key_type, key, version, to_create)
-            entries.append(FindCoordinatorEntry(key=key, node_id=node_id, host=host, port=port, error_code=error))
-        self._create_all(to_create)
-        return FindCoordinatorResponse(coordinators=tuple(entries))
-
-    def _lookup(
-        self, key_type: int, key: str, version: int, to_create: list[_InternalTopic]
-    ) -> tuple[ErrorCode, tuple[int, str, int]]:
+    def _get_coordinator(
+        self, key_type: int, key: str, to_create: list[_InternalTopic]
+    ) -> tuple[ErrorCode, Optional[tuple[int, str, int]]]:
         """``KafkaApis.getCoordinator`` for one key (no ACLs)."""
         if key_type == KeyType.SHARE:
             # Below v6: INVALID_REQUEST by rule. At v6: no share coordinator in this model.
-            return ErrorCode.INVALID_REQUEST, _NO_NODE
+            return ErrorCode.INVALID_REQUEST, None
         if key_type == KeyType.GROUP:
             topic = self._offsets
         elif key_type == KeyType.TRANSACTION:
             topic = self._txn
         else:
-            return ErrorCode.INVALID_REQUEST, _NO_NODE
+            return ErrorCode.INVALID_REQUEST, None
         if not topic.exists:
             if topic not in to_create:
                 to_create.append(topic)
-            return ErrorCode.COORDINATOR_NOT_AVAILABLE, _NO_NODE
+            return ErrorCode.COORDINATOR_NOT_AVAILABLE, None
         broker = self._leader_broker(topic, key)
         if broker is None:
-            return ErrorCode.COORDINATOR_NOT_AVAILABLE, _NO_NODE
+            return ErrorCode.COORDINATOR_NOT_AVAILABLE, None
         return ErrorCode.NONE, (broker.node_id, broker.host, broker.port)
 
     # ------------------------------------------------------------ failover
@@ -754,11 +635,6 @@ class Cluster:
         )
         topic.leaders = [self._first_live_replica(topic, p) for p in range(topic.num_partitions)]
         topic.exists = True
-
-    def _create_all(self, topics: list[_InternalTopic]) -> None:
-        for topic in topics:
-            if not topic.exists:
-                self._create(topic)
 
     def _first_live_replica(self, topic: _InternalTopic, partition: int) -> Optional[int]:
         # offlinePartitionLeaderElection: the first assigned replica that is alive (and in the
