@@ -2,11 +2,12 @@
 
 How it works
 ------------
-:class:`World` owns a virtual clock and one event queue.  Brokers are thin adapters: each holds
-one sans-IO :class:`~kafkalab.Coordinator` (all sharing one :class:`~kafkalab.GroupLog`, the
-replicated ``__consumer_offsets``) and answers FindCoordinator from the :class:`~kafkalab.cluster.Cluster`
-model.  Consumers (:class:`~kafkalab.sim.consumer.SimConsumer`) send requests over a simulated
-network with per-link latency, loss and partitions.  :meth:`World.run` pops the earliest event -
+:class:`World` owns a virtual clock and one event queue.  The brokers are the core's
+:class:`~kafkalab.brokers.Brokers`: one sans-IO :class:`~kafkalab.Coordinator` per broker (all
+sharing one :class:`~kafkalab.GroupLog`, the replicated ``__consumer_offsets``), FindCoordinator
+answered from the :class:`~kafkalab.cluster.Cluster` model, leader changes applied to both.
+Consumers (:class:`~kafkalab.sim.consumer.SimConsumer`) send requests over a simulated network
+with per-link latency, loss and partitions.  :meth:`World.run` pops the earliest event -
 a message arriving, a consumer's timer, a coordinator's timer - and hands it to its owner with
 ``now``.  Ties run in the order they were scheduled; randomness (member ids, packet loss) comes
 from generators seeded with ``seed``.  So the same script gives the same trace, every time.
@@ -27,6 +28,7 @@ import itertools
 import random
 from typing import Any, Callable, Iterable, Optional, Sequence
 
+from ..brokers import Brokers, BrokerReply
 from ..cluster import Cluster
 from ..config import CoordinatorConfig
 from ..coordinator import Coordinator, GroupLog
@@ -69,14 +71,9 @@ class World:
         self.seed = seed
         self.now = 0
         self._rng = random.Random(seed)
-        self.cluster = Cluster(brokers, offsets_topic_num_partitions=self.config.offsets_topic_num_partitions)
-        self.log = GroupLog(self.config.offsets_topic_num_partitions)
+        #: The brokers: the cluster's metadata, the shared log, one coordinator per broker.
+        self.brokers = Brokers(brokers, self.config, seed=seed, trace=trace)
         self._id_counter = itertools.count()
-        self.coordinators: dict[int, Coordinator] = {}
-        for b in self.cluster.brokers:
-            self.coordinators[b.node_id] = Coordinator(
-                self.config, member_id_seed=seed * 1000 + b.node_id, log=self.log,
-                owned_partitions=set(self.cluster.partitions_led_by(b.node_id)), trace=trace)
         self._coord_trace_pos = {n: 0 for n in self.coordinators}
         self.topics: dict[str, int] = {}
         self._initial_records: dict[str, int] = {}
@@ -100,7 +97,6 @@ class World:
         self._seq = itertools.count()
         self._corr = itertools.count(1)
         self._scheduled: dict[Any, int] = {}  # actor -> time of its pending wake-up
-        self._group_partition: dict[str, int] = {}
         self._tally: dict[str, tuple] = {}
         self._running: dict[str, int] = {}
         self._settled: dict[tuple, int] = {}
@@ -196,26 +192,20 @@ class World:
     def fail_broker(self, node_id: int) -> None:
         """Stop a broker: its ``__consumer_offsets`` partitions move to other brokers, whose
         coordinators load the groups from the log (coordinator failover)."""
-        changes = self.cluster.fail_broker(node_id)
-        self.coordinators[node_id].active = False
-        self._apply_leader_changes(changes)
+        self._after_leader_changes(self.brokers.fail_broker(node_id, self.now))
 
     def restore_broker(self, node_id: int) -> None:
-        self.coordinators[node_id].active = True
-        self._apply_leader_changes(self.cluster.restore_broker(node_id))
+        self._after_leader_changes(self.brokers.restore_broker(node_id, self.now))
 
     def move_coordinator(self, group: str, node_id: int) -> None:
         """Move leadership of ``group``'s ``__consumer_offsets`` partition to broker ``node_id``
         (a controlled leader move, e.g. a preferred-leader election): the old coordinator unloads
         the group, the new one loads it from the log, and clients get NOT_COORDINATOR."""
-        self._apply_leader_changes(self.cluster.move_leader(self._partition(group), node_id))
+        self._after_leader_changes(self.brokers.move_coordinator(group, node_id, self.now))
 
-    def _apply_leader_changes(self, changes) -> None:
-        for ch in changes:
-            if ch.old is not None and ch.old in self.coordinators:
-                self._deliver_replies(ch.old, self.coordinators[ch.old].unload_partition(ch.partition, self.now))
-            if ch.new is not None:
-                self._deliver_replies(ch.new, self.coordinators[ch.new].load_partition(ch.partition, self.now))
+    def _after_leader_changes(self, replies: list[BrokerReply]) -> None:
+        for node, reply in replies:
+            self._deliver_replies(node, [reply])
         for n in self.coordinators:
             self._sync_coordinator_trace(n)
             self._reschedule(("broker", n))
@@ -240,6 +230,21 @@ class World:
 
     # ------------------------------------------------------------------ queries
 
+    @property
+    def cluster(self) -> Cluster:
+        """The cluster's metadata: brokers up or down, the leader of each offsets partition."""
+        return self.brokers.cluster
+
+    @property
+    def log(self) -> GroupLog:
+        """The replicated ``__consumer_offsets`` every broker's coordinator reads and writes."""
+        return self.brokers.log
+
+    @property
+    def coordinators(self) -> dict[int, Coordinator]:
+        """Each broker's coordinator, by node id."""
+        return self.brokers.coordinators
+
     def broker_name(self, node_id: Optional[int]) -> str:
         return f"broker-{node_id}"
 
@@ -249,14 +254,7 @@ class World:
 
     def coordinator_for(self, group: str) -> Optional[Coordinator]:
         """The coordinator (a broker's) that owns ``group`` now, or None if no broker leads it."""
-        leader = self.cluster.leader_of(self._partition(group))
-        return None if leader is None else self.coordinators[leader]
-
-    def _partition(self, group: str) -> int:
-        p = self._group_partition.get(group)
-        if p is None:
-            p = self._group_partition[group] = self.cluster.partition_for(group)
-        return p
+        return self.brokers.coordinator_for(group)
 
     def describe(self, group: str) -> dict:
         """The coordinator's view of a group (see :meth:`Coordinator.describe`)."""
