@@ -168,6 +168,7 @@ class _InternalTopic:
     exists: bool = False
     replicas: tuple[tuple[int, ...], ...] = ()
     leaders: list[Optional[int]] = field(default_factory=list)
+    leader_epochs: list[int] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- the cluster
@@ -329,6 +330,16 @@ class Cluster:
         """
         self._check_partition(partition)
         return self._offsets.leaders[partition]
+
+    def leader_epoch_of(self, partition: int) -> int:
+        """The leader epoch of ``__consumer_offsets`` partition ``partition``: 0 when the topic was
+        created, one more with every leader change (what Metadata answers as ``leader_epoch``).
+
+        Raises:
+            ValueError: the topic does not exist yet, or ``partition`` is out of range.
+        """
+        self._check_partition(partition)
+        return self._offsets.leader_epochs[partition]
 
     def replicas_of(self, partition: int) -> tuple[int, ...]:
         """The replicas (node ids, preferred leader first) of ``__consumer_offsets`` partition ``partition``.
@@ -634,6 +645,7 @@ class Cluster:
             for p in range(topic.num_partitions)
         )
         topic.leaders = [self._first_live_replica(topic, p) for p in range(topic.num_partitions)]
+        topic.leader_epochs = [0] * topic.num_partitions
         topic.exists = True
 
     def _first_live_replica(self, topic: _InternalTopic, partition: int) -> Optional[int]:
@@ -651,6 +663,7 @@ class Cluster:
         if old == new:
             return
         topic.leaders[partition] = new
+        topic.leader_epochs[partition] += 1  # every election starts a new leader epoch (KIP-101)
         if topic is self._offsets:
             # A new leader starts from scratch: an unfinished load on the old leader is abandoned.
             self._loading.discard(partition)

@@ -438,8 +438,10 @@ def test_replication_factor_limits_where_leadership_can_go():
 def test_move_leader():
     c = Cluster()
     p = c.partition_for("my-group")
+    assert c.leader_epoch_of(p) == 0
     assert c.move_leader(p, 2) == [LeaderChange(p, 0, 2)]
     assert c.move_leader(p, 2) == []
+    assert c.leader_epoch_of(p) == 1 and c.leader_epoch_of(p + 1) == 0  # a new epoch per election
     assert c.is_coordinator(2, "my-group") is E.NONE
     assert c.is_coordinator(0, "my-group") is E.NOT_COORDINATOR
     c.fail_broker(1)
@@ -494,6 +496,7 @@ def test_leadership_invariants_and_reported_changes_under_any_failover_sequence(
     twin = Cluster(4, offsets_topic_num_partitions=12)
     for op, node, partition in script:
         before = c.leaders
+        epochs = [c.leader_epoch_of(p) for p in range(12)]
         if op == "fail":
             changes = c.fail_broker(node)
         elif op == "restore":
@@ -507,6 +510,8 @@ def test_leadership_invariants_and_reported_changes_under_any_failover_sequence(
         after = c.leaders
         # The changes are exactly the diff, in partition order.
         assert changes == [LeaderChange(p, before[p], after[p]) for p in range(12) if before[p] != after[p]]
+        # Each leader change, and only a change, starts the partition's next leader epoch.
+        assert [c.leader_epoch_of(p) - epochs[p] for p in range(12)] == [int(before[p] != after[p]) for p in range(12)]
         # Every leader is a live replica; a partition is leaderless only if no replica is live.
         for p, leader in enumerate(after):
             live = [r for r in c.replicas_of(p) if c.broker(r).up]
