@@ -5,19 +5,20 @@ How it works
 :class:`WireCluster` is what the brokers of a ``kafkalab serve`` cluster know, with no sockets
 and no clock (the asyncio adapter, :mod:`kafkalab.wire.server`, passes ``now`` in milliseconds):
 
-* **Group coordination is not reimplemented here.** Each broker has one
-  :class:`~kafkalab.Coordinator`, owning the ``__consumer_offsets`` partitions that
-  :class:`~kafkalab.cluster.Cluster` makes it lead, and all of them share one
+* **Group coordination is not reimplemented here.** The brokers are the core's
+  :class:`~kafkalab.brokers.Brokers`, as in the simulation: one :class:`~kafkalab.Coordinator`
+  per broker, owning the ``__consumer_offsets`` partitions its broker leads, all sharing one
   :class:`~kafkalab.coordinator.GroupLog`. FindCoordinator is :meth:`Cluster.handle_find_coordinator`;
   JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, DescribeGroups and
   ListGroups go to the coordinator of the broker the connection is to, exactly as the
   simulation sends them (a group on another broker gets NOT_COORDINATOR from the coordinator).
-* **Topics** live in memory. A produced record batch is checked as Kafka checks it
-  (:func:`~kafkalab.wire.records.validate_produce_records`), gets its base offset written into
-  its header, and is stored as opaque bytes (compressed batches included; kafkalab never
-  decompresses them). Fetch returns stored batches from the one holding the fetch offset.
-  Partition ``p`` of a topic is led by broker ``p mod n`` (its first replica); a request for a
-  partition sent to another broker gets NOT_LEADER_OR_FOLLOWER, as in Kafka.
+  :meth:`WireCluster.move_coordinator` moves a group's partition to another broker, as a leader
+  election would: the clients get NOT_COORDINATOR and find the new coordinator.
+* **Topics** live in memory (:mod:`kafkalab.wire.topics`). A produced record batch is checked
+  as Kafka checks it (:func:`~kafkalab.wire.records.validate_produce_records`) and stored with
+  its base offset written into its header. Partition ``p`` of a topic is led by its first
+  replica, broker ``p mod n``, for good; a request for a partition sent to another broker gets
+  NOT_LEADER_OR_FOLLOWER, as in Kafka.
 * **Fetch waits**, as Kafka's does: with less than ``min_bytes`` available it is parked until a
   produce brings enough data or ``max_wait`` expires (a timer, like the coordinator's).
 * ApiVersions advertises exactly :data:`kafkalab.wire.codec.API_VERSIONS`; Metadata lists the
@@ -35,23 +36,23 @@ refreshes its metadata).
 
 from __future__ import annotations
 
-import bisect
 import heapq
 import random
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Iterable, NamedTuple, Optional, Sequence
 
 import kio.index
 
 from .. import messages as m
-from ..sansio import SansIO
+from ..brokers import Brokers
 from ..cluster import OFFSETS_TOPIC, Broker, Cluster
 from ..config import CoordinatorConfig
 from ..coordinator import Coordinator, GroupLog, Reply
 from ..errors import ErrorCode
+from ..sansio import SansIO
 from .codec import (
     API_VERSIONS,
     OffsetFetchBatch,
@@ -60,21 +61,14 @@ from .codec import (
     UnsupportedApiVersions,
     build,
 )
-from .records import (
-    DEFAULT_MAX_MESSAGE_BYTES,
-    read_header,
-    record_timestamps,
-    patch_batch,
-    validate_produce_records,
-)
+from .records import DEFAULT_MAX_MESSAGE_BYTES, validate_produce_records
+from .topics import LEADER_EPOCH, PartitionLog, Topic, check_new_topic, placement, valid_topic_name
 
-__all__ = ["Origin", "NoResponse", "NO_RESPONSE", "CLOSE_CONNECTION", "PartitionLog", "Topic", "WireCluster",
-           "valid_topic_name"]
+__all__ = ["Origin", "NoResponse", "NO_RESPONSE", "CLOSE_CONNECTION", "WireCluster"]
 
 _MS = timedelta(milliseconds=1)
 _ZERO_UUID = uuid.UUID(int=0)
 _NO_AUTHORIZED_OPERATIONS = -(2**31)
-_LEADER_EPOCH = 0  # no leader ever changes for a data partition here
 
 
 class Origin(NamedTuple):
@@ -94,177 +88,6 @@ class NoResponse:
 
 NO_RESPONSE = NoResponse()
 CLOSE_CONNECTION = NoResponse(close=True)
-
-
-# ---------------------------------------------------------------- topics
-
-_LEGAL_TOPIC = re.compile(r"[a-zA-Z0-9._-]+")
-_MAX_TOPIC_NAME = 249
-
-
-def valid_topic_name(name: Optional[str]) -> Optional[str]:
-    """Why ``name`` is not a legal topic name (Kafka's ``Topic.validate``), or None if it is."""
-    if not name:
-        return "Topic name is illegal, it can't be empty"
-    if name in (".", ".."):
-        return "Topic name cannot be \".\" or \"..\""
-    if len(name) > _MAX_TOPIC_NAME:
-        return f"Topic name is illegal, it can't be longer than {_MAX_TOPIC_NAME} characters, topic name: {name}"
-    if not _LEGAL_TOPIC.fullmatch(name):
-        return (f"Topic name \"{name}\" is illegal, it contains a character other than ASCII alphanumerics, "
-                "'.', '_' and '-'")
-    return None
-
-
-_INT32_MAX = 2**31 - 1
-_DUPLICATE_WINDOW = 5  # Kafka keeps the metadata of a producer's last 5 batches per partition
-
-
-def _next_sequence(seq: int, delta: int = 1) -> int:
-    """Sequence numbers wrap from Integer.MAX_VALUE to 0 (``DefaultRecordBatch.incrementSequence``)."""
-    return seq + delta - _INT32_MAX - 1 if seq > _INT32_MAX - delta else seq + delta
-
-
-@dataclass
-class _ProducerEntry:
-    """An idempotent producer's state on one partition (Kafka's ``ProducerStateEntry``)."""
-
-    epoch: int
-    last_sequence: int
-    recent: list[tuple[int, int, int]] = field(default_factory=list)  # (first seq, last seq, base offset)
-
-
-@dataclass
-class PartitionLog:
-    """One partition's log: stored batches (patched bytes) and the offset each starts at."""
-
-    batches: list[bytes] = field(default_factory=list)
-    bases: list[int] = field(default_factory=list)
-    max_timestamps: list[int] = field(default_factory=list)
-    next_offset: int = 0        # the high watermark: every append is committed at once
-    log_start_offset: int = 0
-    size_bytes: int = 0
-    producers: dict[int, _ProducerEntry] = field(default_factory=dict)
-
-    def check_producer(self, batch: bytes) -> tuple[ErrorCode, Optional[str], Optional[int]]:
-        """Kafka's idempotence checks (``ProducerAppendInfo.checkSequence``, ``findDuplicateBatch``).
-
-        Returns:
-            ``(NONE, None, None)`` to append; ``(NONE, None, base)`` for a duplicate of the batch
-            stored at ``base`` (acknowledged again, not stored twice); or ``(error, message, None)``.
-        """
-        h = read_header(batch)
-        if h.producer_id < 0:
-            return ErrorCode.NONE, None, None
-        entry = self.producers.get(h.producer_id)
-        if entry is None:
-            return ErrorCode.NONE, None, None  # a producer this partition has not seen: any sequence
-        first, last = h.base_sequence, _next_sequence(h.base_sequence, h.last_offset_delta)
-        if h.producer_epoch == entry.epoch:
-            for seq_first, seq_last, base in entry.recent:
-                if (seq_first, seq_last) == (first, last):
-                    return ErrorCode.NONE, None, base
-        if h.producer_epoch < entry.epoch:
-            return (ErrorCode.INVALID_PRODUCER_EPOCH,
-                    f"Epoch of producer {h.producer_id} at offset {self.next_offset} is {h.producer_epoch}, "
-                    f"which is smaller than the last seen epoch {entry.epoch}", None)
-        if h.producer_epoch > entry.epoch:
-            if first != 0:
-                return (ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-                        f"Invalid sequence number for new epoch of producer {h.producer_id}: {first} (must be 0)", None)
-        elif first != _next_sequence(entry.last_sequence):
-            return (ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
-                    f"Out of order sequence number for producer {h.producer_id}: {first} "
-                    f"(incoming seq. number), {entry.last_sequence} (current end sequence number)", None)
-        return ErrorCode.NONE, None, None
-
-    def _remember_producer(self, batch: bytes, base: int) -> None:
-        h = read_header(batch)
-        if h.producer_id < 0:
-            return
-        last = _next_sequence(h.base_sequence, h.last_offset_delta)
-        entry = self.producers.get(h.producer_id)
-        if entry is None or entry.epoch != h.producer_epoch:
-            entry = self.producers[h.producer_id] = _ProducerEntry(h.producer_epoch, last)
-        entry.last_sequence = last
-        entry.recent.append((h.base_sequence, last, base))
-        del entry.recent[:-_DUPLICATE_WINDOW]
-
-    def append(self, batch: bytes) -> int:
-        """Append one validated batch; return its base offset."""
-        base = self.next_offset
-        stored = patch_batch(batch, base, _LEADER_EPOCH)
-        header = read_header(stored)
-        self.batches.append(stored)
-        self.bases.append(base)
-        self.max_timestamps.append(header.max_timestamp)
-        self.next_offset = base + header.last_offset_delta + 1
-        self.size_bytes += len(stored)
-        self._remember_producer(stored, base)
-        return base
-
-    def _index(self, offset: int) -> int:
-        """Index of the batch holding ``offset`` (which must be in the log)."""
-        return bisect.bisect_right(self.bases, offset) - 1
-
-    def read(self, offset: int, max_bytes: int, *, min_one: bool) -> bytes:
-        """Stored batches from the one holding ``offset``, at most ``max_bytes`` of them (but at
-        least one batch when ``min_one``, as Kafka does so that a large batch can be consumed)."""
-        if offset >= self.next_offset or offset < self.log_start_offset or not self.batches:
-            return b""
-        i = self._index(offset)
-        out = []
-        total = 0
-        for batch in self.batches[i:]:
-            if total + len(batch) > max_bytes and not (min_one and not out):
-                break
-            out.append(batch)
-            total += len(batch)
-        return b"".join(out)
-
-    def offset_for_timestamp(self, target: int) -> Optional[tuple[int, int]]:
-        """``(timestamp, offset)`` of the first record with a timestamp >= ``target``, or None."""
-        for i, batch in enumerate(self.batches):
-            if self.max_timestamps[i] < target:
-                continue
-            times = record_timestamps(batch)
-            if times is None:  # a codec kafkalab cannot read: the batch's first offset
-                return self.max_timestamps[i], self.bases[i]
-            for offset, ts in times:
-                if ts >= target:
-                    return ts, offset
-        return None
-
-    def max_timestamp(self) -> Optional[tuple[int, int]]:
-        """``(timestamp, offset)`` of the record with the largest timestamp (the first such), or None."""
-        if not self.batches:
-            return None
-        best = max(range(len(self.batches)), key=lambda i: (self.max_timestamps[i], -i))
-        ts = self.max_timestamps[best]
-        times = record_timestamps(self.batches[best])
-        if times:
-            for offset, t in times:
-                if t == ts:
-                    return ts, offset
-        return ts, self.bases[best]
-
-
-@dataclass
-class Topic:
-    """A topic: its id, partition logs and replica placement (leader first)."""
-
-    name: str
-    topic_id: uuid.UUID
-    partitions: list[PartitionLog]
-    replicas: list[tuple[int, ...]]
-    is_internal: bool = False
-
-    @property
-    def num_partitions(self) -> int:
-        return len(self.partitions)
-
-    def leader(self, partition: int) -> int:
-        return self.replicas[partition][0]
 
 
 @dataclass
@@ -312,18 +135,8 @@ class WireCluster(SansIO):
         trace: bool = True,
     ) -> None:
         self.config = config if config is not None else CoordinatorConfig()
-        self.cluster = Cluster(list(brokers), offsets_topic_num_partitions=self.config.offsets_topic_num_partitions)
-        self.log = GroupLog(self.config.offsets_topic_num_partitions)
-        self.coordinators: dict[int, Coordinator] = {
-            b.node_id: Coordinator(
-                self.config,
-                member_id_seed=seed * 1000 + b.node_id,
-                log=self.log,
-                owned_partitions=set(self.cluster.partitions_led_by(b.node_id)),
-                trace=trace,
-            )
-            for b in self.cluster.brokers
-        }
+        #: The core: the cluster's metadata, the shared log, one coordinator per broker.
+        self.brokers = Brokers(list(brokers), self.config, seed=seed, trace=trace)
         self.auto_create_topics = auto_create_topics
         self.num_partitions = num_partitions
         self.max_message_bytes = max_message_bytes
@@ -350,15 +163,26 @@ class WireCluster(SansIO):
     # ------------------------------------------------------------ views
 
     @property
-    def brokers(self) -> tuple[Broker, ...]:
-        return self.cluster.brokers
+    def cluster(self) -> Cluster:
+        """The cluster's metadata: the brokers, the leader of each ``__consumer_offsets`` partition."""
+        return self.brokers.cluster
+
+    @property
+    def log(self) -> GroupLog:
+        """The replicated ``__consumer_offsets`` every broker's coordinator reads and writes."""
+        return self.brokers.log
+
+    @property
+    def coordinators(self) -> dict[int, Coordinator]:
+        """Each broker's coordinator, by node id."""
+        return self.brokers.coordinators
 
     def coordinator_for(self, group_id: str) -> Coordinator:
         """The coordinator (of the broker leading the group's ``__consumer_offsets`` partition)."""
-        broker = self.cluster.coordinator_for(group_id)
-        if broker is None:  # pragma: no cover - every partition has a leader here
+        coordinator = self.brokers.coordinator_for(group_id)
+        if coordinator is None:  # pragma: no cover - every partition has a leader here
             raise LookupError(f"no broker coordinates {group_id!r}")
-        return self.coordinators[broker.node_id]
+        return coordinator
 
     def describe(self, group_id: str) -> dict:
         """The group's :meth:`Coordinator.describe` snapshot, from its coordinator."""
@@ -376,6 +200,10 @@ class WireCluster(SansIO):
             return -1 if leader is None else leader
         return t.leader(partition)
 
+    def leader_epoch_of(self, topic: str, partition: int) -> int:
+        """The partition's leader epoch: it moves for ``__consumer_offsets`` partitions only."""
+        return self.cluster.leader_epoch_of(partition) if self.topics[topic].is_internal else LEADER_EPOCH
+
     # ------------------------------------------------------------ topics
 
     def _new_topic_id(self) -> uuid.UUID:
@@ -385,29 +213,11 @@ class WireCluster(SansIO):
                 return tid
 
     def _placement(self, num_partitions: int, replication_factor: int) -> list[tuple[int, ...]]:
-        ids = [b.node_id for b in self.cluster.live_brokers]
-        n = len(ids)
-        return [tuple(ids[(p + i) % n] for i in range(replication_factor)) for p in range(num_partitions)]
+        return placement([b.node_id for b in self.cluster.live_brokers], num_partitions, replication_factor)
 
     def _check_new_topic(self, name: str, num_partitions: int, replication_factor: int) -> tuple[ErrorCode, Optional[str]]:
-        if name in self.topics:
-            return ErrorCode.TOPIC_ALREADY_EXISTS, f"Topic '{name}' already exists."
-        why = valid_topic_name(name)
-        if why:
-            return ErrorCode.INVALID_TOPIC_EXCEPTION, why
-        if num_partitions <= 0:
-            return ErrorCode.INVALID_PARTITIONS, "Number of partitions was set to an invalid non-positive value."
-        if num_partitions > self.max_partitions:
-            return (ErrorCode.INVALID_PARTITIONS,
-                    f"kafkalab allows at most {self.max_partitions} partitions per topic, got {num_partitions}.")
-        live = len(self.cluster.live_brokers)
-        if replication_factor <= 0:
-            return ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0, or -1 to use the default value."
-        if replication_factor > live:
-            return (ErrorCode.INVALID_REPLICATION_FACTOR,
-                    f"Unable to replicate the partition {replication_factor} time(s): The target replication factor "
-                    f"of {replication_factor} cannot be reached because only {live} broker(s) are registered.")
-        return ErrorCode.NONE, None
+        return check_new_topic(name, num_partitions, replication_factor, exists=name in self.topics,
+                               max_partitions=self.max_partitions, live_brokers=len(self.cluster.live_brokers))
 
     def _add_topic(self, name: str, replicas: list[tuple[int, ...]]) -> Topic:
         topic = Topic(name, self._new_topic_id(), [PartitionLog() for _ in replicas], replicas)
@@ -476,6 +286,22 @@ class WireCluster(SansIO):
         deadlines.extend(p.deadline for p in self._parked)
         return min(deadlines) if deadlines else None
 
+    def move_coordinator(self, group_id: str, node_id: int, now: int) -> list[Reply]:
+        """Make broker ``node_id`` the coordinator of ``group_id`` (:meth:`Brokers.move_coordinator
+        <kafkalab.brokers.Brokers.move_coordinator>`): it leads the group's ``__consumer_offsets``
+        partition from now on, with a new leader epoch, in FindCoordinator and Metadata answers; the
+        old broker answers the partition's groups NOT_COORDINATOR, starting with their parked requests.
+
+        Returns:
+            The replies the move caused.
+
+        Raises:
+            ValueError: unknown or stopped broker, or one holding no replica of the partition.
+        """
+        self._begin(now)
+        self._out.extend(reply for _, reply in self.brokers.move_coordinator(group_id, node_id, now))
+        return self._end()
+
     def connection_closed(self, connection: Any) -> None:
         """Forget the parked Fetches of a closed connection (a parked JoinGroup stays, as in Kafka)."""
         self._parked = [p for p in self._parked if p.origin.connection != connection]
@@ -542,7 +368,7 @@ class WireCluster(SansIO):
             replicas = topic.replicas[p]
             partitions.append({
                 "error_code": ErrorCode.NONE if leader >= 0 else ErrorCode.LEADER_NOT_AVAILABLE,
-                "partition_index": p, "leader_id": leader, "leader_epoch": _LEADER_EPOCH,
+                "partition_index": p, "leader_id": leader, "leader_epoch": self.leader_epoch_of(topic.name, p),
                 "replica_nodes": replicas, "isr_nodes": replicas, "offline_replicas": (),
             })
         return {"error_code": ErrorCode.NONE, "name": topic.name, "topic_id": topic.topic_id,
@@ -635,8 +461,9 @@ class WireCluster(SansIO):
 
     # ------------------------------------------------------------ Produce
 
-    def _leader_fields(self, leader: int) -> dict:
-        return {"current_leader": {"leader_id": leader, "leader_epoch": _LEADER_EPOCH}}
+    def _leader_fields(self, topic: Topic, partition: int) -> dict:
+        leader, epoch = self.leader_of(topic.name, partition), self.leader_epoch_of(topic.name, partition)
+        return {"current_leader": {"leader_id": leader, "leader_epoch": epoch}}
 
     def _produce(self, node_id: int, header: RequestHeader, request: Any, origin: Origin) -> None:
         v = header.api_version
@@ -662,7 +489,7 @@ class WireCluster(SansIO):
                     out.update(error_code=ErrorCode.INVALID_TOPIC_EXCEPTION,
                                error_message=f"Cannot append to internal topic {topic.name}")
                 elif topic.leader(p) != node_id:
-                    out.update(error_code=ErrorCode.NOT_LEADER_OR_FOLLOWER, **self._leader_fields(topic.leader(p)))
+                    out.update(error_code=ErrorCode.NOT_LEADER_OR_FOLLOWER, **self._leader_fields(topic, p))
                     endpoints.add(topic.leader(p))
                 else:
                     error, message, batch = validate_produce_records(
@@ -753,20 +580,16 @@ class WireCluster(SansIO):
                     continue
                 leader = self.leader_of(topic.name, p)
                 if leader != node_id:
-                    out.update(error_code=ErrorCode.NOT_LEADER_OR_FOLLOWER, **self._leader_fields(leader))
+                    out.update(error_code=ErrorCode.NOT_LEADER_OR_FOLLOWER, **self._leader_fields(topic, p))
                     endpoints.add(leader)
                     has_error = True
                     continue
                 log = topic.partitions[p]
                 out.update(high_watermark=log.next_offset, last_stable_offset=log.next_offset,
                            log_start_offset=log.log_start_offset)
-                epoch_asked = getattr(fp, "current_leader_epoch", -1)
-                if epoch_asked > _LEADER_EPOCH:
-                    out["error_code"] = ErrorCode.UNKNOWN_LEADER_EPOCH
-                    has_error = True
-                    continue
-                if 0 <= epoch_asked < _LEADER_EPOCH:  # pragma: no cover - the epoch never moves
-                    out["error_code"] = ErrorCode.FENCED_LEADER_EPOCH
+                error = self._check_leader_epoch(topic, p, getattr(fp, "current_leader_epoch", -1))
+                if error is not None:
+                    out["error_code"] = error
                     has_error = True
                     continue
                 offset = fp.fetch_offset
@@ -787,6 +610,15 @@ class WireCluster(SansIO):
                                  responses=responses, node_endpoints=self._endpoints(endpoints)))
         return True
 
+    def _check_leader_epoch(self, topic: Topic, partition: int, asked: int) -> Optional[ErrorCode]:
+        """Kafka's ``Partition.checkCurrentLeaderEpoch``: a client's epoch (-1: none) must be the leader's."""
+        epoch = self.leader_epoch_of(topic.name, partition)
+        if asked > epoch:
+            return ErrorCode.UNKNOWN_LEADER_EPOCH
+        if 0 <= asked < epoch:
+            return ErrorCode.FENCED_LEADER_EPOCH
+        return None
+
     # ------------------------------------------------------------ ListOffsets
 
     def _list_offsets(self, node_id: int, header: RequestHeader, request: Any, origin: Origin) -> None:
@@ -806,9 +638,9 @@ class WireCluster(SansIO):
                 if self.leader_of(topic.name, p) != node_id:
                     out["error_code"] = ErrorCode.NOT_LEADER_OR_FOLLOWER
                     continue
-                epoch_asked = getattr(lp, "current_leader_epoch", -1)
-                if epoch_asked > _LEADER_EPOCH:
-                    out["error_code"] = ErrorCode.UNKNOWN_LEADER_EPOCH
+                error = self._check_leader_epoch(topic, p, getattr(lp, "current_leader_epoch", -1))
+                if error is not None:
+                    out["error_code"] = error
                     continue
                 log = topic.partitions[p]
                 ts = lp.timestamp
@@ -824,7 +656,9 @@ class WireCluster(SansIO):
                 else:                   # LATEST_TIERED (-5) and anything else: no such offset
                     found = None
                 if found is not None:
-                    out.update(timestamp=found[0], offset=found[1], leader_epoch=_LEADER_EPOCH)
+                    # Every record of a partition here was written in its current leader epoch
+                    # (data partitions never change leader; __consumer_offsets logs stay empty).
+                    out.update(timestamp=found[0], offset=found[1], leader_epoch=self.leader_epoch_of(t.name, p))
             topics.append({"name": t.name, "partitions": parts})
         cls = kio.index.load_response_schema(2, v)
         self._send(origin, build(cls, throttle_time=0, topics=topics))

@@ -32,6 +32,7 @@ Use it from Python (a notebook) as a context manager that runs in a background t
         print(server.bootstrap_servers)          # "127.0.0.1:PORT,127.0.0.1:PORT+1,..."
         ...                                      # run real Kafka clients against it
         server.describe("my-group")              # the group as its coordinator sees it
+        server.move_coordinator("my-group", 2)   # broker 2 coordinates the group from now on
         server.trace                             # the coordinators' trace events
 
 or from a shell: ``kafkalab serve`` (see :mod:`kafkalab.cli`).
@@ -262,6 +263,23 @@ class Server:
     def coordinator_id(self, group_id: str) -> int:
         """The node id of the broker coordinating ``group_id``."""
         return self.call(lambda: self.cluster.cluster.coordinator_for(group_id).node_id)
+
+    def move_coordinator(self, group_id: str, node_id: int) -> None:
+        """Make broker ``node_id`` the coordinator of ``group_id`` (thread-safe), as a leader
+        election of the group's ``__consumer_offsets`` partition would
+        (:meth:`WireCluster.move_coordinator <kafkalab.wire.broker.WireCluster.move_coordinator>`).
+
+        The old broker answers the group's parked requests, and every later one, NOT_COORDINATOR;
+        FindCoordinator and Metadata name the new broker, which has loaded the group from the log.
+        The group's clients find it and carry on with their member ids.
+
+        Raises:
+            ValueError: unknown broker, or one holding no replica of the group's partition.
+        """
+        def move() -> None:
+            self._deliver(self.cluster.move_coordinator(group_id, node_id, self.now()))
+            self._drain()
+        self.call(move)
 
     def add_listener(self, listener: Callable[[int, Any], None]) -> None:
         """Call ``listener(node_id, event)`` for every new trace event (in the server's thread)."""

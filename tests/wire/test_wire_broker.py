@@ -478,3 +478,68 @@ def test_the_coordinators_share_one_group_log_and_each_owns_its_brokers_partitio
     for node, c in wc.coordinators.items():
         assert c.owned_partitions == set(wc.cluster.partitions_led_by(node))
     assert isinstance(OffsetFetchBatchResponse((("g", m.OffsetFetchResponse()),)), OffsetFetchBatchResponse)
+
+
+# ---------------------------------------------------------------- moving a group's coordinator
+
+def test_move_coordinator_answers_parked_requests_and_points_every_api_at_the_new_broker():
+    wc = cluster(3)
+    old = wc.cluster.coordinator_for("g").node_id
+    new = (old + 1) % 3
+    p = partition_for_group("g", 50)
+    a, b = Client(wc, node=old, name="a"), Client(wc, node=old, name="b")
+    join = dict(group_id="g", session_timeout=30000, rebalance_timeout=60000, group_instance_id=None,
+                protocol_type="consumer", protocols=[{"name": "range", "metadata": b""}])
+    a_id = a.call(11, 5, member_id="", **join).member_id
+    origin, _ = a.send(11, 5, member_id=a_id, **join)
+    [joined] = wc.on_timer(0)                                    # group.initial.rebalance.delay.ms=0
+    assert joined.origin == origin and joined.response.generation_id == 1
+    assert a.call(14, 3, group_id="g", generation_id=1, member_id=a_id, group_instance_id=None,
+                  assignments=[{"member_id": a_id, "assignment": b"t-0"}]).error_code == K.none
+    commit = a.call(8, 8, group_id="g", generation_id_or_member_epoch=1, member_id=a_id, group_instance_id=None,
+                    topics=[{"name": "t", "partitions": [{"partition_index": 0, "committed_offset": 42,
+                                                          "committed_leader_epoch": -1, "committed_metadata": ""}]}])
+    assert commit.topics[0].partitions[0].error_code == K.none
+    b_id = b.call(11, 5, member_id="", **join).member_id
+    parked, replies = b.send(11, 5, member_id=b_id, **join)      # a new member: a rebalance starts
+    assert replies == [] and wc.describe("g")["state"] == "PreparingRebalance"
+
+    [answer] = wc.move_coordinator("g", new, 10)
+    assert answer.origin == parked and answer.response.error_code is ErrorCode.NOT_COORDINATOR
+    assert "g" not in wc.coordinators[old].groups
+    a.now = b.now = 10
+    heartbeat = dict(group_id="g", generation_id=1, member_id=a_id, group_instance_id=None)
+    assert a.call(12, 3, **heartbeat).error_code == K.not_coordinator                  # the old broker
+    assert a.call(10, 2, key="g", key_type=0).node_id == new                           # asked anywhere
+    assert a.call(12, 3, node=new, **heartbeat).error_code == K.none
+    # The new coordinator read the group back from the log: the last record (generation 1, a
+    # alone, a's assignment) and a's committed offset; b's rebalance was never written.
+    described = wc.describe("g")
+    assert (described["state"], described["generation_id"]) == ("Stable", 1)
+    assert [(x["member_id"], x["assignment"]) for x in described["members"]] == [(a_id, b"t-0")]
+    fetched = a.call(9, 8, node=new, require_stable=False,
+                     groups=[{"group_id": "g", "topics": [{"name": "t", "partition_indexes": [0]}]}])
+    assert fetched.groups[0].topics[0].partitions[0].committed_offset == 42
+
+    # Metadata names the new leader of the group's __consumer_offsets partition, in a new epoch,
+    # and that epoch fences requests made with the old one.
+    md = a.call(3, 12, topics=None, allow_auto_topic_creation=False, include_topic_authorized_operations=False)
+    [offsets] = [t for t in md.topics if t.name == OFFSETS_TOPIC]
+    assert (offsets.partitions[p].leader_id, offsets.partitions[p].leader_epoch) == (new, 1)
+    assert {x.leader_epoch for i, x in enumerate(offsets.partitions) if i != p} == {0}
+
+    def list_offsets_at(node: int, epoch: int):
+        r = a.call(2, 7, node=node, replica_id=-1, isolation_level=0, timeout=1000, topics=[{
+            "name": OFFSETS_TOPIC, "partitions": [{"partition_index": p, "current_leader_epoch": epoch,
+                                                   "timestamp": -1}]}])
+        x = r.topics[0].partitions[0]
+        return x.error_code, x.leader_epoch
+    assert list_offsets_at(old, 1)[0] == K.not_leader_or_follower
+    assert list_offsets_at(new, 0)[0] == K.fenced_leader_epoch
+    assert list_offsets_at(new, 2)[0] == K.unknown_leader_epoch
+    assert list_offsets_at(new, 1) == (K.none, 1)
+    assert list_offsets_at(new, -1) == (K.none, 1)
+
+    assert wc.move_coordinator("g", new, 20) == []               # already there: nothing happens
+    with pytest.raises(ValueError, match="unknown broker id 7"):
+        wc.move_coordinator("g", 7, 20)
