@@ -281,3 +281,73 @@ def test_a_static_member_restarted_within_its_session_timeout_gets_its_partition
     assert described["generation_id"] == generation and described["state"] == "Stable"
     removed = [e for e in server.trace if isinstance(e, tr.MemberRemoved) and e.group_id == "static"]
     assert len(removed) == 1 and "same group.instance.id" in removed[0].reason
+
+
+def test_consumers_find_their_groups_new_coordinator_after_a_leader_move_and_carry_on(make_server, members):
+    """Moving the group's ``__consumer_offsets`` partition to another broker (a leader election)
+    moves its coordinator: the consumers find the new one and go on consuming and committing,
+    with their member ids, in the same generation (the group was loaded from the log)."""
+    server = make_server(brokers=3)
+    bootstrap = server.bootstrap_servers
+    create_topic(bootstrap, "moving", 6)
+    # Sessions long enough that a slow machine never expires a member while it looks for the
+    # new coordinator; commits every 200 ms, so they keep reaching whichever broker coordinates.
+    conf = {"session.timeout.ms": 30000, "enable.auto.commit": True, "auto.commit.interval.ms": 200}
+    group = [Member(f"c{i}", bootstrap, "moving", **conf).subscribe("moving") for i in range(3)]
+    members.extend(group)
+    drive(group, lambda: covers(group, 6) and server.describe("moving")["state"] == "Stable", timeout=60,
+          what="three members to cover six partitions")
+
+    def consumed() -> set[bytes]:
+        return {v for mb in group for _, _, v in mb.records}
+
+    before = produce(bootstrap, "moving", 6, 60, prefix="before-")
+    drive(group, lambda: consumed() >= before, timeout=60, what="the records produced before the move")
+    described = server.describe("moving")
+    member_ids, generation = {x["member_id"] for x in described["members"]}, described["generation_id"]
+    old = server.coordinator_id("moving")
+    new = (old + 1) % 3
+    seen = {node: len(events) for node, events in server.traces.items()}
+    marks = {mb.name: len(mb.events) for mb in group}
+
+    server.move_coordinator("moving", new)
+    assert server.coordinator_id("moving") == new
+    assert server.call(lambda: "moving" not in server.cluster.coordinators[old].groups)
+    after = produce(bootstrap, "moving", 6, 60, prefix="after-")
+
+    def on_new_coordinator(request_type) -> set[str]:
+        """Member ids whose ``request_type`` requests for the group reached the new coordinator."""
+        return {e.request.member_id for e in server.traces[new][seen[new]:]
+                if isinstance(e, tr.RequestReceived) and e.group_id == "moving"
+                and isinstance(e.request, request_type)}
+
+    drive(group, lambda: consumed() >= before | after and on_new_coordinator(m.HeartbeatRequest) == member_ids
+          and on_new_coordinator(m.OffsetCommitRequest) == member_ids, timeout=60,
+          what="every record, and heartbeats and commits from every member at the new coordinator")
+    described = server.describe("moving")
+    assert described["state"] == "Stable"
+    assert {x["member_id"] for x in described["members"]} == member_ids
+    assert described["generation_id"] == generation
+    values = [v for mb in group for _, _, v in mb.records]
+    assert len(values) == len(set(values)) == len(before | after)        # every record, once
+    assert all(len(mb.events) == marks[mb.name] for mb in group)        # no rebalance reached them
+    # A JoinGroup never reached either coordinator after the move: the group was not rebuilt.
+    for node in (old, new):
+        assert not any(isinstance(e, tr.RequestReceived) and isinstance(e.request, m.JoinGroupRequest)
+                       for e in server.traces[node][seen[node]:])
+
+    # A client that has never met the group finds the new coordinator and reads what the
+    # members committed on both sides of the move: 20 records per partition.
+    reader = Consumer({"bootstrap.servers": bootstrap, "group.id": "moving", "log_level": 3})
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            committed = reader.committed([TopicPartition("moving", p) for p in range(6)], timeout=10)
+            offsets = {tp.partition: tp.offset for tp in committed}
+            if offsets == {p: 20 for p in range(6)} or time.monotonic() > deadline:
+                break
+            for mb in group:
+                mb.poll()
+    finally:
+        reader.close()
+    assert offsets == {p: 20 for p in range(6)}
