@@ -166,7 +166,7 @@ def time_kafka_python(name, size, topics, mode, shape, timeout):
         last = (done.stderr.strip().splitlines() or ["failed"])[-1]
         if "No module named 'kafka'" in last:
             return "not installed"
-        return "crashed: " + last.split(":")[0][:12]  # e.g. roundrobin's KeyError (real-clients.md bug 1)
+        return "crashed: " + last.split(":")[0][:12]  # e.g. roundrobin's KeyError (docs/real-clients.md bug 1)
     result = json.loads(done.stdout.strip().splitlines()[-1])
     return result["seconds"], result["rss_mib"]
 

@@ -1,7 +1,7 @@
 """A model of Kafka's Java consumer (classic protocol) and a world that drives a Coordinator.
 
 Used by ``tests/test_coordinator_properties.py``.  Nothing here is part of kafkalab: it is a
-test double written from kafka-semantics.md §12 (``AbstractCoordinator`` / ``ConsumerCoordinator``):
+test double written from docs/classic-protocol.md §12 (``AbstractCoordinator`` / ``ConsumerCoordinator``):
 
 * JoinGroup answers: NONE -> COMPLETING_REBALANCE, the leader runs a plain range assignor over
   :data:`TOPICS` and sends every assignment in SyncGroup, followers send an empty SyncGroup;
@@ -66,7 +66,7 @@ ALL_PARTITIONS = frozenset((t, p) for t, n in TOPICS.items() for p in range(n))
 RETRY_BACKOFF_MS = 100
 REQUEST_TIMEOUT_MS = 30_000
 
-#: Codes documented for each API (kafka-semantics.md §3 and §6-§10).  UNKNOWN_SERVER_ERROR is the
+#: Codes documented for each API (docs/classic-protocol.md §3 and §6-§10).  UNKNOWN_SERVER_ERROR is the
 #: documented internal error of §6.2 (a pending member id rejoining with a group.instance.id) and a
 #: mapped storage error (§3); COORDINATOR_NOT_AVAILABLE / NOT_COORDINATOR are also mapped storage errors.
 DOCUMENTED: dict[str, frozenset] = {

@@ -180,7 +180,7 @@ def test_static_members_come_first_then_dynamic_by_member_id():
 
 
 def test_mixed_static_and_dynamic_members_all_get_partitions():
-    # kafka-python 3.0.12 drops "c3" here (real-clients.md bug 2); Java orders s2, c1, c3.
+    # kafka-python 3.0.12 drops "c3" here (docs/real-clients.md bug 2); Java orders s2, c1, c3.
     subs = {"c1": Subscription(["t"]), "c2": Subscription(["t"], group_instance_id="s2"), "c3": Subscription(["t"])}
     assert assign("range", {"t": 6}, subs) == {"c1": parts("tp2 tp3"), "c2": parts("tp0 tp1"), "c3": parts("tp4 tp5")}
     assert assign("roundrobin", {"t": 6}, subs) == {"c1": parts("tp1 tp4"), "c2": parts("tp0 tp3"), "c3": parts("tp2 tp5")}

@@ -1417,7 +1417,7 @@ def test_cooperative_uniform_subscription_transfer_ownership_list_is_right():
 
 
 def test_cooperative_add_consumer_one_topic_then_follow_up():
-    # kafka-semantics.md §14: round 1 consumer2 gets nothing while consumer1 revokes topic-2;
+    # docs/classic-protocol.md §14: round 1 consumer2 gets nothing while consumer1 revokes topic-2;
     # round 2 (consumer1 rejoins owning what it kept) gives topic-2 to consumer2.
     ppt = {"topic": 3}
     owned = [tp("topic", p) for p in range(3)]

@@ -4,7 +4,7 @@ The GOLDEN block at the end of this file holds random groups (up to 20 members, 
 members, odd member ids, previous ownership with conflicting generations, empty subscriptions,
 Kafka's NullPointerException case) and what apache/kafka's ``RangeAssignor``,
 ``RoundRobinAssignor`` and ``AbstractStickyAssignor`` (commit 1eb7644, the snapshot
-kafka-semantics.md was written from) returned for them, compiled and run by the harness below.
+docs/classic-protocol.md is written from) returned for them, compiled and run by the harness below.
 Each case must come out of kafkalab identically: the assignment, for the sticky assignors also
 which algorithm ran and ``partitionsTransferringOwnership``, or the same exception.
 

@@ -6,8 +6,8 @@ with ``topics()`` / ``partitions_for_topic()`` and members with ``member_id``,
 previous assignment from its user data, its cooperative-sticky from the owned-partitions field.
 
 Java is the reference: where the two disagree kafkalab follows Java, and each disagreement is
-named below.  The random comparison skips only kafka-python's two known bugs (real-clients.md
-§5); the named differences each have their own test:
+named below.  The random comparison skips only kafka-python's two known bugs (docs/real-clients.md
+§6); the named differences each have their own test:
 
 * bug 1: roundrobin crashes (KeyError) when subscriptions differ;
 * bug 2: range and roundrobin drop members of mixed static/dynamic groups;

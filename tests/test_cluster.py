@@ -1,6 +1,6 @@
 """FindCoordinator: the group -> partition hash, the cluster model, failover and loading.
 
-Worked examples come from kafka-semantics.md §4 (checked there against ``String.hashCode()`` on a
+Worked examples come from docs/classic-protocol.md §4 (checked there against ``String.hashCode()`` on a
 JVM) and Kafka's ``GroupCoordinatorServiceTest`` ("foo" over 10 partitions).
 """
 

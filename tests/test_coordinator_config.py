@@ -1,4 +1,4 @@
-"""Configuration (reference §2), error codes (§3) and misuse of the API (exceptions, not codes)."""
+"""Configuration (docs/classic-protocol.md §2), error codes (§3) and misuse of the API (exceptions, not codes)."""
 
 from __future__ import annotations
 

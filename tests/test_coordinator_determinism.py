@@ -1,4 +1,4 @@
-"""What a simulation must pin down (reference §17): member ids, leader choice, protocol-vote
+"""What a simulation must pin down (docs/classic-protocol.md §17): member ids, leader choice, protocol-vote
 ties, timer ties (test_coordinator_timers.py) - and the same run twice gives the same trace."""
 
 from __future__ import annotations

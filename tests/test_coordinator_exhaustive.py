@@ -3,7 +3,7 @@
 Each group state is built through the public API (``Coordinator.handle`` / ``on_timer`` /
 ``unload_partition``; only "Dead (held)" then puts the Dead group back, see below), with three members: a dynamic leader ``L``, a dynamic follower ``F`` and a
 static follower ``S`` (group.instance.id ``s-1``).  Then one request of each kind is sent and the
-test checks, against kafka-semantics.md:
+test checks, against docs/classic-protocol.md:
 
 * the error code of the answer to *that* request (or that it was parked: no answer yet),
   from the per-state table of §5 and the validation orders of §6.1/§6.4/§6.7 (JoinGroup),
@@ -77,7 +77,7 @@ INSTANCE = "s-1"
 META = b"subscription:t0,t1"
 OTHER_META = b"subscription:t0"
 
-#: Codes documented for each API's answers (kafka-semantics.md §3, §6-§10), used for every answer
+#: Codes documented for each API's answers (docs/classic-protocol.md §3, §6-§10), used for every answer
 #: a request causes (including answers to other, parked requests).
 DOCUMENTED = {
     JoinGroupResponse: {E.NONE, E.COORDINATOR_NOT_AVAILABLE, E.NOT_COORDINATOR, E.COORDINATOR_LOAD_IN_PROGRESS,

@@ -1,4 +1,4 @@
-"""Heartbeat and session expiry (reference §8)."""
+"""Heartbeat and session expiry (docs/classic-protocol.md §8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""JoinGroup (reference §6.1-6.7 and §6.11): validation order, MEMBER_ID_REQUIRED, adding and
+"""JoinGroup (docs/classic-protocol.md §6.1-6.7 and §6.11): validation order, MEMBER_ID_REQUIRED, adding and
 re-joining members, protocol checks and the response fields.
 
 Facts ported from Kafka's GroupMetadataManagerTest / GroupCoordinatorServiceTest (test names in

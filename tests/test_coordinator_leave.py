@@ -1,4 +1,4 @@
-"""LeaveGroup v0-v5 (reference §9)."""
+"""LeaveGroup v0-v5 (docs/classic-protocol.md §9)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""OffsetCommit / OffsetFetch for classic groups and offsets retention (reference §10).
+"""OffsetCommit / OffsetFetch for classic groups and offsets retention (docs/classic-protocol.md §10).
 
 Facts from Kafka's OffsetMetadataManagerTest (testGenericGroupOffsetCommit*, testSimpleGroup*,
 testFetchOffsets*, testCleanupExpiredOffsets*) and GroupMetadataManagerTest.

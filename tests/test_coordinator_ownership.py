@@ -1,4 +1,4 @@
-"""Which broker coordinates a group (reference §4), loading, unloading and failover through the
+"""Which broker coordinates a group (docs/classic-protocol.md §4), loading, unloading and failover through the
 shared ``GroupLog`` (the Dead state, §5, and the runtime errors of §3)."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Property-based tests: random schedules of model Java consumers (and rogues) against the Coordinator.
 
-A schedule starts 2-8 model consumers (:mod:`model_client`, written from kafka-semantics.md §12:
+A schedule starts 2-8 model consumers (:mod:`model_client`, written from docs/classic-protocol.md §12:
 MEMBER_ID_REQUIRED retry, range-assigning leader, heartbeats, rejoin on REBALANCE_IN_PROGRESS /
 ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID), dynamic and static, with JoinGroup versions 0-9, then runs
 a list of actions on a virtual clock: time advances (which fire coordinator timers, heartbeats,

@@ -1,4 +1,4 @@
-"""Preparing and completing a rebalance (reference §6.8-6.10): the delayed initial rebalance, the
+"""Preparing and completing a rebalance (docs/classic-protocol.md §6.8-6.10): the delayed initial rebalance, the
 join barrier and its timeout, leader (re-)election and generation ids."""
 
 from __future__ import annotations

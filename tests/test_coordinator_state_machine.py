@@ -1,4 +1,4 @@
-"""The group state machine (reference §5): the valid-previous-states table, every listed
+"""The group state machine (docs/classic-protocol.md §5): the valid-previous-states table, every listed
 transition reached through requests and timers, and the answer of every (state, request) pair."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Static membership, KIP-345 and KIP-814 (reference §6.3): replacement, fencing, the
+"""Static membership, KIP-345 and KIP-814 (docs/classic-protocol.md §6.3): replacement, fencing, the
 no-rebalance restart in Stable and its failure path."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SyncGroup (reference §7) and the pending-sync expiry (§7.1)."""
+"""SyncGroup (docs/classic-protocol.md §7) and the pending-sync expiry (§7.1)."""
 
 from __future__ import annotations
 

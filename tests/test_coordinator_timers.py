@@ -1,4 +1,4 @@
-"""Coordinator timers (reference §11) and the clock contract (``now`` passed in)."""
+"""Coordinator timers (docs/classic-protocol.md §11) and the clock contract (``now`` passed in)."""
 
 from __future__ import annotations
 

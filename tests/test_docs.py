@@ -1,0 +1,201 @@
+"""The repository's own documentation: nothing cites a document outside the repository, and every
+citation of ``docs/classic-protocol.md`` / ``docs/real-clients.md`` names a section that exists.
+
+Citation conventions (stated in ``docs/classic-protocol.md`` §0): ``§6.3`` is a section heading
+(``### 6.3 ...``); ``§6.1.5`` is step 5 of the numbered list in §6.1; ``§10.3`` is step 3 of §10,
+which has no subsections.  A ``§`` reference belongs to the last ``*.md`` file named shortly
+before it in the same paragraph (so a citation may wrap onto the next line); a bare one belongs
+to ``docs/classic-protocol.md`` (inside ``docs/real-clients.md``, to that page).  References that
+follow the name of some other document are not checked.  Markdown links to ``*.md`` files must
+point at existing files and headings.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+CLASSIC = DOCS / "classic-protocol.md"
+CLIENTS = DOCS / "real-clients.md"
+
+SUFFIXES = {".py", ".md", ".ipynb", ".toml", ".yml", ".yaml", ".sh", ".cfg", ".txt", ".json"}
+SKIP_DIRS = {"out", "build", "dist", "node_modules", "__pycache__"}
+
+
+def repo_files() -> list[Path]:
+    found = []
+    for dirpath, dirnames, filenames in os.walk(ROOT):
+        dirnames[:] = sorted(d for d in dirnames
+                             if not d.startswith(".") and d not in SKIP_DIRS and not d.endswith(".egg-info"))
+        found += [Path(dirpath) / f for f in sorted(filenames) if Path(f).suffix in SUFFIXES]
+    return found
+
+
+FILES = repo_files()
+
+
+def rel(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+@cache
+def text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- section index
+
+HEADING = re.compile(r"^#{2,4} (\d+(?:\.\d+)*)\.? ", re.MULTILINE)
+ANY_HEADING = re.compile(r"^#{1,6} ", re.MULTILINE)
+STEP = re.compile(r"^[ \t]*(\d+)\. ", re.MULTILINE)
+
+
+@cache
+def sections(doc: Path) -> dict[str, str]:
+    """Section number -> the text from its heading to the next heading of any level."""
+    body = text(doc)
+    starts = [m.start() for m in ANY_HEADING.finditer(body)] + [len(body)]
+    found: dict[str, str] = {}
+    for m in HEADING.finditer(body):
+        end = next(s for s in starts if s > m.start())
+        assert m.group(1) not in found, f"{rel(doc)} numbers two sections {m.group(1)}"
+        found[m.group(1)] = body[m.end():end]
+    return found
+
+
+def resolves(doc: Path, ref: str) -> bool:
+    index = sections(doc)
+    if ref in index:
+        return True
+    parent, _, step = ref.rpartition(".")
+    return parent in index and step in {m.group(1) for m in STEP.finditer(index[parent])}
+
+
+# --------------------------------------------------------------------------- citations
+
+FORBIDDEN = re.compile(r"kafka-semantics\.md|(?<!docs/)\breal-clients\.md")
+REF = re.compile(r"§\s?(\d+(?:\.\d+)*)(?:\s*[-–]\s*§?(\d+(?:\.\d+)*))?")
+MD_NAME = re.compile(r"(?<![\w-])([\w-]+\.md)\b")
+TARGETS = {"classic-protocol.md": CLASSIC, "real-clients.md": CLIENTS}
+
+
+LOOKBACK = 80  # characters before a reference searched for the document it cites
+
+
+@cache
+def citations() -> tuple[tuple[str, int, Path, str], ...]:
+    """(file, line number, cited document, section reference) for every § reference."""
+    found = []
+    for path in FILES:
+        default = CLIENTS if path == CLIENTS else CLASSIC
+        body = text(path)
+        names = [(n.end(), n.group(1)) for n in MD_NAME.finditer(body)]
+        for m in REF.finditer(body):
+            near = [name for end, name in names
+                    if m.start() - LOOKBACK <= end <= m.start() and "\n\n" not in body[end:m.start()]]
+            if near and near[-1] not in TARGETS:
+                continue  # a section of some other document
+            doc = TARGETS[near[-1]] if near else default
+            lineno = body.count("\n", 0, m.start()) + 1
+            found += [(rel(path), lineno, doc, ref.rstrip(".")) for ref in m.groups() if ref]
+    return tuple(found)
+
+
+def test_the_documents_exist_and_number_their_sections():
+    for doc in (CLASSIC, CLIENTS):
+        assert doc.is_file(), f"{rel(doc)} is missing"
+    numbers = sections(CLASSIC)
+    for n in range(18):  # §0-§17, the numbering the code and tests were written against
+        assert str(n) in numbers, f"docs/classic-protocol.md has no '## {n}. ...' heading"
+    assert {f"6.{i}" for i in range(1, 12)} | {"7.1"} <= set(numbers)
+    assert not any(n.startswith("10.") for n in numbers), "§10.N means step N of §10: no subsections there"
+
+
+def test_nothing_cites_documents_outside_the_repository():
+    offenders = [f"{rel(path)}:{lineno}: {line.strip()[:120]}"
+                 for path in FILES if DOCS not in path.parents and path != Path(__file__).resolve()
+                 for lineno, line in enumerate(text(path).splitlines(), 1) if FORBIDDEN.search(line)]
+    assert not offenders, ("cite docs/classic-protocol.md or docs/real-clients.md instead:\n"
+                           + "\n".join(offenders))
+
+
+def test_the_repository_cites_both_documents():
+    outside = [(doc, file) for file, _, doc, _ in citations() if not file.startswith("docs/")]
+    assert {doc for doc, _ in outside} == {CLASSIC, CLIENTS}
+    assert len(outside) > 100
+
+
+def test_every_section_citation_resolves():
+    broken = [f"{file}:{lineno}: §{ref} is not a section (or numbered step) of {rel(doc)}"
+              for file, lineno, doc, ref in citations() if not resolves(doc, ref)]
+    assert not broken, "\n".join(broken)
+
+
+@pytest.mark.parametrize("ref, ok", [("6.3", True), ("6.1.5", True), ("6.1.8", False), ("10.6", True),
+                                     ("10.7", False), ("6.12", False), ("6.3.4", True), ("18", False)])
+def test_resolver_knows_sections_and_steps(ref, ok):
+    assert resolves(CLASSIC, ref) is ok
+
+
+def test_cited_kafka_python_bugs_exist():
+    bugs = {b.lower() for b in re.findall(r"^### (Bug \d+):", text(CLIENTS), re.MULTILINE)}
+    assert bugs == {"bug 1", "bug 2"}
+    cited = {m.group(1).lower() for path in FILES
+             for m in re.finditer(r"real-clients\.md,? (bug \d+)", text(path), re.IGNORECASE)}
+    assert cited == bugs, "each 'docs/real-clients.md bug N' citation must name a '### Bug N:' heading"
+
+
+# --------------------------------------------------------------------------- links
+
+LINK = re.compile(r"\]\(([^)\s#]*\.md)?(?:#([^)\s]+))?\)")
+
+
+def slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+@cache
+def anchors(doc: Path) -> set[str]:
+    seen: dict[str, int] = {}
+    result = set()
+    in_code = False
+    for line in text(doc).splitlines():
+        if line.startswith("```"):
+            in_code = not in_code
+        m = None if in_code else re.match(r"^#{1,6} (.+)$", line)
+        if m:
+            base = slug(m.group(1))
+            count = seen.get(base, 0)
+            result.add(base if count == 0 else f"{base}-{count}")
+            seen[base] = count + 1
+    return result
+
+
+def test_markdown_links_to_documents_resolve():
+    broken = []
+    for path in FILES:
+        if path.suffix not in {".md", ".ipynb"}:
+            continue
+        for lineno, line in enumerate(text(path).splitlines(), 1):
+            for m in LINK.finditer(line):
+                target, anchor = m.groups()
+                if not target and not anchor:
+                    continue
+                if target and "://" in target:
+                    continue
+                doc = (path.parent / target).resolve() if target else path
+                if doc.suffix != ".md":
+                    continue
+                where = f"{rel(path)}:{lineno}: ({m.group(0)[2:-1]})"
+                if not doc.is_file():
+                    broken.append(f"{where}: no such file")
+                elif anchor and anchor not in anchors(doc):
+                    broken.append(f"{where}: no heading with that anchor in {doc.name}")
+    assert not broken, "\n".join(broken)
