@@ -14,8 +14,10 @@ group's state from the coordinator's ``StateChanged``.  :func:`ownership_interva
 
 from __future__ import annotations
 
+import io
 from typing import Any, Mapping, Optional, Sequence
 
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
@@ -61,16 +63,12 @@ class CourseFigure(Figure):
     """
 
     def _repr_png_(self) -> bytes:
-        import io
-
         buf = io.BytesIO()
         self.savefig(buf, format="png", bbox_inches="tight")
         return buf.getvalue()
 
 
 def _palette(names: Sequence[str]) -> dict[str, Any]:
-    from matplotlib import colormaps
-
     cmap = colormaps["tab10" if len(names) <= 10 else "tab20"]
     return {name: cmap(i % cmap.N) for i, name in enumerate(names)}
 
