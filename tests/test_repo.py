@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import importlib.metadata
-import json
 import os
 import re
 import shlex
@@ -148,18 +147,6 @@ def test_environment_yml_lists_the_runtime_dependencies_of_pyproject():
 def test_environment_yml_python_matches_requires_python():
     conda, _ = _environment_yml()
     assert conda["python"] == SpecifierSet(_pyproject()["project"]["requires-python"])
-
-
-def test_jupyterlab_settings_override_is_installed():
-    """`pip install -e .` installs jupyter-config/overrides.json where JupyterLab reads it.
-
-    It turns off JupyterLab's commsOverSubshells, which otherwise blanks pyplot figures drawn in
-    widget callbacks (see pyproject.toml's shared-data table).
-    """
-    installed = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
-    assert installed.is_file(), f"{installed} is missing: reinstall with pip install -e ."
-    shipped = ROOT / "jupyter-config" / "overrides.json"
-    assert json.loads(installed.read_text()) == json.loads(shipped.read_text())
 
 
 # Every third-party module imported anywhere must come from a declared distribution: kafkalab/ from
