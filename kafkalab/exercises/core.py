@@ -17,7 +17,7 @@ kernel, so redefining ``check`` in a notebook changes nothing.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from ..errors import ErrorCode

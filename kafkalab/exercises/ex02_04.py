@@ -189,7 +189,7 @@ def _ex03_3(answer):
     _sync(coord, "b", b, gen, 1)
     follower = _join(coord, "b", 2, member_id=b)[0].response.generation_id
     _join(coord, "a", 3, member_id=a)
-    replies = _join(coord, "b", 4, member_id=b)
+    _join(coord, "b", 4, member_id=b)
     after_leader = coord.describe("g")["generation_id"]
     expected = (follower, after_leader)
     if tuple(answer) == expected:

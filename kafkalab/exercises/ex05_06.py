@@ -8,7 +8,7 @@ from ..assignors import Assignor, Subscription, assign, balance
 from ..sim import World
 from ..sim import events as ev
 from ..trace import StateChanged
-from .core import NotAnswered, exercise, invalid, right, want_int, wrong
+from .core import exercise, invalid, right, want_int, wrong
 
 NB05 = "05-liveness"
 SESSION_LIMITS = (6_000, 1_800_000)  # group.min/max.session.timeout.ms

@@ -6,7 +6,7 @@ from ..assignors import get_assignor, select_rebalance_protocol
 from ..messages import HeartbeatRequest, OffsetCommitRequest, OffsetCommitRequestPartition, OffsetCommitRequestTopic
 from ..sim import World
 from .core import exercise, invalid, judge_code, right, want_error_code, want_int, wrong
-from .ex02_04 import _coord, _join, _join_with_retry, _stable_pair, _sync
+from .ex02_04 import _coord, _join, _stable_pair, _sync
 from .ex05_06 import _rebalances
 
 NB07 = "07-static-membership"

@@ -10,7 +10,7 @@ Bad values are refused with a message in the widget; nothing a learner types rai
 from __future__ import annotations
 
 import threading
-from typing import Any, Optional
+from typing import Any
 
 import ipywidgets as w
 from IPython.display import display

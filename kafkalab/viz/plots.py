@@ -380,11 +380,11 @@ def movement_bars(before: Any, after: Any, *, title: Optional[str] = None, width
     ax.bar(members, gained, bottom=kept, color="#27ae60", label="gained", edgecolor="white")
     ax.bar(members, [-x for x in lost], color="#c0392b", label="lost", edgecolor="white")
     ax.axhline(0, color="black", linewidth=0.8)
-    for i, (k, g, l) in enumerate(zip(kept, gained, lost)):
+    for i, (k, g, lo) in enumerate(zip(kept, gained, lost)):
         if g:
             ax.annotate(f"+{g}", (i, k + g), ha="center", va="bottom", fontsize=8, xytext=(0, 2), textcoords="offset points")
-        if l:
-            ax.annotate(f"-{l}", (i, -l), ha="center", va="top", fontsize=8, xytext=(0, -2), textcoords="offset points")
+        if lo:
+            ax.annotate(f"-{lo}", (i, -lo), ha="center", va="top", fontsize=8, xytext=(0, -2), textcoords="offset points")
     total = len(set(owner_before) | set(owner_after))
     ax.set_ylabel("partitions")
     top = max([k + g for k, g in zip(kept, gained)] + [1])
