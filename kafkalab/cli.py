@@ -22,6 +22,7 @@ import sys
 from typing import Optional, Sequence
 
 from .config import CoordinatorConfig
+from .wire import Server
 
 __all__ = ["main"]
 
@@ -92,8 +93,6 @@ def _printer(verbosity: int):
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    from .wire import Server
-
     config = CoordinatorConfig(
         group_initial_rebalance_delay_ms=args.group_initial_rebalance_delay_ms,
         group_min_session_timeout_ms=args.group_min_session_timeout_ms,

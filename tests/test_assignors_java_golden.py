@@ -1,6 +1,6 @@
 """Replay results computed by Kafka's own Java assignor classes.
 
-The GOLDEN block at the end of this file holds random groups (up to 20 members, racks, static
+``tests/golden/assignors_java.jsonl`` holds random groups (up to 20 members, racks, static
 members, odd member ids, previous ownership with conflicting generations, empty subscriptions,
 Kafka's NullPointerException case) and what apache/kafka's ``RangeAssignor``,
 ``RoundRobinAssignor`` and ``AbstractStickyAssignor`` (commit 1eb7644, the snapshot
@@ -8,22 +8,28 @@ docs/classic-protocol.md is written from) returned for them, compiled and run by
 Each case must come out of kafkalab identically: the assignment, for the sticky assignors also
 which algorithm ran and ``partitionsTransferringOwnership``, or the same exception.
 
+One case per line, as JSON (the format is in ``tests/golden/README.md``), so a regenerated file
+shows in a diff exactly the cases whose results changed.
+
 The harness feeds eager ``sticky`` its previous assignment from the subscription fields (as
 kafkalab does) instead of Kafka's user data, and re-implements ``CooperativeStickyAssignor``'s
 post-processing without its user-data schema; everything else is Kafka's code.
 
-Regenerate (needs a JDK and an apache/kafka checkout; rewrites the GOLDEN block)::
+Regenerate (needs a JDK, ``javac`` and ``java``, and an apache/kafka checkout at 1eb7644, or
+another commit on purpose; rewrites tests/golden/assignors_java.jsonl)::
 
     python tests/test_assignors_java_golden.py --kafka-src /path/to/kafka [--groups 45]
 """
 
 from __future__ import annotations
 
-import base64
+import argparse
 import json
 import random
+import shutil
+import subprocess
 import sys
-import zlib
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -38,12 +44,16 @@ ASSIGNOR_CLASSES = {
     "cooperative-sticky": CooperativeStickyAssignor,
 }
 
+GOLDEN_PATH = Path(__file__).resolve().parent / "golden" / "assignors_java.jsonl"
+#: The keys of a case, in the order each line holds them: the input, then Kafka's result.
+CASE_KEYS = ("assignor", "prefer", "ppt", "racks", "members", "expect")
+
 
 # ------------------------------------------------------------------------------ the cases
 
 
 def generate_groups(seed: int, count: int) -> list[dict]:
-    """Deterministic random groups in the JSON form stored in GOLDEN (without results)."""
+    """Deterministic random groups in the JSON form of the golden file (without results)."""
     rng = random.Random(seed)
     groups = []
     for _ in range(count):
@@ -169,15 +179,23 @@ def run_kafkalab(case: dict) -> dict:
 # ------------------------------------------------------------------------------ the test
 
 
+def format_case(case: dict) -> str:
+    """One line of the golden file: ``case``'s keys in CASE_KEYS order, UTF-8 as is."""
+    return json.dumps({key: case[key] for key in CASE_KEYS}, ensure_ascii=False, separators=(", ", ": "))
+
+
 def _golden() -> list[dict]:
-    text = Path(__file__).read_text(encoding="utf-8")
-    start = text.index("# BEGIN GOLDEN\n") + len("# BEGIN GOLDEN\n")
-    end = text.index("# END GOLDEN", start)
-    body = "".join(line[2:] for line in text[start:end].splitlines())
-    return json.loads(zlib.decompress(base64.b64decode(body)))
+    lines = GOLDEN_PATH.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
 
 
 GOLDEN = _golden()
+
+
+def test_golden_file_is_in_its_canonical_form():
+    """Each line is exactly what regenerate() writes, so a hand edit or a stray reformat shows up."""
+    lines = GOLDEN_PATH.read_text(encoding="utf-8").splitlines()
+    assert lines == [format_case(case) for case in GOLDEN]
 
 
 def test_golden_cases_cover_the_interesting_paths():
@@ -386,10 +404,6 @@ def _parse(output: str) -> list[dict]:
 
 
 def regenerate(kafka_src: Path, groups: int) -> None:  # pragma: no cover - needs a JDK
-    import shutil
-    import subprocess
-    import tempfile
-
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp, "src")
         java_root = kafka_src / "clients/src/main/java"
@@ -418,195 +432,14 @@ def regenerate(kafka_src: Path, groups: int) -> None:  # pragma: no cover - need
         ).stdout
     for case, expect in zip(cases, _parse(output), strict=True):
         case["expect"] = expect
-    body = base64.b64encode(zlib.compress(json.dumps(cases, separators=(",", ":")).encode(), 9)).decode()
-    block = "".join(f"# {body[i:i + 96]}\n" for i in range(0, len(body), 96))
-    path = Path(__file__)
-    text = path.read_text(encoding="utf-8")
-    head, rest = text.split("# BEGIN GOLDEN\n")
-    path.write_text(head + "# BEGIN GOLDEN\n" + block + rest[rest.index("# END GOLDEN"):], encoding="utf-8")
-    print(f"wrote {len(cases)} cases")
+    GOLDEN_PATH.write_text("".join(format_case(case) + "\n" for case in cases), encoding="utf-8")
+    print(f"wrote {len(cases)} cases to {GOLDEN_PATH}")
 
 
 if __name__ == "__main__":  # pragma: no cover
-    import argparse
-
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kafka-src", type=Path, required=True, help="an apache/kafka checkout")
     parser.add_argument("--groups", type=int, default=45)
     args = parser.parse_args()
     regenerate(args.kafka_src, args.groups)
     sys.exit(0)
-
-# The data: zlib-compressed JSON in base64, one string split over comment lines.
-# Generated by regenerate(); do not edit by hand.
-# BEGIN GOLDEN
-# eNrtfUmPG7my7n/RWgI45qD9217cvbsW5XL5onDPsRvu7gc/HNR/f1JOjImZzJRqUsXGLkk5kMGI+ILBGL78Z/fnn3/vjv/Z
-# /W12R7vf/W13x/i83/26f/jfv3bHH//861/73Z+/Hr8//todv9//66/H/e7fj//++vjr9OuXL7uHnz/++uffj78OvmkOZrf/
-# cn7Q3f5L9//e3N3tw757yPmf0/e7P/4x5rG1w5XdC/vLT1/Z8wXnP/zpvgjuu9vv7v/66+l/fvw8jeI0th//83i69fH3n48P
-# 3eD7H//9+KP7RMZ0BIOZXn8cXmnGV07vdmkQwx/h7u75+Xn/IUn1858f3379/Pr0Q+lVQq+//n56+N//98q02ndP/fvX/dOP
-# x28TKU6ff/z1vSPGeaAflKAPP3/++fjr/u+n//t4+HDEbRJxx6Gcnnx/msHX3d34kvNXX09ffUtf2eGqh/SV23+Z/van/8HV
-# gT8ggqsr/nPdPf/uTJaS5W59Wm6wiANlD/ZyRdu/Ia3Xfs0ajXOeJjxNM69HPv3KrNLrujyvvDzlmu7lloYovr9//YP13pc7
-# XbwrQtZ7WsjYL6Q7L6g7rasXV3QkremXDlLbdEuHVtP0K3ifPgawXFl2gKwAPwrcQDgs8q8q8Maav7E5/f+Av2rxa6zBo7D9
-# xNNnJ8zDg7fa0L0jfY7DDfC7iry0Jp8bMoiWP8ONIjfe5xKNH9JXltDI8XVz47qhZ01r50ZCTx8rQBKXpG742BACuZ7G4Ioz
-# jdMHCz+44dFAgntuRgIsWKYjm07MObHkxIydFXoa1iY7hgru4rueVeRU5FTkZkSuyEBVuVO5U7m7ptwtG6zrZU4NUJVKlcpL
-# pHLdlvI1JLTpJfTEW52Env/zK73JPZmAS9iwLW5gG9omSULi+eRB3j25ju5pX105c7DDm7qxdiPdo/WxjChx/KNm+2/PdtvT
-# NW0Sy4lluj88+OPCsymz0oPNXQN3e0qddexCSVQxWtVstVph2SxYwFFDYLK5cQB+/AkS0iWKDn9IBp4y6gsx6hoD/UKavTS/
-# biSZcuuH4dZi0LyGy3Wt8nthBr8Op246B1V2fhl23mQPvmcl/IY82jHnaTqm59FNARFN3eKzou5Zp6HdpSWcoiLAkU97sKV3
-# 9e81xi3dsHsKu63n8P08xpXNLZYZmWRaI9czLJ3a+KB2YpHELBO3JOvvvAUC81zPYJiLhNPlT7DUqw728XpbJq41WThI4LkF
-# d0zeG7LwUM6X1t0zPmw587jPud7lB8x4rVcTN7vWG7iGr/VqhtkSnnD73LAt9ODTc4YbIlec5GaGPmbkXH7A/mYPfg7Y0Ry5
-# d7oiLk3TOyrBxwY/o4UjQcOCLmAzOCmhaxwOzJKRde5f4CHvXL9kYmf3b/rQwA8tn4Uz2KsO3elLsTfj6gMH6sDw5zFt8Jal
-# B17VWoVMWGLbdKuQliARP5E9ETtROpE5EVdAOeXej8q9JbaasrCy8Ptl4UUj4ybZVy2MT8PgqyxqZXbo9W36fVY+HJzEb8A4
-# AANiv8XADXhlBFdW+MqavMryKAQL5M6OcofCPO5xmMdDNuKchZqDwAcSv2DxFQ5EGXjwNw9zQE+pwM/1itgEN0W0z+5bmypO
-# +1YgKbs3OrhGjvQZj7Ebn+OAYzBONJsIhrau/VyvJrfZoz2Vik8lFVtPyVU0VDRuWzRe/Uj+3YvFJUfsKjufSXYuPv9XOcrI
-# 0aqQc7RZ/4rjzMkWN+BdMJWir2yjntvhLoSk3/OQdCxC8CMPRyeh6DAMfT4Gnci9hZm7LAAdR5/fk8jzexJ5Th/d8Lh6S8Lk
-# ncEx4Ciim8eXOx6FPqcXHvI6gTy4AT+3cAyGv9EKsfCTp+WuJEiKFOOI50cJeqZxB7kkR4r8qVMtj91T0/SxUuKBZC7y1yJh
-# n+KuvCdxV/Hg866Y85VBTMGOTEnZcxRBf/u9MOsQzCHmJxCY9rMehifwcVWU5L6j2Q5cUotDd0z1pmBAZ3AWADgObmaOg3eX
-# Zq3iU9yeQ/Ap7mKa+f7MIOvT14vBBAWgnbnm+OX8VZjeWc9GWUbAmPBRPV8cKRskUWjA2lBAq5PsJontHl9Nj+zDZOrpcwUY
-# NonbpMfgIXhDIrFQ7KDjjDqJ3BSd1SaFk992KeQp5CnkKeTdAuStzBovwj3HQSGg0YvIZzl/eKDmKdJFprtPJBIwb9rlIOzz
-# bBfXAuTL413FecoSVMIhWhRp2izuBYJ7kbObwZhMYA9aD5UAe40Q/MVwWWFPYU9hT2HvtmFvTUq4Y060KgeCcg6bE/AsIH6a
-# 8JBwB0M4Q9BDxDrgEASgJ7ouKwFaIgCMDBBaAL8mjyqR7ex4GhjAPHH3G7j42NnNH9p4uhIgtuoBVVxUXFRcVFzcWjZlMyJe
-# H/0o6F2KdWshbgnQFuDrxUFrqBQ1JJibPsH8jGChB7SYiblFIamrwm7R2fY9KxmFoGn8yQMFHHg93NDrZPjeMEJq0qahxzfy
-# FcW4AKA14CP6gM/KIxhUxFEBa4Jo/SSQEQqkpIKa2g6Kd7gUC3q6ztlDr2vDoDXCyEehl86IXjAOyKcM/gjV28SwsReoeKV8
-# Ii4RU7J6HEUXz727LQ4l6cl8j8NEzcQTEydM6z+t+rTWiSrjEkMx9MBazhY/VOFR4bmG8GxIZ+I1Kd6vBFmVIJWgF5WgtQkm
-# FpRGMbOyIgvUqwjNPuGPWngqYm8sYpfkc5WL28eTsilBcYgj7sXMDXLWlc44CZrN1cwQgl+n+XuzoWRG46qBkVItrkBZcHCp
-# VAG7VOJpw+6y95JdacVKSk3f2FR3Kkx/NWzdpsWxhhTt6lpgff/urM/7XSzzIrdCEh8pMAY37/GOEXJr9adupV4tddECVwTx
-# QGAuyDguiguDDX9EtsD1+Ecz/tGStb9QYpky6Fkz4xrxkzvFT14lP7EBZsNpMjaxa02Y1E+RBn46RQjjrMM46zDOOsBZ22m2
-# vXdq5OPJL/WSSaeU16En9Vk11+fRXOuKmcnqSzrwZJWEjMDNQeDcZoZLfSa9AekwiwN+oA5zTGNVTD+BhXXCEldcAziuvzzT
-# VjXXBHaVAquEApZU7dZcyVpBx0VBn7VMGTumeium1oA2k3XYUkFPxNJWYO4oqLSWgZuB1alUfX0a9bWiAtuC6vJ5HVbPKTM7
-# q8w4p/qlVK2ky0Tra8bomrO1JKNHUAOCKgszGszlFNcSz/kyzTqnlXx+C9dkja04tarN6KmYK8S3rJXmgGsmAQPa5bqxVP12
-# jWqT703XqYr7jCruepptSL2Pg2faY9e0XV/sHtacD4RvJnrHM5lJH1rgKLVi5E2KEMkRhG8/4rgWEa7iMJzYrcrd3l7c0Oal
-# PU7Ab2pf1YvxAl2ylfOKOG9rC8kX8xjIPPgau1Blv1dnv+v3aVuh+a7Hnm/LegrML8afL9tTUHm1jFfNRi4U97h24fdpjzMe
-# vhdcWhkhPl2+1oZDKLy0clMseu7SSv5991RHvCtvYzzUuYsj2cJbZw5N6XzacGhLJxTdwZrCi10TD9bmhhyG+dm5NdpgZJ+3
-# inb4H3EC+apbcfxdt7L4q24F+68q8lO/IOQJHd3Jdx19yWN7OuIvB3oNU3B9zVkVJBWk6wtS8Z5BpUmlSaXp0gOw25Ok9eXS
-# VdZU1i6XtfXbuc8ud2M/OIvdBL2XIM5ElpNCujNFdPcwCH0hAf5eSH6fmnSgYr0tT5e3Uplfy8dgScVdmBZucJVcXjQXBaa7
-# FKsOauTC5h8+hcGD0HWYlz5ExX/lUfHfcET8Pb4igKB2Q8LqV8W5//GP8fctP0QWD3cvdhGLMUGOuXnMUrBTnM1uj94LzQZz
-# M9rifXYs6I1Hlw1x+Jc0bxsXp7gdrRBjzAsS87BdlhfTU3CTv4sdKIlrnutwPBNt3K/5s+ow1WGqw96RDivxF1BFtmW84smA
-# Z+TmMzAlqm0TK8xwwPzCW1VkqshUkb0rRba4ZcwqsbhkjdmCEt/zeVbr7LSSSMKZ7nmOpaVBNoB6dXnPOWopOuaksya6Jr2V
-# uzhkf4n8MVX24ppf3PKv7MygM0N02Zk6PtNOY7GvMlP02ScH/uSYvTjii9UhoBikGPSOMGiVC5PiUcMo6ubIlscRTybXzUB1
-# /Y3p+qHYqRlqna45ghnf5n080A5foyyzdA14MEM0hpBngU8KqinpZCipcXGmfz/0dARwrdZbezrslLqfrcN+Y0uwKmVZ1+Gl
-# 1qE8H2lcgzTeF1+Lywo039ZCbUsi+3CLZj3aVLiCAlbb+3XCLQWtdVWBn2tW64rU2Ualr2BBa8/7egb8gMivqHg5bjiChr+S
-# FLW21LYfam+jotu0FyjuA5prAooeK+9bQKmv6UGeVQHz4KcA/o74gRVZU99X7oKj8GMNcvRVS0ZCO6z6YZ8HHmwdf4yF47SB
-# bLr8VJgcjdAKo+4KlMP7GjxR20JakRpppDga2vGRomh4twc/RlwArcL31mRr+BVtC9cVQlu1I7wkPP5arVrletVSfzy3vrXr
-# a9RfeqWSSBdXZdsLhRa32+mk7pxylXJV9uBM7Qu1L9S+UPtCkUDti0sqsStrKWupkaFGhhoZamQoEigSLBoZa6vnK1spW00G
-# xvpsLTVB1ARRE0RNEMUKNUGu0cxHWUxZ7AJzZOhKFsde6b05ErfE5NTeHQzvpUzXtk5dc3l1ud+WB/UYqb+OtWLkzh//GPPY
-# utTuy9GHWPAQHqtsHeMzWn0OxQdZO5SUSABgl6OqrcThtKEyHEMQJztqgjBMd2ohZthbSLsOB/j//Gw/FaQgNSZcNRS38KTD
-# OO9h5OADXa4ORWwP52oYvMx4TPXGZ0Oy2noskdEBr0lDQm2+cwOoqnhoxNKFOS0KB9kmWmGOa4cRkfBzcQn40vNFMfxFoEJF
-# Ndbn8KR3HH9i0jxwmdsd4B+bCY8TnwdUIxDf3VMwhHGcP1jQZ97TDu1OKmEeyLQ3hgX3mgg1//6dOp+HfC/ztq/p3euQqdWN
-# IZPnrc57PXD8ku8Gxovpg8qPAdRpR4+txnbnsDEzDvrvJYoUKqn7QiVE53jcnr2ThCPvZT+RgNUw6Rkv339d6AMGpmlhYCOa
-# Zs8rOCOv17zPileKV4pXilcfEq9W5VDMg5bJ5PQiQXQifOVpbGZAzAn9RRhNvYxiNo9ifjV4FWBWwJg1tTnPY5djDaKskaB5
-# NWYFxSzFLMUsxawPilnlqUszeOVmW/F1aoXBVM3Vg8/Bk4x+JgdG4r4JoZIkzOtwypZssoCuEgELwtkicrVzeMU6UBO8Au7U
-# jflgCmoKagpqCmofAdS25ebOA5yMYmXgtYhZi1C1FqEuBKYZPLoQhra2RloMkFmukZMWOtQHXu+6C2x4ascK1uLvVKHyMte7
-# b+enOLfb7MvuBpfMDFDtOr0V7FGfb49U69won55eKzRchlbA4QFptuV8+cNTcyN2vDxlxypvzQqTWwxf4oZM4CW/HAsSwabl
-# 7sk2u7n+cEtGNx2My9U6hGEpCyZf9Ae/NIwXz2jGgTViv7eZipMg3oaaG/PlH0lXtz2hCt4I8rggHPyTr3Or3HdN7rsw322O
-# ch4xA+fBuRnbWSb0rK6etSKtMiyY65lNlltZ8DVY8JLww2KqCew3x0SYdSn7FdNpPftBvleEfh8Meq1YWWVW0Z9L8lIuZt0U
-# G8/dqeRMe/BeQY51xDkUfJ0rAbvUqKquqoMruvUkKJ502ooOs+nya8PM5bQ8XSy/dqRxteLxyXFjp+Zi0n2Biv63xn87/fto
-# TDO3pHaIPIAUbMnCRe+m/mPZh1heuu+Pf75/d9aapVuNrGasXbixTa88DdqRQQeHXJHiE5oFr/PZ4eW3sey535gNC++vUoh7
-# fuljFU5MvPCkmKLm80/ydXuw1YKEB3ZgEqCPP9BVqhee55lb2UM3a8z5kqtwGmyz8HDHHO4OujSzJD03dGsXnm2xcoanHsIx
-# 1KVb0YW3UTV6BDJA9eSxTFdTFTk+sk7pFueLwvQD4rGz5jtKbAzUHI1AtWMHPqyejmWcQhXSEeqPpGyGQraWh9DKDM1UxhGq
-# NKYMeFdBS7sQDgKLvxxk7wg0Tyc8xzJOZnJBXtkz9BGo9Gc1EtRIUCNBjQQ1Et6rkbDNYwi6XOTtgoAgedZAcBRhsDngMFgG
-# cpg94ZOQ7OKpOQArZVOzANgzc+aB593koDEQkfECjAJ47s6MA2ZkEVOgki0B2U4YTQKgOAXbAJoBGRvBY3uLGQuORZuNpgE0
-# jHI2Qq0mgpoIaiKoiaAmwvs1ETY7yS2FSWAeMMAHVoHjKaoOBL9ZYgPUEPodCY6oMjlFAPFHK0ZAfAsD8uq5/T+2NzDmJxi0
-# 0Gki7qwJ6DeylwCiPzNGCPhXshVGjADiV5GsASxPxBrwmfB1YA2wJGHRKsDMWtZubGjCFWHjLcI8qUoTZUfQmYtwh9Sgq2dT
-# qUHXsCapohPgwVTaqeOBVNqJ8lMq9MRY4k5PXNRSUktJLSW1lN6rpXSV0IKs1SRZS5KVlLOONh+LrLGCSo2fWZun/MhDTZzb
-# NnHGCCjXmzhDkqDva51mG//1FISGzm9TEKsEGGcwWVhpRpI9hhXO7qkicBSqerBgMk/K6pntPZN+X7muH48qzscNY+k7zFWf
-# sJl6fIGpv46GR0otuADPyjb+Kq0wPgjvuG0sw1lOeaeIdxZtmffHNyK7uBJ2MXkDEKiqjWmHylyXGc3KaKWMNvCZlD0H66Ub
-# WOx8+Kkwma6txGS6r7uLSi/2T53Lr3x3U1uVXvrx5leetMjntiHn4Z3Nflv65jUoQdy7XYcH33d4OIGFWVMoZa7a/KKT101V
-# p5m7lzVI389hjG0FT5IrurO5E5ydZzeDL7q9nvEK1fEQih5SCaOPRXfOeeeiqw5V0VNCztdaF93uhUE0i3eiOutW8q6188+Q
-# 2cUUvdigMhdZJ3l7AmNb8sAWVlOZjJymz2r6bV3JM5pUMUVwi/qSR9S4INHgVMtNz9Uh61LGz61YkeBM8pSNJY+LuATL4Dhj
-# U65KdMuV3MtzTDW4HZuS4ax0INu25KELnuPtHp2HuQh9h4PH7Ewwt8dHzo6cRTscxg4O3EmA/1lhHqFWRIF3BpdpI4ruCHXi
-# pL+mkIDeXm7ouXoqmN1Sl/So2jqlko/iD3IU/6A7jssQaFHk328LSvb0LnHrZ6L9Y6aGXC/bR6jiO/E8UhmsSBxeRZzfUJtU
-# yHNtWZ1yEpnYpPcPGQEtiT/oNeazGihqoKiBogaKGiifzUAp8nCI2QHI4rBS8DjCZcebbMBDZS/43EzGOMHyWRMzJWYacQAr
-# BRlGlWSuYJsAmC0VMU1aDsUj1lOjJW8siLYKswB/4+zBPUZ2aqNwy0IyTaBWsZHaKCZngFT8CAYbINBGcaSFCjRNsI5vqZHi
-# oRZWK0WtFLVS1EpRK+WzWSnL3nkzu9HHFooneJNHVeYuqeV8Puo3QbZDBLkIGGkz/pOADSBmmhDTS0RS5FJBJZaxccKViGyV
-# UN2AjBEk8ckUyQpy1hSR5VN2m0TZbZIRJWKSeCmno5mtlgAtkwwvF8f7OcNWXwrK69gKhOSN7AgC8kbmgKF37XJCgZpKaiqp
-# qaSmkppKt2YqrQtqeDWzqfCUaY2RJJtGaywiNYQ+nyHkht5E5QGZD3P1VoeUnpy+tedlZfGccc5smc0aPGe0+PKro8HmCLx6
-# 91RFVPM18mkOuTLpjj5mtJqJUN090bQv2+BEx+nRTlDWqQeJZS11SFrobuNZO+ui1S9Sn4bkhLpqNEWpJyvqnZJoePwCc4Sq
-# pQywnjokZaubu5hPpNz8abh5zcEMy0kbWRqyu8u0+1lmcSuzuGEsvpazlaE/D0OvM0bzzGwhMxvqidusrwNk5qyalmRtZOoy
-# o8f2lk2lpskn4v3tm7I3lINX5/+m53/TuyjNbJpA3yBq+tuBvz34O5z+v0+3RPBT1f107u00fVWvSzawVSbX4MQBbsddmXLb
-# KcFpCS48PyxWpABKkyTtetk53WxYLwJPnAAhZVth9gM5W4hnmxa0KIgpRYtDvy7/Syz/qgwmxAOgHYYU4SPwAOhAkecBrzzw
-# yjxQntskr78r1QFQvLPrb4Fq2ZYAqUzyAkyyLRnuYzCMGQ4/x7PPLY3InUmZhWgFcsecQhd6B2IO4RH/XKG0EIUaa9NBnGcN
-# 0IEvPiKHfZzpfe3yb3DYE+2Qmzwgvz87TzT+vvX5R9tMY+kU4zCeHVzUDIMs4VLdErGZNsj2QCcZ3eqMzuyKLUbDJ0YKOnbE
-# J0EajmTAcGqPvfY6+pK4kxSm0q9L4gHAcs8qIp9KRFZZgRk5WUHInIRsWfmssBSThklK+YKpnHwqOSk3fJawZGHJ8iJSvAwl
-# MrKC4hxOSkm66ay3nzT3Aal83bJ8bdtkvL2s3ZKEWV9+vkCLSBc2mxWCnugDxDapeZ97HSbGn+8xyx7x29P7pD6p4CChdrvL
-# u+3ly0zZ2fbqmFdBLx2pptU5+MiXFc2SauEpG6xkg239lDJThJwgDyXDCZn5iqwgL4vywsW8cPXu0lKopcAzWzlCnOCmtuXK
-# Kes45UV7kn8QrnGoMuaYe+L63BO3xcT3VThcmofimenWCvZjJK60qYTjUAIyTOXu464ke2V2C9HU2bYYZeHh0BquBYvU822N
-# bVnJXQtZ2vndVodrv0r5QOF5P+l+0SlKxzwJA/WW7td7SPd0VYoLCS05kGlkN2SnZxWd2xadVY5YSX6uuwxIaqzEypfQpECI
-# uMhEvpu3wo66JumEKj+fQX7KnUZYdq60FnQFIOBsZuDVCHStFSB0L/Uy2aabdxp0/1GtvtsWvW2+248jhrcgcmaLVLWRxCdl
-# utzZgmvczDWw/dR5Xy2JxdbK8rGPQwIRzRZ/dLwFlu+3qjdOwnUV7JWOF58MX0DD9Z6VG6Pyxor8r0lxbNX49YVTErwbobPK
-# 2adn55cDnMwOKSIOVp+4vAC1tDkjtCV1Cg1M/f7oFNtUETPT9KWQbO7jk604rWmmPc4Sp2EnyMZg4A9G102pY29N4yGKZyg2
-# 1Qw7PzsUmzr9FzdCV9UKofQz1aNyF83F0otrd52G00XbQe/iYa6mTke+heFWC0Sq1/QYC6cBNUUE22i+d6vaJxxakoAr9Poz
-# onpNYTWpRt9UFijtG8E+LF037fHTrnjYDQZexJb3XCBtLj0oAORTYaKpSIvY0LZf9HEKvLnANNhprGkDn96fagSlysEoz3PM
-# 66SJ+f0Sp0D2bOCrivTnFulV28l1cu1lcXascpJjstQIEhC4oOeFOjBZ9klOmcA5Qa80M+JsmDhbphdqQZy9oLXa9eJsk2tN
-# 5Vrl+jL3RkamUWd0l+uf6VBxei7u1xPuFxHllxFcWM5hQYA9c27XaqKr3G+X+20ON9UBt6EDxpbVQyZ9HJSAmFD/FSXUw/x6
-# 131ECfIeXxG6+9EVPMOeZdeP8Y785paMh44PZvxbN+Tvjxe4fj4wpd+Nc0JfOTAO18/pPA7wFZ2XB71rff/Mb+VlAirjcqfb
-# IHv/2044QK7MwS7e+dAVHOgrZEJPuNv0ztqEw6LGRfULwjr9HBcffmHBm57eQikCuicggUwdsVmILOlQPronMKHF/BAUodtR
-# dbysAqG+qPxqyMUHO6DyUPcB3g3d5fJCVCeoTrg1nbDObYEUg2di42b0geFR9Q4JpKwQIskXc7RGLVYMAYTsQ+8JUAyW6TOD
-# 9VnkmQDN3DGeKgZVDDenGFbseZBS4CITSowEz4TS5XVCECv/r7AVDFEJVMkINoLByo5qmE0ZY6o2VG3cmNrY6DZRFbJJhWAN
-# QgLJfYEmQWoEyygSznsseo6InsNKpxfO6e/IpbsCP9f41Q3XGC0cjRnkegpd5pqh0zrwGs/Ha+EIbYQf4OBsLWirRviuxa90
-# UBXBIXtO0ADoHfqf4WBDUobzumwmrfgcgThJ7FTWpMTbPK+rUhmUPkYeqbkkTO2ctkK9p+Agk3pwZb3D+oRjqPZO8zSPbYQO
-# 5YDeQX3OsOL2WfPunqqhEGWdn3xFatTsdpJjvDo0CzSIqCpK6KjJS91Yc2hLqBFQ9ZlxOrYd2nAJhTfvhdeFuiVtv0CmeDdI
-# 6SZ7uinHLUaKvOq6Fk1IucF5BRPEp4oylke3ulm/MYKAFkKA48kMPpMg0bHr+JYmm9YUJoDqeRTF5RIXuJmt7kMDZirgHW+z
-# OR4M83rOYtEFIGnDCUkmMF/ytzX0vL1nH7kU+8Amxy8z6citsOFW2FPYU9hT2PsMsLe2tFIB9hkWd4VTCdscDCLqks6GMvp5
-# AURquUJFFgZh5eyan53XiJY5GLQ85zHifZqAggZFiEmwT1HQLaDgDPo5nt1ZKfYp9in2KfZ9TuzbVBQM4R/YdMh7QKFIqS1B
-# P7gJLNj6NTJQlOz88vsiefOJYY/UT/XsrFPe+7EtX8Lt4q2em9vq8Wo6sJj/xqAthUaFRoVGhcZPAI0X184sc5G6IlRcAYZv
-# BoHFyPeB8K5DODsEEqzM2KbaUegGMKXvN/A8NR+2b/Mcng48mxQLvx/baoITVZ9NK2gOixLEQ9JwmfEav9KOqsoib8ZpFAe7
-# OXOXy5pUn3w/Wwx9/MuPo4tsvDVbm0xFBZsC4tIJdUVIkhbGTGJlJv+GHUdspxEnilkegovXrKgI+z5f910uIQEZyEuc9KzC
-# 8g6EZVtdeMv4oRYkxgvs3DIuCUxirEEhHFxkHOPCRqBP4DLkDFuviNmCEW9RWjyLmm0FTRE5yxgmHhWXZjdbZkUl5tUlZoMt
-# J1Yr51za5jUpZ9KWC0umNAoX0RL+lIXFZ4TWURf9ErL4Ign2WTwUlg5Ji91W613l6dXl6cJ9ksrWB5GtZhSt8iYcDxnH0Fhv
-# ymKvTRvsQdj4dyvLG3O4khRl1kKjmm+j1lQWe36mG2NitzmRj+LNIbEG7xRS8Q4j+XYibe0Pq5KzT5vkRhyTZYJkDSHz5mp+
-# 5Li3W1cc6Is3WFIn98yO5Hypz3gE+tU78hWbpAIogZgyn6GMnJ9Xgfwr3H3tTHy86yTqBnWSbkcfCWQBoCayLehVyD6tkK0s
-# AFkkaYEwaLa0tB2boa+UMJ9EQZQww3Fpk6RFAGvLkuaAglFJU0nbWDMU2mguJ26QtxvC5I7LARaYByENpl6FbNYKgkdXCoob
-# MDYzcgcFqM5IGyX3Nie7iuInF8VNZWZvUizfkTT2HpQhwqPpIzzs+oLFRc1SIEmMUEsElTwa+m7MFaQK7mBL3k7yGWGppvpu
-# sez87KOJXwMWllrQFN5mgxekjixGquwYr7eT24ubMnF9LO6Lgpcj03kYl6clZfOZ8NE6WlgUesoxz5IXKuPmDULl+9vl+9Wb
-# K3mR6KRyrM5pIS+pwPN8hdAcczxPSOOkInS1Mv9nZP71htXMuizo+BkSB6S6OeMvkHCR8cMsfYp6XnUFPeiLpvGzSd/dqTR9
-# Omm6bMvyIpL1QgL1hnI0lAmOQ7T5WCZ4S2Hg6MbaM0PzFBwIywXFmbuF3lTpQRY+zU9RuWOXRuqMaA08uXXiExrU2H1HXQ7c
-# aZGqqox+Bjt1ieFXxzQDD6aR3h/R+ysSXl2bQ+9bgEMOgiulHkYyO+QqDI4Ej4XVLFUxbodZDGHWGcfL2RtAm+fAcWNNuHvy
-# fcDy8JIhFNkyrvG9lyDko9eHgGS6toLLCd0FFJeHp/pYo07dP//45/t3Z21IFEwcZdKtVZadbSS3UmaIM16jaP3BVnAdMi+p
-# CccDggheqfGuRnTaOdgEtQ5oudo0GShevFcSqkoULu8j02uY4xehLwoPPRAHArene6ovsBeI74E9CZ3u9UD/XTqICUInF3RX
-# J9lHKNK8wUMnr9M1mWYvLblpEEPW69vIseNJ+o5QJVH5OkKNS8Vo/BH7FyZ5mQp+wy2YBZW2MTwOnA6j6G2dLoboa5NDDtLE
-# tunyJt8NQ+FO4U7hTuHubeBuVbFigHnoFX4O8hjoZABuOONfCWzWzQEaaLawiGwGNHtYC2wD3wsw5kBnhjyeVbipRAbYrBEB
-# rZbxzIOWFSKw8ZB9AHABd6coRroI+08o5CnkKeQp5L0ryCuvoYu3eFiRULgTeu9IgIeb9TSziAdDBqIAKHEO+SxGM9D4B0TZ
-# ylhokfueQKGUaAUhEe+FnQyKLYamDCg2M1BYi0hYyUgYN+Cfl1HPZfZ3F3ZGU0BUQFRAVEB8E0DcVmD+VsFxAybeABa+JQZu
-# g7vgc60/d0+V2REFWU+n21dsJd8N4RrVGBZrWmAOq2GvhnyZi8trVUgZ7O9srVb5r+QFc2x5Kp6IaQQyB4GkMGN0ZtXyuZ/1
-# XAKvF5azBkv3/hesHGA+wWJtyXh/X8u5zXbQpc13nmmGUgb9VtCzUovlq+7N2B3bTp2izWx36wfLtlXZZtluMWGkqv0QlRUm
-# S99yBmx3qWBgGC5f2BXRVkq+tAV1MbT3tGNpkwGnfDhacfvB8sgvUDCA9qpGtmZHLcFJMx91P9KtuzGQwge07SKvd+WAzezy
-# tbGVKV+SKVfZMBnOJAvsWHaGwJkWZqKt5szAHUq0DiHiTLvAmT7PmVY58004sxzRM1wZEUc82Bzo4/pilBlpoUc3w55EDjB7
-# ClyJu+3MpLIT9rxkw6us+/Ksu80wVTZewcaxZ2O5DPgDbq96j9qrwr6qqKkqLHptQdVqC4qJ275cNWlEOp8zDhp/nnY8Dd7x
-# VE0r7Hi6EtljpWmcx2Clpp04Vbod5IEJGOo9GuT8a7E/aWXNIeY2ccHstud84iYvPTVQoX+SZMCODvvp4pQFy/t5OlzVB08M
-# FDh5Vkb7SIy2MsnSzXCbkbnNzHBbwEwVOBvaGW6zym0fi9vW5F6BHMHVLJdVcFSvLagzcAagKHt77Lg1LfA2WNPi9jB2096l
-# NjHnnOZH8VVzEIuszmeHtpnSqUuFfsTfw9KTdk9N2JH0VHuIpQOAh7zV/FhG3qiXh1SRIcXGC91CFukfmqk1SHZjaYofa9ev
-# ZWtS34/FgkVnbvGrX3Eu8mPD6tvcWXZj4dAaZ8aYklWzP8+oXn1bZU4zagqH1tand7RF79joW+8lHodN9JI9qUfQihKlLLew
-# km6DmzV7sqEJvOMkqQ/fiSUuOuimrDEohaiVitg/Gs2lky1yQO/GuqdYlo5TfejOsWB4c+zB5UBTwh1LGzR9dxQEDr0E4IJV
-# jqLOwPBH2CiJ8fURlD1jfHwE/ZEYtx6/iA1vBqacyERqevVcCHrIcENd4UfhR+FH4WfLKdoaDCKKKwNCg9osQKFYgkLtehQK
-# RShEFG0pDFVZGKo3w1AzC0ObUcjMoZDbDkJeMUgxSDFIMegK5+Uj/kheIIBDjhVtSuAzIYnnx5EtxR6TaSiXwGcEEIo5QOES
-# 7BHAJGEOAwYMNI4CDemdAoCmkXdvI9CMmDIDONbKWyaCOO0c4sAw6xnsaWZ3QGYOfPzsBsiqk04RShFKEeoyhNoWFqNopWj1
-# OmjlxGNOeGAJjjrvyqqpykd+uEM9uEY4FYwuHJx4dslxLPiDzx2JDvo98N+7tvbekyNT44XDSNRFvRIfRZKTyfROL6op0MRD
-# I18am02RRbQZOiEl/q6nWf9doCV6Ohr035Em5oY73iN0eUjZUMpe7569iuOJLuIxiX/mec2KvKY89gF5bF0F56vrMshPkM9k
-# /tqQJKgc+N45cHs98Y/HjUOTZofr43cfQ//xNAxTEN8Gg9u6xQbs7AcOB3cE/IAIHlCBv2scONeAn9rT/1/BEAz5DMdkYcSd
-# hSF3NuA3WDgSW5Efa/IOOB5LBuTMEKJXEMn3FQf9eXxnwB8jGJQF5LI9ucCVDfgJjs5O5EKvPZMMfXZgkWxPOHZPEL6LcKoV
-# eXGNh3+mYccc8JqWB0I6yHJu1Jp3UwbG+EqPoy09iLb0INqyq3qf/o74lgr8VIO/G/B3C4jle4KmDxZ+cPjhHRmhhHiBjL4n
-# I6KCH6j5AD7XZBQNeVcLBjKQMD0w9GT8tow0017SVYe5RhidvuDdMF6i7Mb+FWpszPQ+zjYaj5ls3rmm6FJzcDvNw07zsNM8
-# 7DQPC3uNpw72qUu7W+wShuud805gvMo5r1y+F2qt74Wy5Km4T6oGtGdliGpQaSiVJkpljED2bExmysaYt56pj8q0yrSvxLTP
-# aoepHaZ2mNphaocppN28HbYq+FONMeVcNcbUGFNjTI0xNcYU0hTSrmqMlceVqSGmXPvKhpieX6qppqaammpqqinoqam2LR1A
-# zTbl4Hdvto15b4PV1qxIexszR1YkSUlXEmGIvJmBxZWuhxyZKFbhFR9umYDVRHhgwdkAU/bj5kI+iTypbMCyxDpQmrzOldFd
-# VCG8lTyvqOtIpYEZbeNAHYMA1uBZuelq3FRyNMNZqmiihi1ileMsz1ih5Qwqzw1y1DKJIIc6ZamXYKlFS4Wz0/Lyi5rFz9f7
-# XkO0dVwkUgXqT0XEV2S4VWayMp/EfAbxHvGW2eJN9hwDdo6AJ5r+YU2uGkGEaSq49mzmBQ/8+rnUdeHxoWAoaewu5koSxExJ
-# 3OAOmYz10KeiBNRLNFeVAI+nyV20uRSkyTXc7FYLFbpy+KPHH1lSS0cyUn6qIwqrnnW+RM7gU179TLy6pn69Mqwy7FszbHG6
-# 4DthVrUVlJ2vZVvfCmuTs+RVRbnyezHQcx66sYGrORDH8dDk2+XKDPlKEIjMaxxzktd557LgUz5nIOfLZ7mFYXjiToeO8Cg5
-# sO/2fqy75aodqiqWe0fFXPzJ1e0Et/nd3uYI28ZDWHhbZC3APJtQV95npk5UsEHQCmQBPWeKc3Ghg6U1z85Z51XpOgjEatnJ
-# RJuWYbleGn5RS05DIH3aO1xYLdqh89z37842Cw82Swwtnc9Adgt8Ur/bpUUw/NEO1Zd30mpYUzqZyLprcvGoZ5blt7XFC+LI
-# XMRDqcDFo18fuyTq6aQJ8ZG91oGGdDrnaWmzXjWO15Mzv2F6YisrdMiIKQPKo/GzRk+rofU65Pglc8boaZmxXhccv4jnlgMQ
-# TEI+PbZBKpMWVeOHpH4oJTHK2nSZQTrrLBHTOyqoMhNnT78jvuw4cfqJnpj6wWU/sdJ0JQKaZ8VlxWXFZcVlxeW3xOUNR8OQ
-# gy3WGzlwDiSCZgSaOXT2CMcfhMa8NmYMAwTLkUtDO4PKnrBvgjMCywaBLUdlS6DFT32NMCxbh+AfoHLDWMQ6EZ5bZMBAdK6J
-# xIxoIqAzCFFScFZwVnBWcFZwflNwXhvnIChPz8pEI1xOrF1heBB6nnL9ZOl+OaG7QzCfQWbP9ZubQWbIagIgE8H1pHtrzTHR
-# NuI2GYvPaIDA3bIRUFUE5ijwKkHoFjgNRFwOQGQL/N3j+QylYsraocuR0nIAsUDmTBoTSJ3JPd5W0vUt48CUIAN4LeW5JFKm
-# RBY2bnXtq5WiVopaKWqlvKWVcklk5kqLZYWdcql5kjdGLjE9XtHiWGFoqFUxa1WkmO2/fv7r5+mPNe27OtXU3YfzTbuvOjax
-# mbDt2fxUblUgue4CPtz24NCe89IYM5lCOKoZxFFzB9INErEoarGIkk6MD/80lBRQ4/HXr+6n/zpd/d8/n378/fjr//x+ePzz
-# 76efP3a3T5EFTF1FnaF2xiqi9IZPZx8MnRTmiWBlStEpQ3JZbnhti2CnT+wlbBQoIenro9JjTZS0kWiR1ykflSZl0YpA6048
-# 4iCdNrb1/KBEWx/u+RIEPKntDW1Qe+osNWd0RVedHRIFTe0L68sP9BlXgTSrcuOvaE/huYL6MGRZU+6V0caJtLE3QpviMh6A
-# LkX0GGm3Nur5oxBuUy2U1yJiMjTDM6Mfrzv2NV937Csqt4XKTOFfHahQ5VOzsHyKxQQaICTwbt+sMGDPV6POXE58PgiiZHd4
-# EZxcf+HGJh6irQeGALdVaF9qR3eS5/tUl99d6RJffYlXm68ly0uWE7n7DCCQrvNrrfOaVnoWTg17RuieRVpjuPib2x0rI7wQ
-# I2zNKlvmBcoCN7/yZ5K0ywt+vqhondmF+eVtFbJvfB0Vl29nMdfoWZcH370slWTpVQW/8WpvRdg3X/mffz6d3+r2/Z8O9cte
-# 6Z/onzU9qafc8GU/7P4H0Y+KfBhzT7LwSTb/JJ950iW5kcTRkZsbdX3kRj7nYdOFudTHKU3Qzq0O904lsuji2Ks5WafJbZQU
-# vDAlATPj5fA5JLpEl/Ra7t9Ll/eyJb37/yysCZI=
-# END GOLDEN

@@ -6,11 +6,14 @@ with ``topics()`` / ``partitions_for_topic()`` and members with ``member_id``,
 previous assignment from its user data, its cooperative-sticky from the owned-partitions field.
 
 Java is the reference: where the two disagree kafkalab follows Java, and each disagreement is
-named below.  The random comparison skips only kafka-python's two known bugs (docs/real-clients.md
-§6); the named differences each have their own test:
+named below.  In the random comparison, exactly the cases that meet one of kafka-python's two
+known bugs (docs/real-clients.md §6) are strict expected failures, so a kafka-python that fixes a
+bug fails them (XPASS) until the mark goes; the named differences each have their own test:
 
-* bug 1: roundrobin crashes (KeyError) when subscriptions differ;
-* bug 2: range and roundrobin drop members of mixed static/dynamic groups;
+* bug 1: roundrobin crashes (KeyError) when its walk has to skip a member that does not read a
+  partition's topic (which only differing subscriptions can cause);
+* bug 2: range and roundrobin drop members of mixed static/dynamic groups: ``itertools.groupby``
+  over members in arrival order keeps only the last run of static and of dynamic ones;
 * no constrained algorithm (KAFKA-9987, Kafka 2.6): with uniform subscriptions and owned
   partitions kafka-python keeps as many owned partitions and is as balanced, but releases
   different ones; in particular it does not follow Java's HashMap order;
@@ -24,6 +27,7 @@ named below.  The random comparison skips only kafka-python's two known bugs (do
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections import namedtuple
 
@@ -44,6 +48,7 @@ from kafkalab.assignors import (  # noqa: E402
     assign,
     get_assignor,
 )
+from kafkalab.assignors.base import member_sort_key  # noqa: E402
 
 ALL = ["range", "roundrobin", "sticky", "cooperative-sticky"]
 _Member = namedtuple("_Member", "member_id group_instance_id metadata")
@@ -125,13 +130,54 @@ def random_group(seed: int):
     return ppt, subs
 
 
-def known_kafka_python_bug(name: str, subs: dict) -> str | None:
-    statics = {s.group_instance_id is not None for s in subs.values()}
-    if name in ("range", "roundrobin") and len(statics) == 2:
-        return "kafka-python bug 2: range/roundrobin drop members of mixed static/dynamic groups"
-    if name == "roundrobin" and len({frozenset(s.topics) for s in subs.values()}) > 1:
-        return "kafka-python bug 1: roundrobin crashes when subscriptions differ"
-    return None
+BUG_1 = "kafka-python 3.0.12 bug 1: roundrobin crashes (KeyError) when its walk skips a member"
+BUG_2 = "kafka-python 3.0.12 bug 2: range/roundrobin drop members of mixed static/dynamic groups"
+
+
+def roundrobin_walk_skips_a_member(ppt: dict, subs: dict) -> bool:
+    """Bug 1's trigger: Java's round-robin walk (members in MemberInfo order, partitions sorted)
+    reaches a member that does not read the partition's topic and must skip it; kafka-python
+    then looks the skipped member up by the wrong key."""
+    order = sorted(subs, key=lambda m: member_sort_key(m, subs[m]))
+    topics = {t for s in subs.values() for t in s.topics}
+    partitions = sorted((t, p) for t in topics for p in range(ppt.get(t, 0)))
+    return any(t not in subs[order[i % len(order)]].topics for i, (t, _) in enumerate(partitions))
+
+
+def dropped_by_groupby(arrivals: list) -> set:
+    """The members kafka-python's ``{static?: list(run) for runs in groupby(...)}`` loses: all but
+    the last run of static members and the last run of dynamic members; ``arrivals`` holds
+    ``(member_id, group_instance_id)`` pairs in the order the members are passed."""
+    survivors = {}
+    for static, run in itertools.groupby(arrivals, key=lambda a: a[1] is not None):
+        survivors[static] = list(run)
+    return set(arrivals) - {a for run in survivors.values() for a in run}
+
+
+def groupby_drops_a_member_java_gives_partitions(name: str, subs: dict, java: dict) -> bool:
+    """Bug 2's trigger, where it changes the result: a dropped member is one that Java gives a
+    partition (``java`` is kafkalab's result, the same as Java's); range drops per topic."""
+    arrivals = [(m, s.group_instance_id) for m, s in subs.items()]
+    if name == "roundrobin":
+        return any(java[m] for m, _ in dropped_by_groupby(arrivals))
+    topics = {t for s in subs.values() for t in s.topics}
+    return any(
+        any(tp_topic == t for tp_topic, _ in java[m])
+        for t in topics
+        for m, _ in dropped_by_groupby([a for a in arrivals if t in subs[a[0]].topics])
+    )
+
+
+def known_kafka_python_bugs(name: str, ppt: dict, subs: dict) -> list[str]:
+    """The known kafka-python bugs that ``name`` meets on this group (empty: none)."""
+    if name not in ("range", "roundrobin"):
+        return []
+    bugs = []
+    if name == "roundrobin" and roundrobin_walk_skips_a_member(ppt, subs):
+        bugs.append(BUG_1)
+    if groupby_drops_a_member_java_gives_partitions(name, subs, assign(name, ppt, subs)):
+        bugs.append(BUG_2)
+    return bugs
 
 
 def constrained_with_owned_partitions(name: str, ppt: dict, subs: dict) -> bool:
@@ -151,11 +197,16 @@ def spread(result: dict) -> int:
     return max(sizes) - min(sizes)
 
 
-CASES = []
-for _seed in range(60):
-    for _name in ALL:
-        _bug = known_kafka_python_bug(_name, random_group(_seed)[1])
-        CASES.append(pytest.param(_seed, _name, id=f"{_name}-{_seed}", marks=[pytest.mark.skip(reason=_bug)] if _bug else []))
+def _case(seed: int, name: str):
+    ppt, subs = random_group(seed)
+    bugs = known_kafka_python_bugs(name, ppt, subs)
+    # bug 1 raises KeyError inside kafka-python; bug 2 makes the results differ
+    raises = tuple({BUG_1: KeyError, BUG_2: AssertionError}[bug] for bug in bugs)
+    marks = [pytest.mark.xfail(strict=True, reason="; ".join(bugs), raises=raises)] if bugs else []
+    return pytest.param(seed, name, id=f"{name}-{seed}", marks=marks)
+
+
+CASES = [_case(seed, name) for seed in range(60) for name in ALL]
 
 
 @pytest.mark.parametrize("seed, name", CASES)

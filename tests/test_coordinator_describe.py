@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import E, Harness, S
+from helpers import E, Harness
 from kafkalab.messages import (
     DescribedGroup,
     DescribedGroupMember,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from helpers import E, Harness, protocols
+from helpers import Harness, protocols
 from kafkalab import Coordinator
 from kafkalab.messages import JoinGroupRequest, JoinGroupRequestProtocol
 

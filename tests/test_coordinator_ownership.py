@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from helpers import E, Harness, S
-from kafkalab import trace as tr
 from kafkalab.coordinator import GroupLog, partition_for
 from kafkalab.messages import (
     DescribeGroupsRequest,

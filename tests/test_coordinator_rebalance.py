@@ -330,7 +330,7 @@ def test_generation_ids_as_kafka_increments_them():
     h.complete_join()
     assert h.generation == 1                      # join phase completed
     h.sync("a")
-    r = h.join("b", instance_id="ib")
+    h.join("b", instance_id="ib")
     h.join("a")
     assert h.generation == 2                      # completed again
     assert h.join("b").generation_id == 2         # an immediate answer does not bump it

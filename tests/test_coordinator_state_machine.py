@@ -11,7 +11,7 @@ from helpers import E, Harness, S
 from kafkalab import IllegalTransition, Trigger
 from kafkalab import trace as tr
 from kafkalab.coordinator import GroupLog
-from kafkalab.state import TRANSITIONS, VALID_PREVIOUS_STATES, all_transitions, next_state
+from kafkalab.state import VALID_PREVIOUS_STATES, all_transitions, next_state
 
 T = Trigger
 
@@ -115,7 +115,7 @@ def _scenarios() -> list[Harness]:
         else:
             x.join("a", round_trip=False)
             x.make_dead()
-            x.c.groups  # the Dead group is still there, so unloading moves it Dead -> Dead
+            assert "g" in x.c.groups  # the Dead group is still there, so unloading moves it Dead -> Dead
         x.c.unload_partition(x.c.partition_of("g"), now=x.now)
     return hs
 

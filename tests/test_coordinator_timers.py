@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import E, Harness, S
+from helpers import Harness, S
 from kafkalab import Coordinator
 from kafkalab.messages import HeartbeatRequest
 from kafkalab.timers import TimerTable

@@ -1,4 +1,4 @@
-"""Checks on the repository itself: README's two commands, CI, the scripts, environment.yml.
+"""Checks on the repository itself: README's two commands, CI, the scripts, the declared dependencies.
 
 README.md shows the two commands a newcomer runs, each in a fenced block right after a marker line
 ``<!-- readme-command: course -->`` or ``<!-- readme-command: test -->``. CI (``.ci/run``) must run the
@@ -7,7 +7,8 @@ test command verbatim, so what the README promises is what CI checks.
 
 from __future__ import annotations
 
-import json
+import ast
+import importlib.metadata
 import os
 import re
 import shlex
@@ -148,13 +149,49 @@ def test_environment_yml_python_matches_requires_python():
     assert conda["python"] == SpecifierSet(_pyproject()["project"]["requires-python"])
 
 
-def test_jupyterlab_settings_override_is_installed():
-    """`pip install -e .` installs jupyter-config/overrides.json where JupyterLab reads it.
+# Every third-party module imported anywhere must come from a declared distribution: kafkalab/ from
+# [project.dependencies], tests/, benchmarks/ and scripts/ from those or [test].
+def _third_party_imports(path: Path) -> set[str]:
+    """Top-level names of the absolute imports in ``path`` (at any depth) that are not stdlib or local."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    local_dirs = {path.parent, ROOT / "tests", ROOT / "tests" / "wire"}
+    return {
+        name for name in names
+        if name not in sys.stdlib_module_names and name != "kafkalab"
+        and not any((d / f"{name}.py").is_file() or (d / name / "__init__.py").is_file() for d in local_dirs)
+    }
 
-    It turns off JupyterLab's commsOverSubshells, which otherwise blanks pyplot figures drawn in
-    widget callbacks (see pyproject.toml's shared-data table).
-    """
-    installed = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
-    assert installed.is_file(), f"{installed} is missing: reinstall with pip install -e ."
-    shipped = ROOT / "jupyter-config" / "overrides.json"
-    assert json.loads(installed.read_text()) == json.loads(shipped.read_text())
+
+def _declared(requirements: list[str]) -> set[str]:
+    return {canonicalize_name(Requirement(line).name) for line in requirements}
+
+
+def _undeclared(paths: list[Path], declared: set[str]) -> dict[str, list[str]]:
+    providers = importlib.metadata.packages_distributions()
+    missing: dict[str, list[str]] = {}
+    for path in paths:
+        for name in sorted(_third_party_imports(path)):
+            dists = {canonicalize_name(d) for d in providers.get(name, [])}
+            assert dists, f"{path.relative_to(ROOT)} imports {name!r}, which no installed distribution provides"
+            if not dists & declared:
+                missing.setdefault(f"{name} ({', '.join(sorted(dists))})", []).append(str(path.relative_to(ROOT)))
+    return missing
+
+
+def test_every_third_party_import_in_kafkalab_is_a_runtime_dependency():
+    runtime = _declared(_pyproject()["project"]["dependencies"])
+    missing = _undeclared(sorted((ROOT / "kafkalab").rglob("*.py")), runtime)
+    assert not missing, f"kafkalab/ imports modules that [project.dependencies] does not declare: {missing}"
+
+
+def test_every_third_party_import_in_tests_and_tools_is_declared():
+    project = _pyproject()["project"]
+    declared = _declared(project["dependencies"]) | _declared(project["optional-dependencies"]["test"])
+    paths = sorted(p for d in ("tests", "benchmarks", "scripts") for p in (ROOT / d).rglob("*.py"))
+    missing = _undeclared(paths, declared)
+    assert not missing, f"these imports need a [test] (or runtime) dependency in pyproject.toml: {missing}"

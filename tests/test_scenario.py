@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kafkalab.sim.scenario import Incident, Scenario, run_scenario, summary
+from kafkalab.sim.scenario import Incident, run_scenario, summary
 
 
 def test_same_scenario_same_outcome_and_a_crash_costs_one_rebalance():

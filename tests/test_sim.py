@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kafkalab import CoordinatorConfig, ErrorCode
-from kafkalab.messages import HeartbeatRequest, JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest
-from kafkalab.sim import STABLE, UNJOINED, SimulationError, World
+from kafkalab.messages import JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest
+from kafkalab.sim import UNJOINED, SimulationError, World
 from kafkalab.sim import events as ev
 from kafkalab.trace import StateChanged
 

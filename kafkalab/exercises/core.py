@@ -17,8 +17,10 @@ kernel, so redefining ``check`` in a notebook changes nothing.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Optional
+
+from ..errors import ErrorCode
 
 
 class Status(enum.Enum):
@@ -121,8 +123,6 @@ def want_int(answer: Any, what: str) -> Optional[Verdict]:
 
 def want_error_code(answer: Any) -> tuple[Optional[Any], Optional[Verdict]]:
     """Accept an ErrorCode, its name ("MEMBER_ID_REQUIRED") or its number; return (code, problem)."""
-    from ..errors import ErrorCode
-
     if isinstance(answer, ErrorCode):
         return answer, None
     if isinstance(answer, str):

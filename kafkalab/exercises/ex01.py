@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..cluster import java_string_hashcode, partition_for_group
+from ..sim import World
 from .core import exercise, invalid, right, want_int, wrong
 
 NB = "01-groups-and-coordinator"
@@ -14,8 +16,6 @@ NB = "01-groups-and-coordinator"
                  "wrapping at 32 bits), takes Utils.abs of it and then the remainder by "
                  "offsets.topic.num.partitions (50).",))
 def _ex01_1(answer):
-    from ..cluster import java_string_hashcode, partition_for_group
-
     expected = partition_for_group("payments", 50)
     bad = want_int(answer, "a partition number")
     if bad:
@@ -38,8 +38,6 @@ def _ex01_1(answer):
           hints=("Java's Math.abs(Integer.MIN_VALUE) is still negative; Kafka's Utils.abs has a special "
                  "case for exactly that value.",))
 def _ex01_2(answer):
-    from ..cluster import java_string_hashcode, partition_for_group
-
     assert java_string_hashcode("polygenelubricants") == -(2 ** 31)
     expected = partition_for_group("polygenelubricants", 50)
     bad = want_int(answer, "a partition number")
@@ -56,8 +54,6 @@ def _ex01_2(answer):
 
 
 def _coordinator_vs_leader_world():
-    from ..sim import World
-
     world = World(topics={"orders": 6}, brokers=3, seed=1)
     for i, name in enumerate(["c3", "c1", "c2"]):
         world.consumer(name, "invoices", ["orders"], start_at=i * 500, partition_assignment_strategy=["range"])

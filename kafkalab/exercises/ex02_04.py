@@ -6,13 +6,19 @@ describes, so they follow the implementation (and its tests against Kafka's rule
 
 from __future__ import annotations
 
+from ..config import CoordinatorConfig
+from ..coordinator import Coordinator
+from ..messages import (
+    HeartbeatRequest,
+    JoinGroupRequest,
+    JoinGroupRequestProtocol,
+    SyncGroupRequest,
+    SyncGroupRequestAssignment,
+)
 from .core import exercise, invalid, judge_code, right, want_error_code, want_int, wrong
 
 
 def _coord(**config):
-    from ..config import CoordinatorConfig
-    from ..coordinator import Coordinator
-
     return Coordinator(CoordinatorConfig(**config), new_member_id=_Ids())
 
 
@@ -27,8 +33,6 @@ class _Ids:
 
 def _join(coord, who, now, *, member_id="", version=5, protocols=(("range", b""),), rebalance_timeout_ms=300_000,
           session_timeout_ms=45_000, instance=None, group="g"):
-    from ..messages import JoinGroupRequest, JoinGroupRequestProtocol
-
     return coord.handle(JoinGroupRequest(
         group_id=group, member_id=member_id, api_version=version, client_id=who,
         session_timeout_ms=session_timeout_ms, rebalance_timeout_ms=rebalance_timeout_ms, group_instance_id=instance,
@@ -185,7 +189,7 @@ def _ex03_3(answer):
     _sync(coord, "b", b, gen, 1)
     follower = _join(coord, "b", 2, member_id=b)[0].response.generation_id
     _join(coord, "a", 3, member_id=a)
-    replies = _join(coord, "b", 4, member_id=b)
+    _join(coord, "b", 4, member_id=b)
     after_leader = coord.describe("g")["generation_id"]
     expected = (follower, after_leader)
     if tuple(answer) == expected:
@@ -208,8 +212,6 @@ def _stable_pair():
 
 
 def _sync(coord, who, member_id, generation, now, assignments=()):
-    from ..messages import SyncGroupRequest, SyncGroupRequestAssignment
-
     return coord.handle(SyncGroupRequest(group_id="g", member_id=member_id, generation_id=generation,
                                          assignments=tuple(SyncGroupRequestAssignment(m, x) for m, x in assignments)),
                         who, now)
@@ -256,8 +258,6 @@ def _ex04_2(answer):
                  "SyncGroup are removed (heartbeats do not count) and a rebalance starts.",
                  "Answer with a pair (state, generation), e.g. (\"Stable\", 3)."))
 def _ex04_3(answer):
-    from ..messages import HeartbeatRequest
-
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
         return invalid("answer with a pair: (group state as a string, generation as an int)")
     state, gen = answer

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from .core import NotAnswered, exercise, invalid, right, want_int, wrong
+import random
+
+from ..assignors import Assignor, Subscription, assign, balance
+from ..sim import World
+from ..sim import events as ev
+from ..trace import StateChanged
+from .core import exercise, invalid, right, want_int, wrong
 
 NB05 = "05-liveness"
 SESSION_LIMITS = (6_000, 1_800_000)  # group.min/max.session.timeout.ms
 
 
 def _rebalances(world) -> int:
-    from ..sim import events as ev
-    from ..trace import StateChanged
-
     return sum(1 for e in world.trace if isinstance(e, ev.CoordinatorEvent) and isinstance(e.event, StateChanged)
                and e.event.new.value == "PreparingRebalance")
 
 
 def _poll_timeouts(world) -> list:
-    from ..sim import events as ev
-
     return [e for e in world.trace if isinstance(e, ev.ConsumerNote) and "max.poll.interval.ms" in e.text]
 
 
@@ -43,7 +44,6 @@ def _ex05_1(answer):
                      f"it must be within group.min/max.session.timeout.ms {SESSION_LIMITS}")
     if h >= s:
         return wrong("heartbeat_interval_ms must be lower than session_timeout_ms (the client refuses it)")
-    from ..sim import World
 
     world = World(topics={"orders": 4})
     world.add_consumers(2, group="g", topics=["orders"], partition_assignment_strategy=["range"],
@@ -70,7 +70,6 @@ def _ex05_2(answer):
     if not isinstance(answer, str):
         return invalid("answer with a Kafka config name, e.g. \"heartbeat.interval.ms\"")
     name = answer.strip().lower().replace("_", ".")
-    from ..sim import World
 
     world = World(topics={"orders": 6})
     world.add_consumers(3, group="g", topics=["orders"], partition_assignment_strategy=["range"])
@@ -98,7 +97,6 @@ def _ex05_2(answer):
 def _ex05_3(fn):
     if not callable(fn):
         return invalid("define a function max_poll_records_for(per_record_ms) that returns an int")
-    from ..sim import World
 
     for per_record in (20, 150, 900, 7_000):
         n = fn(per_record)
@@ -140,8 +138,6 @@ def _ex05_4(answer):
 
 
 def _deploy_world(static: bool):
-    from ..sim import World
-
     world = World(topics={"orders": 8})
     for i in range(1, 5):
         extra = {"group_instance_id": f"c{i}-instance", "session_timeout_ms": 60_000} if static else {}
@@ -167,8 +163,6 @@ NB06 = "06-assignors"
           hints=("Range works topic by topic, and in every topic the first consumers in member order take "
                  "the extra partition.",))
 def _ex06_1(answer):
-    from ..assignors import assign
-
     result = assign("range", {"a": 3, "b": 3}, {"c1": {"topics": ["a", "b"]}, "c2": {"topics": ["a", "b"]}})
     expected = {m: len(ps) for m, ps in result.items()}
     if not isinstance(answer, dict):
@@ -184,8 +178,6 @@ def _ex06_1(answer):
           name="idle_consumers", kind="predict", pain=("a consumer with no partitions",),
           hints=("A partition is owned by exactly one consumer of the group.",))
 def _ex06_2(answer):
-    from ..assignors import assign
-
     bad = want_int(answer, "a number of consumers")
     if bad:
         return bad
@@ -202,10 +194,6 @@ def _ex06_2(answer):
                  "the free partitions to the members with the fewest.",
                  "Subscriptions carry owned_partitions; sort members and partitions so the result is deterministic."))
 def _ex06_3(cls):
-    import random
-
-    from ..assignors import Assignor, Subscription, balance
-
     if not isinstance(cls, type) or not issubclass(cls, Assignor):
         return invalid("define a class BalancedSticky(Assignor) with an assign(partitions_per_topic, "
                        "subscriptions, partition_racks=None) method")
@@ -239,7 +227,6 @@ def _ex06_3(cls):
                              "sticky means keeping what you own up to your quota")
         del quota_hi
     # and it must work in the simulator as a consumer's assignor
-    from ..sim import World
 
     world = World(topics={"orders": 7})
     world.add_consumers(3, group="g", topics=["orders"], partition_assignment_strategy=[inst])
@@ -256,8 +243,6 @@ def _ex06_3(cls):
           hints=("Members are sorted by member id with Java's String.compareTo: character by character, so "
                  "\"consumer10\" comes before \"consumer2\".",))
 def _ex06_4(answer):
-    from ..assignors import assign
-
     if not isinstance(answer, str):
         return invalid("answer with a consumer name")
     result = assign("range", {"t": 4}, {m: {"topics": ["t"]} for m in ("consumer10", "consumer2", "consumer1")})

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from ..assignors import get_assignor, select_rebalance_protocol
+from ..messages import HeartbeatRequest, OffsetCommitRequest, OffsetCommitRequestPartition, OffsetCommitRequestTopic
+from ..sim import World
 from .core import exercise, invalid, judge_code, right, want_error_code, want_int, wrong
-from .ex02_04 import _coord, _join, _join_with_retry, _stable_pair, _sync
+from .ex02_04 import _coord, _join, _stable_pair, _sync
 from .ex05_06 import _rebalances
 
 NB07 = "07-static-membership"
 
 
 def _static_world(session_timeout_ms: int, downtime_ms: int):
-    from ..sim import World
-
     world = World(topics={"orders": 6})
     for i in (1, 2, 3):
         world.consumer(f"s{i}", "g", ["orders"], group_instance_id=f"s{i}-instance",
@@ -47,8 +48,6 @@ def _ex07_1(answer):
           hints=("When a known instance id joins with an empty member id, the old member id is replaced; "
                  "requests that carry the instance id with the old member id are fenced.",))
 def _ex07_2(answer):
-    from ..messages import HeartbeatRequest
-
     code, bad = want_error_code(answer)
     if bad:
         return bad
@@ -96,8 +95,6 @@ NB08 = "08-cooperative"
           name="default_protocol", kind="predict", pain=("eager to cooperative migration",),
           hints=("The consumer uses the highest protocol that *every* configured assignor supports.",))
 def _ex08_1(answer):
-    from ..assignors import get_assignor, select_rebalance_protocol
-
     if not isinstance(answer, str):
         return invalid("answer \"EAGER\" or \"COOPERATIVE\"")
     expected = select_rebalance_protocol([get_assignor("range"), get_assignor("cooperative-sticky")]).name
@@ -111,8 +108,6 @@ def _ex08_1(answer):
           hints=("In the first round the partitions that move are only revoked; their former owners then "
                  "request another rebalance to hand them over (KIP-429).",))
 def _ex08_2(answer):
-    from ..sim import World
-
     bad = want_int(answer, "a number of rebalances")
     if bad:
         return bad
@@ -139,7 +134,6 @@ def _ex08_3(answer):
     if (not isinstance(answer, (list, tuple)) or len(answer) != 2
             or not all(isinstance(x, (list, tuple)) and x and all(isinstance(n, str) for n in x) for x in answer)):
         return invalid("answer with two non-empty lists of assignor names, e.g. [[...], [...]]")
-    from ..sim import World
 
     first, second = [list(x) for x in answer]
     world = World(topics={"orders": 6})
@@ -169,8 +163,6 @@ NB09 = "09-offsets"
 
 
 def _commit(coord, who, member_id, generation, now):
-    from ..messages import OffsetCommitRequest, OffsetCommitRequestPartition, OffsetCommitRequestTopic
-
     r = coord.handle(OffsetCommitRequest(group_id="g", member_id=member_id, generation_id=generation,
                                          topics=(OffsetCommitRequestTopic("orders", (OffsetCommitRequestPartition(0, 42),)),)),
                      who, now)
@@ -240,8 +232,6 @@ def _ex09_3(answer):
 
 def duplicates_world():
     """The 09.3 scenario (also used by the exercise notebook)."""
-    from ..sim import World
-
     cfg = dict(enable_auto_commit=False, max_poll_records=10, processing_ms=100, max_poll_interval_ms=10_000,
                session_timeout_ms=10_000, partition_assignment_strategy=["range"])
     world = World(topics={"orders": (2, 10_000)})

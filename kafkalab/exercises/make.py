@@ -82,7 +82,7 @@ def stub_code(source: str, where: str = "cell") -> str:
                 j += 1
             if j == len(lines):
                 raise MarkerError(f"{where}: {BEGIN} without {END}")
-            body = "\n".join(l[len(indent):] if l.startswith(indent) else l for l in lines[i + 1:j])
+            body = "\n".join(s[len(indent):] if s.startswith(indent) else s for s in lines[i + 1:j])
             if indent:
                 out.append(f'{indent}raise NotImplementedError("YOUR CODE HERE")')
             else:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 from ..config import CoordinatorConfig
+from ..trace import StateChanged
+from . import events as ev
 from .world import World
 
 #: Incident kinds and what they do to a consumer.
@@ -117,9 +119,6 @@ def _action(inc: Incident):
 
 def summary(world: World, group: str = "group") -> dict:
     """Numbers a learner compares between runs: rebalances, generation, unowned time, final owners."""
-    from ..trace import StateChanged
-    from . import events as ev
-
     rebalances = sum(1 for e in world.trace if isinstance(e, ev.CoordinatorEvent)
                      and isinstance(e.event, StateChanged) and e.event.new.value == "PreparingRebalance")
     d = world.describe(group)

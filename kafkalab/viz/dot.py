@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Optional, Sequence
 
+from ..consumer_protocol import decode_assignment
 from ..sim.events import (
     ConsumerStopped,
     MessageDelivered,
@@ -184,7 +185,6 @@ def message_label(message: Any) -> str:
         label += f" gen {message.generation_id} {role}"
     elif api == "SyncGroup" and ok:
         try:
-            from ..consumer_protocol import decode_assignment
             parts = decode_assignment(message.assignment).assigned_partitions
             label += f" [{format_partitions(parts)}]"
         except Exception:  # an empty or foreign assignment

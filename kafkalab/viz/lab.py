@@ -10,9 +10,13 @@ Bad values are refused with a message in the widget; nothing a learner types rai
 from __future__ import annotations
 
 import threading
-from typing import Any, Optional
+from typing import Any
+
+import ipywidgets as w
+from IPython.display import display
 
 from ..sim.scenario import INCIDENTS, Incident, Scenario, run_scenario, summary
+from .player import Player
 
 
 class WhatIf:
@@ -25,8 +29,6 @@ class WhatIf:
     ASSIGNORS = ("range", "roundrobin", "sticky", "cooperative-sticky")
 
     def __init__(self, *, show_player: bool = False, **start: Any) -> None:
-        import ipywidgets as w
-
         self._lock = threading.Lock()
         self.show_player = show_player
         base = Scenario(**start)
@@ -117,9 +119,7 @@ class WhatIf:
         self.output.clear_output(wait=True)
         if world is None:
             return
-        from IPython.display import display
-
-        from .plots import ownership_timeline
+        from .plots import ownership_timeline  # lazy: matplotlib loads on the first show()
 
         s = summary(world)
         with self.output:
@@ -127,8 +127,6 @@ class WhatIf:
                   f"with {s['members']} member(s) at {world.now} ms")
             display(ownership_timeline(world, "group"))
             if self.show_player:
-                from .player import Player
-
                 display(Player(world, "group"))
 
     def _repr_mimebundle_(self, include=None, exclude=None):

@@ -27,6 +27,8 @@ import html
 import threading
 from typing import Any, Optional, Sequence
 
+import ipywidgets as w
+
 from . import dot as _dot
 from .render import img_tag, render_svg
 from .steps import Step, build_steps, events_of
@@ -118,8 +120,6 @@ class Player:
     def __init__(self, source: Any, group: Optional[str] = None, *, heartbeats: bool = False,
                  offsets: bool = False, notes: bool = True, window: int = 32, interval: int = 900,
                  trace: Optional[Sequence[Any]] = None, start: int = 0) -> None:
-        import ipywidgets as w  # lazy: only the player needs the widget stack
-
         if isinstance(source, (list, tuple)) and source and all(isinstance(s, Step) for s in source):
             self.steps = list(source)
             self._events = list(trace) if trace is not None else None

@@ -14,8 +14,10 @@ group's state from the coordinator's ``StateChanged``.  :func:`ownership_interva
 
 from __future__ import annotations
 
+import io
 from typing import Any, Mapping, Optional, Sequence
 
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
@@ -61,16 +63,12 @@ class CourseFigure(Figure):
     """
 
     def _repr_png_(self) -> bytes:
-        import io
-
         buf = io.BytesIO()
         self.savefig(buf, format="png", bbox_inches="tight")
         return buf.getvalue()
 
 
 def _palette(names: Sequence[str]) -> dict[str, Any]:
-    from matplotlib import colormaps
-
     cmap = colormaps["tab10" if len(names) <= 10 else "tab20"]
     return {name: cmap(i % cmap.N) for i, name in enumerate(names)}
 
@@ -382,11 +380,11 @@ def movement_bars(before: Any, after: Any, *, title: Optional[str] = None, width
     ax.bar(members, gained, bottom=kept, color="#27ae60", label="gained", edgecolor="white")
     ax.bar(members, [-x for x in lost], color="#c0392b", label="lost", edgecolor="white")
     ax.axhline(0, color="black", linewidth=0.8)
-    for i, (k, g, l) in enumerate(zip(kept, gained, lost)):
+    for i, (k, g, lo) in enumerate(zip(kept, gained, lost)):
         if g:
             ax.annotate(f"+{g}", (i, k + g), ha="center", va="bottom", fontsize=8, xytext=(0, 2), textcoords="offset points")
-        if l:
-            ax.annotate(f"-{l}", (i, -l), ha="center", va="top", fontsize=8, xytext=(0, -2), textcoords="offset points")
+        if lo:
+            ax.annotate(f"-{lo}", (i, -lo), ha="center", va="top", fontsize=8, xytext=(0, -2), textcoords="offset points")
     total = len(set(owner_before) | set(owner_after))
     ax.set_ylabel("partitions")
     top = max([k + g for k, g in zip(kept, gained)] + [1])

@@ -38,6 +38,8 @@ from typing import Optional
 
 import graphviz
 
+from .dot import SEQUENCE_ENGINE, STATE_MACHINE_ENGINE, sequence_dot, state_machine_dot
+
 __all__ = [
     "Diagram", "Digraph", "RenderError", "render_svg", "resolve_backend", "set_backend",
     "svg_data_uri", "img_tag", "native_dot", "clear_cache", "state_machine", "sequence", "NOP_ENGINES",
@@ -275,8 +277,6 @@ def clear_cache() -> None:
 
 def state_machine(highlight=None, transition=None, *, backend: Optional[str] = None, **kwargs) -> Diagram:
     """The group state machine (see :func:`kafkalab.viz.dot.state_machine_dot`) as a displayable diagram."""
-    from .dot import STATE_MACHINE_ENGINE, state_machine_dot
-
     return Diagram(state_machine_dot(highlight, transition, **kwargs), engine=STATE_MACHINE_ENGINE,
                    backend=backend, name="group state machine")
 
@@ -288,7 +288,5 @@ def sequence(world_or_events, upto=None, highlight=None, participants=None, *, b
     Every position is pinned in the DOT text, so it is laid out by the ``nop`` engine: wasm Graphviz
     runs it by that name, a system Graphviz as ``neato -n`` (``graphviz`` itself refuses ``"nop"``).
     """
-    from .dot import SEQUENCE_ENGINE, sequence_dot
-
     return Diagram(sequence_dot(world_or_events, upto, highlight, participants, **kwargs),
                    engine=SEQUENCE_ENGINE, backend=backend, name="message sequence")

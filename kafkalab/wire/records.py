@@ -33,6 +33,8 @@ import zlib
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
+from crc32c import crc32c as _crc32c
+
 from ..errors import ErrorCode
 
 __all__ = [
@@ -123,41 +125,9 @@ def read_header(data: bytes | memoryview, offset: int = 0) -> BatchHeader:
 
 # ---------------------------------------------------------------- CRC-32C (Castagnoli)
 
-def _crc32c_table() -> list[int]:
-    table = []
-    for i in range(256):
-        crc = i
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
-        table.append(crc)
-    return table
-
-
-_TABLE: Optional[list[int]] = None
-
-
-def _crc32c_py(data: bytes | memoryview) -> int:
-    global _TABLE
-    if _TABLE is None:
-        _TABLE = _crc32c_table()
-    table = _TABLE
-    crc = 0xFFFFFFFF
-    for byte in bytes(data):
-        crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
-    return crc ^ 0xFFFFFFFF
-
-
-try:  # the C implementation that kio itself depends on; the pure-Python one is a fallback
-    from crc32c import crc32c as _crc32c_c  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - kio requires crc32c
-    _crc32c_c = None
-
-
 def crc32c(data: bytes | memoryview) -> int:
-    """CRC-32C of ``data``, as record batches use it (Kafka's ``Crc32C``)."""
-    if _crc32c_c is not None:
-        return _crc32c_c(data)
-    return _crc32c_py(data)  # pragma: no cover
+    """CRC-32C of ``data``, as record batches use it (Kafka's ``Crc32C``), computed by the ``crc32c`` package."""
+    return _crc32c(data)
 
 
 # ---------------------------------------------------------------- produce-side validation

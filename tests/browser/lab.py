@@ -6,7 +6,7 @@ holds everything Lab would otherwise read from or write to the user's home: user
 workspaces, the runtime dir (connection files), the Jupyter config and data dirs and the IPython dir.
 So no saved layout, news popup, user extension or user kernelspec leaks in, and two runs never share
 state.  JupyterLab's *app* settings dir is left alone: that is where ``pip install -e .`` put
-kafkalab's ``overrides.json`` (``commsOverSubshells: disabled``); :meth:`LabServer.setting` reads
+kafkalab's ``overrides.d/kafkalab.json`` (``commsOverSubshells: disabled``); :meth:`LabServer.setting` reads
 the value Lab actually serves, so a test can check that the override is honoured.
 
 The user settings always include ``windowingMode: "none"`` (Lab 4 keeps every cell in the DOM, so a
@@ -260,7 +260,7 @@ class LabServer:
 
     def setting(self, plugin_id: str, key: str) -> Any:
         """The value Lab's frontend gets for ``plugin_id``'s ``key``: the user's setting if one is
-        saved, else the schema default, which already includes ``overrides.json``."""
+        saved, else the schema default, which already includes ``overrides.d/`` and ``overrides.json``."""
         data = self.get_json(f"lab/api/settings/{plugin_id}")
         user = data.get("settings") or {}
         if key in user:

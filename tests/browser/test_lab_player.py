@@ -14,7 +14,7 @@ and checks what a learner would see:
   has loaded and has at least 0.5% non-white pixels, after the run and after every click;
 * no error output, traceback or player error message; no uncaught page error and no widget/comm
   error in the browser console;
-* the ``commsOverSubshells: disabled`` default that ``pip install -e .`` installs (overrides.json)
+* the ``commsOverSubshells: disabled`` default that ``pip install -e .`` installs (overrides.d/kafkalab.json)
   is what Lab serves, and the browser really sends no comm message to a kernel subshell;
 * Lab saves nothing (autosave is off), so the notebook file is left untouched.
 
@@ -286,10 +286,10 @@ def test_player_renders_and_steps_in_jupyterlab(notebook: Path) -> None:
     with lab, tempfile.TemporaryDirectory(prefix="kafkalab-chromium-") as profile, \
             Watchdog(left() + 20, lab, profile) as watchdog, sync_playwright() as pw:
         timings["lab_ready"] = lab.ready_s
-        # kafkalab's overrides.json (installed by pip install -e .) is what Lab hands the frontend
+        # kafkalab's overrides.d/kafkalab.json (installed by pip install -e .) is what Lab hands the frontend
         comms = lab.setting(KERNELS_SETTINGS, "commsOverSubshells")
         assert comms == "disabled", (
-            f"JupyterLab serves commsOverSubshells={comms!r}, not 'disabled': is kafkalab's overrides.json "
+            f"JupyterLab serves commsOverSubshells={comms!r}, not 'disabled': is kafkalab's overrides.d/kafkalab.json "
             "installed in <venv>/share/jupyter/lab/settings (pip install -e .)?")
 
         t = time.perf_counter()

@@ -254,6 +254,12 @@ def test_requests_for_a_partition_led_elsewhere_get_not_leader_with_the_leader()
     assert produce(c, "t", 1, record_batch([b"v"]), node=1).responses[0].partition_responses[0].error_code == K.none
 
 
+def test_crc32c_is_castagnoli():
+    # CRC-32C's published check value (CRC-32/ISCSI over "123456789"), from bytes and from a buffer slice.
+    assert crc32c(b"123456789") == 0xE3069283
+    assert crc32c(memoryview(b"--123456789")[2:]) == 0xE3069283
+
+
 def with_attributes(batch: bytes, attributes: int) -> bytes:
     out = bytearray(batch)
     struct.pack_into(">h", out, 21, attributes)
