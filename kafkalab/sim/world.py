@@ -211,11 +211,17 @@ class World:
         self._apply_leader_changes(self.cluster.move_leader(self._partition(group), node_id))
 
     def _apply_leader_changes(self, changes) -> None:
+        # Each call's trace is recorded right after it, so world.trace keeps the order of the calls
+        # across brokers (the old leader unloads before the new one loads).
         for ch in changes:
             if ch.old is not None and ch.old in self.coordinators:
-                self._deliver_replies(ch.old, self.coordinators[ch.old].unload_partition(ch.partition, self.now))
+                replies = self.coordinators[ch.old].unload_partition(ch.partition, self.now)
+                self._sync_coordinator_trace(ch.old)
+                self._deliver_replies(ch.old, replies)
             if ch.new is not None:
-                self._deliver_replies(ch.new, self.coordinators[ch.new].load_partition(ch.partition, self.now))
+                replies = self.coordinators[ch.new].load_partition(ch.partition, self.now)
+                self._sync_coordinator_trace(ch.new)
+                self._deliver_replies(ch.new, replies)
         for n in self.coordinators:
             self._sync_coordinator_trace(n)
             self._reschedule(("broker", n))
