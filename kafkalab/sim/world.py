@@ -415,11 +415,11 @@ class World:
         self._record(ev.MessageSent(now, src, dst, message, corr))
         link = frozenset((src, dst))
         if link in self._blocked:
-            self._record(ev.MessageDropped(now, src, dst, message, corr, "network partition"))
+            self._record(ev.MessageDropped(now, src, dst, message, corr, ev.DropReason.NETWORK_PARTITION))
             return corr
         loss = self._link_loss.get(link, 0.0)
         if loss and self._rng.random() < loss:
-            self._record(ev.MessageDropped(now, src, dst, message, corr, "packet loss"))
+            self._record(ev.MessageDropped(now, src, dst, message, corr, ev.DropReason.PACKET_LOSS))
             return corr
         latency = self._link_latency.get(link, self.latency_ms)
         self._push(now + latency, "deliver", (src, dst, message, corr, now))
