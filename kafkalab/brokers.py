@@ -32,7 +32,7 @@ is pure and deterministic: no sockets, no clock, no threads.
 
 from __future__ import annotations
 
-from typing import Iterable, NamedTuple, Optional, Union
+from typing import Callable, Iterable, NamedTuple, Optional, Union
 
 from .cluster import Broker, Cluster, LeaderChange
 from .config import CoordinatorConfig
@@ -46,6 +46,11 @@ class BrokerReply(NamedTuple):
 
     node_id: int
     reply: Reply
+
+
+#: Called right after each coordinator call a leader change makes, with the broker's node id and
+#: that call's replies (the world records each call's trace as it happens, in call order).
+OnCall = Callable[[int, list[Reply]], None]
 
 
 class Brokers:
@@ -105,7 +110,7 @@ class Brokers:
 
     # ------------------------------------------------------------ leader changes
 
-    def fail_broker(self, node_id: int, now: int) -> list[BrokerReply]:
+    def fail_broker(self, node_id: int, now: int, on_call: Optional[OnCall] = None) -> list[BrokerReply]:
         """Stop broker ``node_id``: its coordinator stops serving (COORDINATOR_NOT_AVAILABLE) and
         its ``__consumer_offsets`` partitions move to their next live replica, whose coordinators
         load the groups from the log (coordinator failover).
@@ -115,9 +120,9 @@ class Brokers:
         """
         changes = self.cluster.fail_broker(node_id)
         self.coordinators[node_id].active = False
-        return self.apply_leader_changes(changes, now)
+        return self.apply_leader_changes(changes, now, on_call)
 
-    def restore_broker(self, node_id: int, now: int) -> list[BrokerReply]:
+    def restore_broker(self, node_id: int, now: int, on_call: Optional[OnCall] = None) -> list[BrokerReply]:
         """Start broker ``node_id`` again; it leads the partitions left without a leader (see
         :meth:`kafkalab.cluster.Cluster.restore_broker`).
 
@@ -126,9 +131,10 @@ class Brokers:
         """
         self.cluster.broker(node_id)  # an unknown id is refused before anything changes
         self.coordinators[node_id].active = True
-        return self.apply_leader_changes(self.cluster.restore_broker(node_id), now)
+        return self.apply_leader_changes(self.cluster.restore_broker(node_id), now, on_call)
 
-    def move_coordinator(self, group_id: str, node_id: int, now: int) -> list[BrokerReply]:
+    def move_coordinator(self, group_id: str, node_id: int, now: int,
+                         on_call: Optional[OnCall] = None) -> list[BrokerReply]:
         """Make broker ``node_id`` the coordinator of ``group_id``: it becomes leader of the group's
         ``__consumer_offsets`` partition (a controlled leader move, as ``kafka-leader-election.sh``
         or a finished reassignment makes), so every group of that partition moves with it.
@@ -141,21 +147,30 @@ class Brokers:
             ValueError: unknown or stopped broker, or one holding no replica of the partition
                 (the message lists the replicas).
         """
-        return self.apply_leader_changes(self.cluster.move_leader(self.partition_for(group_id), node_id), now)
+        return self.apply_leader_changes(self.cluster.move_leader(self.partition_for(group_id), node_id), now, on_call)
 
-    def apply_leader_changes(self, changes: Iterable[LeaderChange], now: int) -> list[BrokerReply]:
+    def apply_leader_changes(self, changes: Iterable[LeaderChange], now: int,
+                             on_call: Optional[OnCall] = None) -> list[BrokerReply]:
         """Make the coordinators follow leader changes the cluster made: for each, the old
         leader unloads the partition, then the new leader loads it.
+
+        Args:
+            on_call: called right after each coordinator call with the node id and that call's
+                replies.
 
         Returns:
             The replies caused, in that order.
         """
         out: list[BrokerReply] = []
         for change in changes:
+            calls = []
             if change.old is not None and change.old in self.coordinators:
-                replies = self.coordinators[change.old].unload_partition(change.partition, now)
-                out.extend(BrokerReply(change.old, r) for r in replies)
+                calls.append((change.old, self.coordinators[change.old].unload_partition))
             if change.new is not None:
-                replies = self.coordinators[change.new].load_partition(change.partition, now)
-                out.extend(BrokerReply(change.new, r) for r in replies)
+                calls.append((change.new, self.coordinators[change.new].load_partition))
+            for node, call in calls:
+                replies = call(change.partition, now)
+                if on_call is not None:
+                    on_call(node, replies)
+                out.extend(BrokerReply(node, r) for r in replies)
         return out

@@ -26,7 +26,9 @@ from .wire import Server
 
 __all__ = ["main"]
 
-_QUIET_EVENTS = ("RequestReceived", "ResponseSent", "TimerFired")
+_QUIET_EVENTS = ("RequestReceived", "ResponseSent", "TimerFired",
+                 # the coordinator's bookkeeping records (kafkalab.trace): shown from -vv on
+                 "MemberUpdated", "PendingMemberAdded", "AssignmentChanged", "GroupRecordWritten")
 
 
 def _positive(text: str) -> int:

@@ -206,7 +206,7 @@ class Coordinator(SansIO):
             timer = self.timers.pop_next_due(now)
             if timer is None:
                 break
-            self._emit(tr.TimerFired(now, timer.key))
+            self._emit(tr.TimerFired.for_key(now, timer.key))
             self._fire(timer)
         return self._end()
 
@@ -291,6 +291,7 @@ class Coordinator(SansIO):
             self.timers.cancel(("join", group_id))
             self.timers.cancel(("sync", group_id))
             self._transition(group, Trigger.UNLOADED)
+            self._emit(tr.GroupRemoved(self._now, group_id, tr.GroupRemovalReason.UNLOADED))
         return self._end()
 
     def load_partition(self, partition: int, now: int, *, loading: bool = False) -> list[Reply]:
@@ -322,6 +323,13 @@ class Coordinator(SansIO):
             # GROUP_LOADED leads to Stable with members and to Empty without (rebalance state is
             # not persisted).
             self._transition(group, Trigger.GROUP_LOADED)
+            if self._tracing:
+                self._emit(tr.GroupLoaded(now, group_id, group.generation_id, group.protocol_type, group.protocol_name,
+                                          group.leader_id, tuple(
+                                              tr.LoadedMember(m.member_id, m.group_instance_id, m.client_id,
+                                                              m.client_host, m.session_timeout_ms,
+                                                              m.rebalance_timeout_ms, m.assignment)
+                                              for m in group.members.values())))
             if record is not None:
                 group.current_state_timestamp = record.current_state_timestamp
         if loading:
@@ -358,7 +366,8 @@ class Coordinator(SansIO):
 
     def _transition(self, group: Group, trigger: Trigger) -> None:
         old, new = group.transition(trigger, self._now)
-        self._emit(tr.StateChanged(self._now, group.group_id, old, new, trigger, group.generation_id))
+        self._emit(tr.StateChanged(self._now, group.group_id, old, new, trigger, group.generation_id,
+                                   group.protocol_type, group.protocol_name))
         if new is S.EMPTY:
             self._ensure_offsets_expiry_timer()  # an Empty group may be deleted by the next check
 
@@ -367,7 +376,7 @@ class Coordinator(SansIO):
             self._emit(tr.LeaderChanged(self._now, group.group_id, group.leader_id, leader))
             group.leader_id = leader
 
-    def _remove(self, group: Group, member_id: str, reason: str) -> Optional[Member]:
+    def _remove(self, group: Group, member_id: str, reason: tr.MemberRemovalReason) -> Optional[Member]:
         old_leader = group.leader_id
         known = member_id in group.members or member_id in group.pending_join_members
         member = group.remove(member_id)
@@ -385,12 +394,15 @@ class Coordinator(SansIO):
         leader), which is what a newly created group gets even if its first member was already
         added by the same JoinGroup."""
         if self._write_errors:
-            return self._write_errors.pop(0)
+            error = self._write_errors.pop(0)
+            self._emit(tr.GroupRecordWritten(self._now, group.group_id, group.generation_id, 0, error))
+            return error
         if empty:
             self.log.groups[group.group_id] = GroupRecord(
                 group.group_id, group.protocol_type, group.generation_id, None, None,
                 group.current_state_timestamp, ())
             self.log.writes += 1
+            self._emit(tr.GroupRecordWritten(self._now, group.group_id, group.generation_id, 0))
             return ErrorCode.NONE
         assignments = assignments if assignments is not None else {}
         members = tuple(
@@ -409,7 +421,19 @@ class Coordinator(SansIO):
             group.leader_id, group.current_state_timestamp, members,
         )
         self.log.writes += 1
+        self._emit(tr.GroupRecordWritten(self._now, group.group_id, group.generation_id, len(members)))
         return ErrorCode.NONE
+
+    def _member_updated(self, group: Group, member: Member, **changes) -> None:
+        """Record changed member fields (``awaiting_join``, ``awaiting_sync``, the timeouts)."""
+        if self._tracing:
+            self.trace.append(tr.MemberUpdated(self._now, group.group_id, member.member_id, **changes))
+
+    def _assignment_changed(self, group: Group) -> None:
+        """Record every member's assignment as the group now keeps it."""
+        if self._tracing:
+            self.trace.append(tr.AssignmentChanged(self._now, group.group_id, tuple(
+                (m.member_id, m.assignment) for m in group.members.values())))
 
     def _generate_member_id(self, prefix: str) -> str:
         if self._new_member_id is not None:
@@ -465,6 +489,7 @@ class Coordinator(SansIO):
         if parked is None:
             return False
         group.park_join(member, None)
+        self._member_updated(group, member, awaiting_join=False)
         self._send(parked.origin, group.group_id, response)
         return True
 
@@ -473,6 +498,7 @@ class Coordinator(SansIO):
         if parked is None:
             return False
         member.awaiting_sync = None
+        self._member_updated(group, member, awaiting_sync=False)
         if parked.api_version < 5:
             response = SyncGroupResponse(error_code=response.error_code, assignment=response.assignment)
         self._send(parked.origin, group.group_id, response)
@@ -525,11 +551,11 @@ class Coordinator(SansIO):
             del self.groups[gid]
             for key in [k for k in self.timers.keys() if k[1:2] == (gid,)]:
                 self.timers.cancel(key)
-            self._emit(tr.Note(self._now, gid, f"writing the new group {gid} failed; it was never created"))
             for member in group.members.values():
                 if member.awaiting_join is not None:
                     self._answer_join(group, member, self._join_error(
                         member.awaiting_join.api_version, map_storage_error(error)))
+            self._emit(tr.GroupRemoved(self._now, gid, tr.GroupRemovalReason.CREATION_WRITE_FAILED))
 
     def _join_group(self, group: Group, req: JoinGroupRequest, origin: Any) -> None:
         """Kafka's ``classicGroupJoinToClassicGroup`` from the size check on."""
@@ -546,7 +572,7 @@ class Coordinator(SansIO):
         if not self._accept_joining_member(group, req.member_id):
             if req.member_id in group.members or req.member_id in group.pending_join_members:
                 self.timers.cancel(("heartbeat", gid, req.member_id))
-                self._remove(group, req.member_id, "the group is full (group.max.size)")
+                self._remove(group, req.member_id, tr.MemberRemovalReason.GROUP_MAX_SIZE_REACHED)
             return reply(self._join_error(v, ErrorCode.GROUP_MAX_SIZE_REACHED, ""))
 
         protocols = tuple((p.name, p.metadata) for p in req.protocols)
@@ -570,6 +596,8 @@ class Coordinator(SansIO):
                 # KIP-394: hand out an id and ask the member to come back with it; the group
                 # does not change state and the pending id is not a member yet.
                 group.pending_join_members[new_id] = None
+                if self._tracing:
+                    self._emit(tr.PendingMemberAdded(self._now, gid, new_id))
                 self.timers.schedule(("heartbeat", gid, new_id), self._now + req.session_timeout_ms)
                 return reply(self._join_error(v, ErrorCode.MEMBER_ID_REQUIRED, new_id))
             return self._add_member_and_rebalance(group, req, new_id, protocols, rebalance_timeout, parked)
@@ -650,7 +678,9 @@ class Coordinator(SansIO):
             group.new_member_added = True
         old_leader = group.leader_id
         group.add(member)
-        self._emit(tr.MemberAdded(self._now, group.group_id, member_id, req.group_instance_id))
+        if self._tracing:
+            self._emit(tr.MemberAdded(self._now, group.group_id, member_id, req.group_instance_id, req.client_id,
+                                      req.client_host, req.session_timeout_ms, rebalance_timeout, b"", True))
         if group.leader_id != old_leader:
             self._emit(tr.LeaderChanged(self._now, group.group_id, old_leader, group.leader_id))
         # New members cannot heartbeat while their JoinGroup is parked, so they get the
@@ -663,6 +693,8 @@ class Coordinator(SansIO):
         group.update_protocols(member, protocols, rebalance_timeout, session_timeout)
         # A JoinGroup parked earlier by the same member is dropped, never answered (as in Kafka).
         group.park_join(member, parked)
+        self._member_updated(group, member, session_timeout_ms=session_timeout,
+                             rebalance_timeout_ms=rebalance_timeout, awaiting_join=True)
         self._maybe_prepare_rebalance_or_complete_join(group, trigger)
 
     def _update_static_member_and_rebalance(self, group: Group, req: JoinGroupRequest, old_id: str, new_id: str,
@@ -676,6 +708,8 @@ class Coordinator(SansIO):
         old_rebalance, old_session = new_member.rebalance_timeout_ms, new_member.session_timeout_ms
         group.update_protocols(new_member, protocols, rebalance_timeout, req.session_timeout_ms)
         group.park_join(new_member, parked)
+        self._member_updated(group, new_member, session_timeout_ms=req.session_timeout_ms,
+                             rebalance_timeout_ms=rebalance_timeout, awaiting_join=True)
 
         if group.state is S.STABLE:
             if group.protocol_name == group.select_protocol():
@@ -684,6 +718,8 @@ class Coordinator(SansIO):
                 if error is not ErrorCode.NONE:
                     group.park_join(new_member, None)
                     group.update_protocols(new_member, old_protocols, old_rebalance, old_session)
+                    self._member_updated(group, new_member, session_timeout_ms=old_session,
+                                         rebalance_timeout_ms=old_rebalance, awaiting_join=False)
                     old_member = self._replace_static_member(group, req.group_instance_id, new_id, old_id,
                                                              fence=False)
                     self._schedule_heartbeat(group, old_member)
@@ -737,8 +773,9 @@ class Coordinator(SansIO):
         group.members[new_id] = new
         group.static_members[instance_id] = new_id
         self._emit(tr.MemberRemoved(self._now, group.group_id, old_id,
-                                    f"replaced by {new_id} with the same group.instance.id"))
-        self._emit(tr.MemberAdded(self._now, group.group_id, new_id, instance_id))
+                                    tr.MemberRemovalReason.STATIC_MEMBER_REPLACED, replaced_by=new_id))
+        self._emit(tr.MemberAdded(self._now, group.group_id, new_id, instance_id, new.client_id, new.client_host,
+                                  new.session_timeout_ms, new.rebalance_timeout_ms, new.assignment))
         if group.leader_id == old_id:
             self._set_leader(group, new_id)
         return new
@@ -766,6 +803,7 @@ class Coordinator(SansIO):
             # Members waiting in SyncGroup must rejoin.
             for member in group.members.values():
                 member.assignment = b""
+            self._assignment_changed(group)
             self._propagate_assignment(group, ErrorCode.REBALANCE_IN_PROGRESS)
         group.pending_sync_members.clear()
         self.timers.cancel(("sync", group.group_id))
@@ -787,8 +825,10 @@ class Coordinator(SansIO):
             group.new_member_added = False
             new_delay = min(self.config.group_initial_rebalance_delay_ms, remaining)
             new_remaining = max(remaining - delay, 0)
+            self._emit(tr.InitialRebalanceDelayEnded(self._now, group.group_id, delay, True, new_delay))
             self.timers.schedule(("join", group.group_id), self._now + new_delay, (new_delay, new_remaining))
         else:
+            self._emit(tr.InitialRebalanceDelayEnded(self._now, group.group_id, delay, group.new_member_added, None))
             self._complete_join(group)
 
     def _complete_join(self, group: Group) -> None:
@@ -796,14 +836,14 @@ class Coordinator(SansIO):
         self.timers.cancel(("join", gid))
         not_rejoined = [m for m in group.members.values() if m.awaiting_join is None and not m.is_static]
         for member in not_rejoined:
-            self._remove(group, member.member_id, "it did not rejoin before the join phase completed")
+            self._remove(group, member.member_id, tr.MemberRemovalReason.NOT_REJOINED)
             self.timers.cancel(("heartbeat", gid, member.member_id))
         if group.state is S.DEAD:
             return
         if not self._maybe_elect_new_joined_leader(group) and group.members:
             # Only static members that did not rejoin are left: wait another rebalance timeout
             # until their sessions expire.
-            self._emit(tr.Note(self._now, gid, "no member rejoined; the join phase waits another rebalance timeout"))
+            self._emit(tr.JoinPhaseExtended(self._now, gid, group.rebalance_timeout_ms()))
             self.timers.schedule(("join", gid), self._now + group.rebalance_timeout_ms())
             return
         group.generation_id += 1
@@ -860,7 +900,7 @@ class Coordinator(SansIO):
             return
         if group.state in (S.COMPLETING_REBALANCE, S.STABLE) and group.pending_sync_members:
             for member_id in list(group.pending_sync_members):
-                self._remove(group, member_id, "it did not send SyncGroup in time")
+                self._remove(group, member_id, tr.MemberRemovalReason.PENDING_SYNC_EXPIRATION)
                 self.timers.cancel(("heartbeat", group_id, member_id))
             self._prepare_rebalance(group, Trigger.PENDING_SYNC_EXPIRED)
 
@@ -869,7 +909,7 @@ class Coordinator(SansIO):
         if group is None or group.state is S.DEAD:
             return
         if group.is_pending(member_id):
-            self._remove(group, member_id, "its pending member id was not used in time")
+            self._remove(group, member_id, tr.MemberRemovalReason.PENDING_MEMBER_EXPIRATION)
             if group.state is S.PREPARING_REBALANCE and group.has_all_members_joined():
                 self._complete_join(group)
             return
@@ -877,10 +917,10 @@ class Coordinator(SansIO):
         if member is None or member.has_satisfied_heartbeat():
             return
         self._remove_member_and_update_group(group, member, Trigger.SESSION_EXPIRED,
-                                             "its session timed out", check_initial=False)
+                                             tr.MemberRemovalReason.HEARTBEAT_EXPIRATION, check_initial=False)
 
     def _remove_member_and_update_group(self, group: Group, member: Member, trigger: Trigger,
-                                        reason: str, *, check_initial: bool) -> None:
+                                        reason: tr.MemberRemovalReason, *, check_initial: bool) -> None:
         # A new member may time out with a parked JoinGroup: answer it so the client retries.
         if member.awaiting_join is not None:
             self._answer_join(group, member, self._join_error(
@@ -929,6 +969,7 @@ class Coordinator(SansIO):
         member = group.members[req.member_id]
         if group.state is S.COMPLETING_REBALANCE:
             member.awaiting_sync = Parked(origin, req.api_version)
+            self._member_updated(group, member, awaiting_sync=True)
             self._remove_pending_sync_member(group, req.member_id)
             if group.is_leader(req.member_id):
                 assignment = {a.member_id: a.assignment for a in req.assignments}
@@ -939,11 +980,13 @@ class Coordinator(SansIO):
                     if error is not ErrorCode.NONE:
                         for m in group.members.values():
                             m.assignment = b""
+                        self._assignment_changed(group)
                         self._propagate_assignment(group, map_storage_error(error))
                         self._maybe_prepare_rebalance_or_complete_join(group, Trigger.ASSIGNMENT_WRITE_FAILED)
                     else:
                         for m in group.members.values():
                             m.assignment = assignment.get(m.member_id, b"")
+                        self._assignment_changed(group)
                         self._propagate_assignment(group, ErrorCode.NONE)
                         self._transition(group, Trigger.ASSIGNMENT_WRITTEN)
             return
@@ -1039,7 +1082,7 @@ class Coordinator(SansIO):
                 else:
                     self._remove_current_member(group, target)
             elif group.is_pending(ident.member_id):
-                self._remove(group, ident.member_id, "its pending member id left the group")
+                self._remove(group, ident.member_id, tr.MemberRemovalReason.PENDING_MEMBER_LEFT)
                 self.timers.cancel(("heartbeat", gid, ident.member_id))
             else:
                 error = self._validate_member(group, ident.member_id, ident.group_instance_id)
@@ -1062,7 +1105,7 @@ class Coordinator(SansIO):
         if member.awaiting_join is not None:
             self._answer_join(group, member, self._join_error(
                 member.awaiting_join.api_version, ErrorCode.UNKNOWN_MEMBER_ID, ""))
-        self._remove(group, member_id, "it sent LeaveGroup")
+        self._remove(group, member_id, tr.MemberRemovalReason.LEAVE_GROUP)
 
     # ------------------------------------------------------------------ offsets
 
@@ -1223,7 +1266,7 @@ class Coordinator(SansIO):
                 self.log.offsets.pop(gid, None)
                 for key in [k for k in self.timers.keys() if k[1:2] == (gid,)]:
                     self.timers.cancel(key)
-                self._emit(tr.Note(now, gid, f"group {gid} was empty without offsets and was deleted"))
+                self._emit(tr.GroupRemoved(now, gid, tr.GroupRemovalReason.EMPTY_WITHOUT_OFFSETS))
         self._maybe_arm_offsets_expiry()
 
     def _maybe_arm_offsets_expiry(self) -> None:

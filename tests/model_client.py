@@ -56,6 +56,7 @@ from kafkalab.messages import (
     SyncGroupResponse,
 )
 from kafkalab.state import TRANSITIONS, TRANSITIONS_TO_EMPTY
+from kafkalab.trace import GroupView
 
 E = ErrorCode
 S = GroupState
@@ -488,6 +489,8 @@ class World:
         self.answered: set = set()
         self._seq = itertools.count()
         self._trace_pos = 0
+        #: the group folded from the coordinator's records alone (kafkalab.trace.GroupView)
+        self.view = GroupView(GROUP)
         self.state: Optional[GroupState] = None
         self.last_generation = -1
         #: what the last accepted leader SyncGroup asked to store: (generation, sorted assignments)
@@ -691,6 +694,10 @@ class World:
         self._trace_pos = len(self.coord.trace)
         self._created_now = False
         self._changes_now = []
+        for e in events:
+            self.view.apply(e)
+        # the records rebuild exactly what the coordinator describes: the fold has no rules of its own
+        assert self.view.describe() == self.coord.describe(GROUP), (self.view.describe(), self.coord.describe(GROUP))
         for e in events:
             if type(e).__name__ != "StateChanged" or e.group_id != GROUP:
                 continue

@@ -8,6 +8,7 @@ no system Graphviz and check the path a learner without one gets.
 from __future__ import annotations
 
 import io
+import random
 import re
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from kafkalab.trace import StateChanged, api_name
 from kafkalab.viz import build_steps, plots, render
 from kafkalab.viz.dot import HIGHLIGHT_COLOR, HIGHLIGHT_FILL, sequence_dot, state_machine_dot
 from kafkalab.viz.steps import error_code, is_response, unwrap
+from worlds import GROUPS, incident, random_world
 
 EDGE = re.compile(r'^\s*("[^"]+"|\w+) -> ("[^"]+"|\w+) \[(.*)\]$', re.MULTILINE)
 NODE = re.compile(r"^\s*(\w+) \[(.*)\]$", re.MULTILINE)
@@ -303,6 +305,31 @@ def test_cooperative_steps_and_assignments_match_the_world():
     steps = build_steps(world)
     assert steps[-1].assignments == world.assignments("g")
     assert steps[-1].generation == world.describe("g")["generation_id"]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_each_steps_table_is_what_the_consumers_and_the_coordinator_had(seed):
+    """Across crashes, closes, restarts, pauses and coordinator failovers, the last step's rows are the
+    consumers' own state, member id, generation and partitions, and the group is the coordinator's."""
+    rng = random.Random(seed)
+    world = random_world(seed)
+    for _ in range(12):
+        world.run(for_ms=rng.choice([700, 3_000, 9_000, 30_000]))
+        incident(world, rng)
+        for group in GROUPS:
+            last = build_steps(world, group)[-1]
+            described = world.describe(group)
+            ids = {m["member_id"] for m in described["members"]}
+            assert last.state_text == described["state"] or (described["state"] == "Dead" and last.group_state in (
+                None, GroupState.DEAD))
+            for row in last.members:
+                c = world[row.name]
+                state = c.status if c.status in ("crashed", "closed", "failed") else c.state
+                assert (row.state, row.member_id, row.generation, row.assignment) == (
+                    state, c.member_id, c.generation_id, tuple(c.assignment)), (group, row, world.now)
+                if c.member_id in ids:
+                    assert row.in_group, (row, world.now)
+            assert sum(r.in_group for r in last.members) <= len(ids)
 
 
 # ---------------------------------------------------------------------- regressions: sentences that taught wrong semantics

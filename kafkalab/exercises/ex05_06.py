@@ -20,7 +20,7 @@ def _rebalances(world) -> int:
 
 
 def _poll_timeouts(world) -> list:
-    return [e for e in world.trace if isinstance(e, ev.ConsumerNote) and "max.poll.interval.ms" in e.text]
+    return [e for e in world.trace if isinstance(e, ev.PollTimeoutExpired)]
 
 
 @exercise("05.1", NB05, "Timeouts for a consumer whose every batch takes 40 s", name="timeouts",

@@ -174,6 +174,7 @@ class SimConsumer:
         self.commit_failures: list[str] = []
         self.last_assignment: tuple[TopicPartition, ...] = ()
         self.sticky_previous: tuple[tuple[TopicPartition, ...], int] = ((), -1)
+        self._recorded_identity = ("", -1)  # member id and generation of the last ClientStateChanged
 
     @property
     def is_static(self) -> bool:
@@ -187,29 +188,33 @@ class SimConsumer:
     def __repr__(self) -> str:
         return f"SimConsumer({self.name!r}, state={self.state}, generation={self.generation_id}, owned={self.assignment})"
 
-    def _set_state(self, now: int, new: str, reason: str = "") -> None:
-        if new != self.state:
-            self.world._record(ev.ClientStateChanged(now, self.name, self.state, new, reason))
+    def _set_state(self, now: int, new: str, reason: ev.ClientStateReason,
+                   error_code: Optional[ErrorCode] = None, leader: bool = False) -> None:
+        """Move to client state ``new``; record it, and record a reset member id or generation even
+        when the state stays the same (so the trace always knows the consumer's identity)."""
+        identity = (self.member_id, self.generation_id)
+        if new != self.state or identity != self._recorded_identity:
+            self.world._record(ev.ClientStateChanged(now, self.name, self.state, new, reason, self.member_id,
+                                                     self.generation_id, error_code, leader))
+            self._recorded_identity = identity
             self.state = new
-
-    def _note(self, now: int, text: str) -> None:
-        self.world._record(ev.ConsumerNote(now, self.name, text))
 
     # ------------------------------------------------------------------ lifecycle (called by World)
 
-    def start(self, now: int) -> None:
+    def start(self, now: int, *, restarted: bool = False) -> None:
         self.status = "in_poll"
         self.last_poll_at = now
         self.next_auto_commit_at = now + self.config.auto_commit_interval_ms
-        self._note(now, "started; its first poll() joins the group")
+        self.world._record(ev.ConsumerStarted(
+            now, self.name, restarted, self.client_id, self.config.group_instance_id, self.config.session_timeout_ms,
+            self.config.max_poll_interval_ms, self.rebalance_protocol))
         self._drive(now)
 
     def crash(self, now: int) -> None:
         """The process dies: no LeaveGroup, no commit; the coordinator finds out by session timeout."""
         self.status = "crashed"
         self.inflight.clear()
-        self.world._record(ev.ConsumerStopped(now, self.name, "crashed (no LeaveGroup, no commit)",
-                                              tuple(sorted(self.owned))))
+        self.world._record(ev.ConsumerStopped(now, self.name, ev.StopKind.CRASHED, tuple(sorted(self.owned))))
         self.owned.clear()
         self.positions.clear()
 
@@ -225,13 +230,12 @@ class SimConsumer:
             self.rebalance_protocol = _select_protocol(self.assignors)
         self.incarnation += 1
         self._reset_all()
-        self._note(now, "restarted as a new process")
-        self.start(now)
+        self.start(now, restarted=True)
 
     def pause(self, now: int, duration_ms: int) -> None:
         """Freeze both threads (a long GC pause, a stopped container) for ``duration_ms``."""
         self.paused_until = now + duration_ms
-        self._note(now, f"paused for {duration_ms} ms (no heartbeats, no polls)")
+        self.world._record(ev.ConsumerPaused(now, self.name, duration_ms))
 
     def stall(self, duration_ms: int) -> None:
         """Make the next batch take ``duration_ms`` longer to process (a slow external call)."""
@@ -250,10 +254,10 @@ class SimConsumer:
             self._send(now, "leave", LeaveGroupRequest(
                 group_id=self.group_id, member_id=self.member_id, api_version=1))
         elif self.is_static:
-            self._note(now, "closed without LeaveGroup: a static member keeps its place until its session times out")
+            self.world._record(ev.LeaveGroupSkipped(now, self.name, self.config.group_instance_id))
         self.status = "closed"
-        self._set_state(now, UNJOINED, "closed")
-        self.world._record(ev.ConsumerStopped(now, self.name, "closed"))
+        self._set_state(now, UNJOINED, ev.ClientStateReason.CLOSED)
+        self.world._record(ev.ConsumerStopped(now, self.name, ev.StopKind.CLOSED))
 
     # ------------------------------------------------------------------ timers
 
@@ -286,7 +290,7 @@ class SimConsumer:
             if now < self.paused_until:
                 return
             self.paused_until = None
-            self._note(now, "resumed")
+            self.world._record(ev.ConsumerResumed(now, self.name))
             held, self.held = self.held, []
             for kind, args in held:
                 if kind == "response":
@@ -294,7 +298,8 @@ class SimConsumer:
         # Requests that never got an answer (lost on the network): Kafka's request timeout.
         for corr, flight in list(self.inflight.items()):
             if flight.deadline <= now:
-                self._note(now, f"{flight.kind} request timed out; the coordinator is marked unknown")
+                self.world._record(ev.CoordinatorUnknown(
+                    now, self.name, ev.CoordinatorUnknownReason.REQUEST_TIMED_OUT, flight.kind, flight.dst))
                 self._coordinator_unknown(now)
                 self.inflight.pop(corr, None)
         self._heartbeat_thread(now)
@@ -310,12 +315,12 @@ class SimConsumer:
         if not self._heartbeat_enabled():
             return
         if self.session_deadline is not None and now >= self.session_deadline:
-            self._note(now, "no successful heartbeat within session.timeout.ms; the coordinator is marked unknown")
+            self.world._record(ev.CoordinatorUnknown(now, self.name, ev.CoordinatorUnknownReason.SESSION_TIMED_OUT))
             self._coordinator_unknown(now)
             return
         if self.status == "processing" and now - self.last_poll_at >= self.config.max_poll_interval_ms:
-            self._note(now, f"poll() not called for max.poll.interval.ms ({self.config.max_poll_interval_ms} ms): leaving the group")
-            self._maybe_leave_group(now, "consumer poll timeout has expired")
+            self.world._record(ev.PollTimeoutExpired(now, self.name, self.config.max_poll_interval_ms))
+            self._maybe_leave_group(now, ev.ClientStateReason.POLL_TIMEOUT)
             return
         if self.next_heartbeat_at is not None and now >= self.next_heartbeat_at:
             if not any(f.kind == "heartbeat" for f in self.inflight.values()):
@@ -324,18 +329,19 @@ class SimConsumer:
                     group_instance_id=self.config.group_instance_id, api_version=3))
             self.next_heartbeat_at = now + self.config.heartbeat_interval_ms
 
-    def _maybe_leave_group(self, now: int, reason: str) -> None:
+    def _maybe_leave_group(self, now: int, reason: ev.ClientStateReason) -> None:
         if not self.is_static and self.member_id and self.coordinator is not None and self.state != UNJOINED:
             self._send(now, "leave", LeaveGroupRequest(group_id=self.group_id, member_id=self.member_id, api_version=1))
         self._reset_generation(now, keep_member_id=False, reason=reason)
 
-    def _reset_generation(self, now: int, *, keep_member_id: bool, reason: str) -> None:
+    def _reset_generation(self, now: int, *, keep_member_id: bool, reason: ev.ClientStateReason,
+                          error_code: Optional[ErrorCode] = None) -> None:
         self.generation_id = -1
         if not keep_member_id:
             self.member_id = ""
         self.protocol_name = None
         self.rejoin_needed = True
-        self._set_state(now, UNJOINED, reason)
+        self._set_state(now, UNJOINED, reason, error_code)
 
     def _coordinator_unknown(self, now: int) -> None:
         self.coordinator = None
@@ -344,7 +350,7 @@ class SimConsumer:
         for corr in [c for c, f in self.inflight.items() if f.kind != "find"]:
             flight = self.inflight.pop(corr)
             if flight.kind in ("join", "sync"):
-                self._set_state(now, UNJOINED, "coordinator lost during the rebalance")
+                self._set_state(now, UNJOINED, ev.ClientStateReason.COORDINATOR_LOST)
                 self.rejoin_needed = True
 
     # ------------------------------------------------------------------ the application thread
@@ -426,7 +432,7 @@ class SimConsumer:
 
     def _send_join(self, now: int) -> None:
         protocols = tuple(JoinGroupRequestProtocol(a.name, self._subscription_metadata(a)) for a in self.assignors)
-        self._set_state(now, PREPARING_REBALANCE, "sent JoinGroup")
+        self._set_state(now, PREPARING_REBALANCE, ev.ClientStateReason.JOIN_GROUP_SENT)
         self.next_heartbeat_at = None
         self._send(now, "join", JoinGroupRequest(
             group_id=self.group_id, session_timeout_ms=self.config.session_timeout_ms,
@@ -450,7 +456,8 @@ class SimConsumer:
             return False
         if self.coordinator is None:
             self.commit_failures.append("coordinator unknown")
-            self._note(now, "commit skipped: no coordinator is known yet (commitSync would look it up first)")
+            self.world._record(ev.CommitFailed(now, self.name, ev.CommitFailureReason.COORDINATOR_UNKNOWN,
+                                               tuple(sorted(offsets))))
             return False
         if self.state != STABLE:
             # ConsumerCoordinator fails the commit locally: the member has no stable generation.
@@ -458,7 +465,10 @@ class SimConsumer:
             reason = ("RebalanceInProgressException" if rebalancing else
                       "CommitFailedException: not part of an active group (kicked out?)")
             self.commit_failures.append(reason)
-            self._note(now, f"commit of {ev.format_partitions(sorted(offsets))} failed locally: {reason}")
+            self.world._record(ev.CommitFailed(
+                now, self.name,
+                ev.CommitFailureReason.REBALANCE_IN_PROGRESS if rebalancing else ev.CommitFailureReason.NOT_IN_ACTIVE_GROUP,
+                tuple(sorted(offsets)), "RebalanceInProgressException" if rebalancing else "CommitFailedException"))
             return False
         by_topic: dict[str, list[OffsetCommitRequestPartition]] = {}
         for (t, p), off in sorted(offsets.items()):
@@ -506,7 +516,7 @@ class SimConsumer:
     def _send(self, now: int, kind: str, request, dst: Optional[str] = None, timeout: Optional[int] = None) -> None:
         if dst is None:
             if self.coordinator is None:
-                self._note(now, f"{kind}: no coordinator is known; it is looked up first")
+                self.world._record(ev.RequestNotSent(now, self.name, kind))
                 return
             dst = self.world.broker_name(self.coordinator)
         corr = self.world._send(self.name, dst, request, now)
@@ -529,7 +539,8 @@ class SimConsumer:
         flight = self.inflight.get(corr)
         if flight is None or self.status in ("crashed", "closed", "failed"):
             return
-        self._note(now, f"{flight.kind}: the connection to {flight.dst} failed")
+        self.world._record(ev.CoordinatorUnknown(now, self.name, ev.CoordinatorUnknownReason.DISCONNECTED,
+                                                 flight.kind, flight.dst))
         self._coordinator_unknown(now)
         self.inflight.pop(corr, None)
         self._drive(now)
@@ -538,8 +549,8 @@ class SimConsumer:
         self.fatal_error = code
         self.status = "failed"
         self.inflight.clear()
-        self._note(now, f"{what} failed with {code.name}: the application gets an exception and the consumer stops")
-        self.world._record(ev.ConsumerStopped(now, self.name, f"failed with {code.name}", tuple(sorted(self.owned))))
+        self.world._record(ev.FatalError(now, self.name, what, code))
+        self.world._record(ev.ConsumerStopped(now, self.name, ev.StopKind.FAILED, tuple(sorted(self.owned)), code))
         self.owned.clear()
         self.positions.clear()
 
@@ -559,8 +570,8 @@ class SimConsumer:
             self.protocol_name = resp.protocol_name
             self.leader_id = resp.leader
             self.is_leader = resp.leader == resp.member_id
-            self._set_state(now, COMPLETING_REBALANCE,
-                            f"JoinGroup answered: generation {resp.generation_id}, {'leader' if self.is_leader else 'follower'}")
+            self._set_state(now, COMPLETING_REBALANCE, ev.ClientStateReason.JOIN_GROUP_ANSWERED,
+                            leader=self.is_leader)
             # HeartbeatThread.enable() resets every heartbeat timer, the poll timer included.
             self.next_heartbeat_at = now + self.config.heartbeat_interval_ms
             self.session_deadline = now + self.config.session_timeout_ms
@@ -573,14 +584,15 @@ class SimConsumer:
                 group_instance_id=self.config.group_instance_id, protocol_type="consumer",
                 protocol_name=self.protocol_name, assignments=assignments, api_version=3))
             return
-        self._set_state(now, UNJOINED, f"JoinGroup failed: {code.name}")
+        # The member id and generation change first, so the recorded state change carries them.
         if code is ErrorCode.MEMBER_ID_REQUIRED:
             self.member_id = resp.member_id  # retry at once with the id the coordinator handed out
         elif code is ErrorCode.UNKNOWN_MEMBER_ID:
             if flight.generation == (self.generation_id, self.member_id):
                 self.generation_id, self.member_id = -1, ""
-        elif code is ErrorCode.REBALANCE_IN_PROGRESS:
-            pass
+        self._set_state(now, UNJOINED, ev.ClientStateReason.JOIN_GROUP_ERROR, code)
+        if code in (ErrorCode.MEMBER_ID_REQUIRED, ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.REBALANCE_IN_PROGRESS):
+            pass  # rejoin at once
         elif code in _COORDINATOR_ERRORS:
             self._coordinator_unknown(now)
         elif code is ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
@@ -605,7 +617,7 @@ class SimConsumer:
             topics.update(sub.topics)
         partitions_per_topic = {t: self.world.topics[t] for t in sorted(topics) if t in self.world.topics}
         result = assignor.assign(partitions_per_topic, subscriptions)
-        self._note(now, f"as leader ran the {assignor.name} assignor over {len(subscriptions)} member(s)")
+        self.world._record(ev.AssignmentPerformed(now, self.name, assignor.name, len(subscriptions), self.generation_id))
         return tuple(SyncGroupRequestAssignment(mid, encode_assignment(sorted(result.get(mid, ()))))
                      for mid in subscriptions)
 
@@ -613,7 +625,7 @@ class SimConsumer:
         code = resp.error_code
         if code is ErrorCode.NONE:
             assigned = set(decode_assignment(resp.assignment).assigned_partitions)
-            self._set_state(now, STABLE, "SyncGroup answered with the assignment")
+            self._set_state(now, STABLE, ev.ClientStateReason.SYNC_GROUP_ANSWERED)
             self.rejoin_needed = False
             self.join_prepared = False
             self.session_deadline = now + self.config.session_timeout_ms
@@ -628,21 +640,22 @@ class SimConsumer:
                 if revoked:
                     # KIP-429: give the revoked partitions up, then rebalance again so they move.
                     self.rejoin_needed = True
-                    self._note(now, "revoked partitions that moved away; requesting a second rebalance")
+                    self.world._record(ev.RejoinRequested(now, self.name, ev.RejoinReason.PARTITIONS_REVOKED))
             else:
                 self.owned = set(assigned)
                 self.world._record(ev.PartitionsAssigned(now, self.name, tuple(sorted(assigned)), self.generation_id))
             self.last_assignment = tuple(sorted(assigned))
             self.sticky_previous = (self.last_assignment, self.generation_id)
             return
+        sync_error = ev.ClientStateReason.SYNC_GROUP_ERROR
         if code is ErrorCode.REBALANCE_IN_PROGRESS:
-            self._set_state(now, UNJOINED, "SyncGroup: REBALANCE_IN_PROGRESS")
+            self._set_state(now, UNJOINED, sync_error, code)
         elif code is ErrorCode.UNKNOWN_MEMBER_ID:
-            self._reset_generation(now, keep_member_id=False, reason="SyncGroup: UNKNOWN_MEMBER_ID")
+            self._reset_generation(now, keep_member_id=False, reason=sync_error, error_code=code)
         elif code is ErrorCode.ILLEGAL_GENERATION:
-            self._reset_generation(now, keep_member_id=True, reason="SyncGroup: ILLEGAL_GENERATION")
+            self._reset_generation(now, keep_member_id=True, reason=sync_error, error_code=code)
         elif code in _COORDINATOR_ERRORS:
-            self._set_state(now, UNJOINED, f"SyncGroup: {code.name}")
+            self._set_state(now, UNJOINED, sync_error, code)
             self._coordinator_unknown(now)
         else:
             return self._fail(now, code, "SyncGroup")
@@ -658,16 +671,17 @@ class SimConsumer:
             self.session_deadline = now + self.config.session_timeout_ms
             if self.state == STABLE and not self.rejoin_needed:
                 self.rejoin_needed = True
-                self._note(now, "heartbeat says the group is rebalancing; it rejoins at its next poll()")
+                self.world._record(ev.RejoinRequested(now, self.name, ev.RejoinReason.REBALANCE_IN_PROGRESS))
             return
         if code in (ErrorCode.ILLEGAL_GENERATION, ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.FENCED_INSTANCE_ID):
             if flight.generation != (self.generation_id, self.member_id):
                 return  # the generation changed meanwhile; this answer is stale
+            heartbeat_error = ev.ClientStateReason.HEARTBEAT_ERROR
             if code is ErrorCode.FENCED_INSTANCE_ID:
-                self._reset_generation(now, keep_member_id=False, reason="Heartbeat: FENCED_INSTANCE_ID")
+                self._reset_generation(now, keep_member_id=False, reason=heartbeat_error, error_code=code)
                 return self._fail(now, code, "Heartbeat")
             self._reset_generation(now, keep_member_id=code is ErrorCode.ILLEGAL_GENERATION,
-                                   reason=f"Heartbeat: {code.name}")
+                                   reason=heartbeat_error, error_code=code)
             return
         if code in _COORDINATOR_ERRORS:
             self._coordinator_unknown(now)
@@ -700,11 +714,12 @@ class SimConsumer:
         self.commit_failures.append(code.name)
         exception = {"FENCED_INSTANCE_ID": "FencedInstanceIdException",
                      "REBALANCE_IN_PROGRESS": "RebalanceInProgressException"}.get(code.name, "CommitFailedException")
-        self._note(now, f"offset commit failed with {code.name} ({exception} for a commitSync)")
+        self.world._record(ev.CommitFailed(now, self.name, ev.CommitFailureReason.ERROR_RESPONSE, tuple(sorted(
+            (t.name, p.partition_index) for t in flight.request.topics for p in t.partitions)), exception, code))
         if code in (ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION):
             if flight.generation == (self.generation_id, self.member_id):
                 self._reset_generation(now, keep_member_id=code is ErrorCode.ILLEGAL_GENERATION,
-                                       reason=f"OffsetCommit: {code.name}")
+                                       reason=ev.ClientStateReason.OFFSET_COMMIT_ERROR, error_code=code)
         elif code is ErrorCode.REBALANCE_IN_PROGRESS:
             self.rejoin_needed = True
         elif code is ErrorCode.FENCED_INSTANCE_ID:

@@ -4,14 +4,27 @@ Together with each broker's coordinator trace (``kafkalab.trace``) these events 
 course's raw material: the player steps through them, the sequence diagram draws the
 ``MessageSent``/``MessageDelivered`` pairs, the timeline plots ``PartitionsAssigned`` and
 ``PartitionsRevoked``.  Every event has ``at`` (virtual ms) and ``describe()``.
+
+Like the coordinator's, these events are data: a consumer's state change carries its member id,
+generation and a :class:`ClientStateReason` (with the error code when an answer carried one);
+everything else a consumer does or notices is a typed :class:`ConsumerNote` (started, paused,
+resumed, a poll timeout, a lost coordinator, a failed commit, a fatal error, ...), and
+:class:`ConsumerStopped` says how it stopped with a :class:`StopKind`.  Sentences are rendered from
+those fields; views read the fields.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Optional
 
+from ..errors import ErrorCode
 from ..trace import TraceEvent, api_name
+
+
+def _name(code: Any) -> str:
+    return code.name if hasattr(code, "name") else str(code)
 
 
 def _code(message: Any) -> str:
@@ -45,28 +58,77 @@ class MessageDelivered(TraceEvent):
         return f"{self.dst} received {api_name(self.message)} {kind}{_code(self.message)} from {self.src}"
 
 
+class DropReason(Enum):
+    """Why the simulated network lost a message."""
+
+    NETWORK_PARTITION = "network partition"
+    PACKET_LOSS = "packet loss"
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass(frozen=True)
 class MessageDropped(TraceEvent):
     src: str
     dst: str
     message: Any
     correlation_id: int
-    reason: str
+    reason: DropReason
 
     def describe(self) -> str:
         return f"the network dropped {api_name(self.message)} from {self.src} to {self.dst} ({self.reason})"
 
 
+class ClientStateReason(Enum):
+    """What made a consumer's group state change: an answer, an error code in an answer (the code is
+    the event's ``error_code``), the poll timeout, a lost coordinator, ``close()``."""
+
+    JOIN_GROUP_SENT = "sent JoinGroup"
+    JOIN_GROUP_ANSWERED = "JoinGroup answered"
+    JOIN_GROUP_ERROR = "JoinGroup failed"
+    SYNC_GROUP_ANSWERED = "SyncGroup answered with the assignment"
+    SYNC_GROUP_ERROR = "SyncGroup answered with an error"
+    HEARTBEAT_ERROR = "Heartbeat answered with an error"
+    OFFSET_COMMIT_ERROR = "OffsetCommit answered with an error"
+    POLL_TIMEOUT = "consumer poll timeout has expired"
+    COORDINATOR_LOST = "coordinator lost during the rebalance"
+    CLOSED = "closed"
+
+
+_ERROR_API = {ClientStateReason.SYNC_GROUP_ERROR: "SyncGroup", ClientStateReason.HEARTBEAT_ERROR: "Heartbeat",
+              ClientStateReason.OFFSET_COMMIT_ERROR: "OffsetCommit"}
+
+
 @dataclass(frozen=True)
 class ClientStateChanged(TraceEvent):
+    """The consumer's group state (UNJOINED, PREPARING_REBALANCE, COMPLETING_REBALANCE, STABLE), member
+    id or generation changed; ``member_id`` and ``generation_id`` are the consumer's after the change
+    (``""`` and -1 when it has none).  ``leader`` is set for a JoinGroup answer naming it leader."""
+
     consumer: str
     old: str
     new: str
-    reason: str = ""
+    reason: ClientStateReason
+    member_id: str
+    generation_id: int
+    error_code: Optional[ErrorCode] = None
+    leader: bool = False
+
+    @property
+    def why(self) -> str:
+        """The reason as a phrase (``"JoinGroup failed: MEMBER_ID_REQUIRED"``)."""
+        r = self.reason
+        if r is ClientStateReason.JOIN_GROUP_ANSWERED:
+            return f"JoinGroup answered: generation {self.generation_id}, {'leader' if self.leader else 'follower'}"
+        if r is ClientStateReason.JOIN_GROUP_ERROR:
+            return f"JoinGroup failed: {_name(self.error_code)}"
+        if r in _ERROR_API:
+            return f"{_ERROR_API[r]}: {_name(self.error_code)}"
+        return r.value
 
     def describe(self) -> str:
-        why = f" ({self.reason})" if self.reason else ""
-        return f"{self.consumer}: {self.old} -> {self.new}{why}"
+        return f"{self.consumer}: {self.old} -> {self.new} ({self.why})"
 
 
 @dataclass(frozen=True)
@@ -92,26 +154,204 @@ class PartitionsRevoked(TraceEvent):
 
 @dataclass(frozen=True)
 class ConsumerNote(TraceEvent):
-    """A consumer-side happening in plain words (poll timeout, crash, fatal error, ...)."""
+    """Something a consumer did or noticed besides a state change or a callback: the typed events
+    below (started, paused, a poll timeout, a lost coordinator, a failed commit, a fatal error, ...).
+    Each renders its sentence from its fields."""
 
     consumer: str
-    text: str
+
+    def _text(self) -> str:  # pragma: no cover - overridden
+        return type(self).__name__
 
     def describe(self) -> str:
-        return f"{self.consumer}: {self.text}"
+        return f"{self.consumer}: {self._text()}"
+
+
+@dataclass(frozen=True)
+class ConsumerStarted(ConsumerNote):
+    """The consumer's process started (``restarted``: again, as a new process); its first ``poll()``
+    joins the group.  Carries the configs the group sees: a fresh process has no member id, no
+    generation and no partitions."""
+
+    restarted: bool
+    client_id: str
+    group_instance_id: Optional[str]
+    session_timeout_ms: int
+    max_poll_interval_ms: int
+    rebalance_protocol: str  # "EAGER" or "COOPERATIVE"
+
+    def _text(self) -> str:
+        return "restarted as a new process" if self.restarted else "started; its first poll() joins the group"
+
+
+@dataclass(frozen=True)
+class ConsumerPaused(ConsumerNote):
+    """Both threads froze (a long GC pause, a stopped container) for ``duration_ms``."""
+
+    duration_ms: int
+
+    def _text(self) -> str:
+        return f"paused for {self.duration_ms} ms (no heartbeats, no polls)"
+
+
+@dataclass(frozen=True)
+class ConsumerResumed(ConsumerNote):
+    def _text(self) -> str:
+        return "resumed"
+
+
+@dataclass(frozen=True)
+class LeaveGroupSkipped(ConsumerNote):
+    """``close()`` of a static member: no LeaveGroup (KIP-345), it keeps its place until its session ends."""
+
+    group_instance_id: str
+
+    def _text(self) -> str:
+        return "closed without LeaveGroup: a static member keeps its place until its session times out"
+
+
+@dataclass(frozen=True)
+class PollTimeoutExpired(ConsumerNote):
+    """The heartbeat thread saw no ``poll()`` for ``max.poll.interval.ms``: it leaves the group (KIP-62)."""
+
+    max_poll_interval_ms: int
+
+    def _text(self) -> str:
+        return (f"poll() not called for max.poll.interval.ms ({self.max_poll_interval_ms} ms): "
+                "leaving the group")
+
+
+class CoordinatorUnknownReason(Enum):
+    """Why the client marked its coordinator unknown (the Java client's ``markCoordinatorUnknown``)."""
+
+    REQUEST_TIMED_OUT = "request timed out"
+    SESSION_TIMED_OUT = "no successful heartbeat within session.timeout.ms"
+    DISCONNECTED = "the connection failed"
+
+
+@dataclass(frozen=True)
+class CoordinatorUnknown(ConsumerNote):
+    """The client marked the coordinator unknown; it looks it up again with FindCoordinator.
+    ``request_kind`` names the consumer's request concerned (``join``, ``sync``, ``heartbeat``,
+    ``commit``, ``fetch``, ``find``, ``leave``) and ``broker`` the broker it went to, if any."""
+
+    reason: CoordinatorUnknownReason
+    request_kind: Optional[str] = None
+    broker: Optional[str] = None
+
+    def _text(self) -> str:
+        if self.reason is CoordinatorUnknownReason.REQUEST_TIMED_OUT:
+            return f"{self.request_kind} request timed out; the coordinator is marked unknown"
+        if self.reason is CoordinatorUnknownReason.SESSION_TIMED_OUT:
+            return "no successful heartbeat within session.timeout.ms; the coordinator is marked unknown"
+        return f"{self.request_kind}: the connection to {self.broker} failed"
+
+
+@dataclass(frozen=True)
+class RequestNotSent(ConsumerNote):
+    """A request could not go out: no coordinator is known (it is looked up first)."""
+
+    request_kind: str
+
+    def _text(self) -> str:
+        return f"{self.request_kind}: no coordinator is known; it is looked up first"
+
+
+class RejoinReason(Enum):
+    """Why a Stable consumer asked to rejoin at its next ``poll()`` (the Java client's ``requestRejoin``)."""
+
+    REBALANCE_IN_PROGRESS = "a heartbeat was answered REBALANCE_IN_PROGRESS"
+    PARTITIONS_REVOKED = "it revoked partitions that move to another member (KIP-429)"
+
+
+@dataclass(frozen=True)
+class RejoinRequested(ConsumerNote):
+    reason: RejoinReason
+
+    def _text(self) -> str:
+        if self.reason is RejoinReason.REBALANCE_IN_PROGRESS:
+            return "heartbeat says the group is rebalancing; it rejoins at its next poll()"
+        return "revoked partitions that moved away; requesting a second rebalance"
+
+
+@dataclass(frozen=True)
+class AssignmentPerformed(ConsumerNote):
+    """As the leader, the consumer ran the group's assignor over ``member_count`` subscriptions."""
+
+    assignor: str
+    member_count: int
+    generation_id: int
+
+    def _text(self) -> str:
+        return f"as leader ran the {self.assignor} assignor over {self.member_count} member(s)"
+
+
+class CommitFailureReason(Enum):
+    """Why an offset commit failed: locally (no coordinator, no stable generation) or by the answer."""
+
+    COORDINATOR_UNKNOWN = "no coordinator is known"
+    REBALANCE_IN_PROGRESS = "the member is rebalancing"
+    NOT_IN_ACTIVE_GROUP = "the member is not part of an active group"
+    ERROR_RESPONSE = "the coordinator answered with an error"
+
+
+@dataclass(frozen=True)
+class CommitFailed(ConsumerNote):
+    """An offset commit failed.  ``exception`` is what a ``commitSync()`` would throw; ``error_code``
+    the coordinator's answer (ERROR_RESPONSE only); ``partitions`` what was to be committed."""
+
+    reason: CommitFailureReason
+    partitions: tuple[tuple[str, int], ...] = ()
+    exception: Optional[str] = None
+    error_code: Optional[ErrorCode] = None
+
+    def _text(self) -> str:
+        if self.reason is CommitFailureReason.COORDINATOR_UNKNOWN:
+            return "commit skipped: no coordinator is known yet (commitSync would look it up first)"
+        if self.reason is CommitFailureReason.ERROR_RESPONSE:
+            return f"offset commit failed with {_name(self.error_code)} ({self.exception} for a commitSync)"
+        detail = ": not part of an active group (kicked out?)" if self.reason is CommitFailureReason.NOT_IN_ACTIVE_GROUP else ""
+        return f"commit of {_fmt(self.partitions)} failed locally: {self.exception}{detail}"
+
+
+@dataclass(frozen=True)
+class FatalError(ConsumerNote):
+    """``api`` was answered with a fatal ``error_code``: the application gets an exception and the
+    consumer stops (a :class:`ConsumerStopped` with FAILED follows)."""
+
+    api: str
+    error_code: ErrorCode
+
+    def _text(self) -> str:
+        return (f"{self.api} failed with {self.error_code.name}: the application gets an exception and "
+                "the consumer stops")
+
+
+class StopKind(Enum):
+    """How a consumer's process stopped."""
+
+    CRASHED = "crashed"
+    CLOSED = "closed"
+    FAILED = "failed"
 
 
 @dataclass(frozen=True)
 class ConsumerStopped(TraceEvent):
-    """The consumer's process stopped (``how`` is "crashed" or "closed"); it owns nothing after."""
+    """The consumer's process stopped: crashed (no LeaveGroup, no commit), closed, or failed with a
+    fatal ``error_code``; it owns nothing after (``partitions``: what it dropped)."""
 
     consumer: str
-    how: str
+    how: StopKind
     partitions: tuple[tuple[str, int], ...] = ()
+    error_code: Optional[ErrorCode] = None
 
     def describe(self) -> str:
         held = f", dropping {_fmt(self.partitions)}" if self.partitions else ""
-        return f"{self.consumer} {self.how}{held}"
+        if self.how is StopKind.CRASHED:
+            return f"{self.consumer} crashed (no LeaveGroup, no commit){held}"
+        if self.how is StopKind.FAILED:
+            return f"{self.consumer} failed with {_name(self.error_code)}{held}"
+        return f"{self.consumer} closed{held}"
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ import itertools
 import random
 from typing import Any, Callable, Iterable, Optional, Sequence
 
-from ..brokers import Brokers, BrokerReply
+from ..brokers import Brokers
 from ..cluster import Cluster
 from ..config import CoordinatorConfig
 from ..coordinator import Coordinator, GroupLog
@@ -192,20 +192,27 @@ class World:
     def fail_broker(self, node_id: int) -> None:
         """Stop a broker: its ``__consumer_offsets`` partitions move to other brokers, whose
         coordinators load the groups from the log (coordinator failover)."""
-        self._after_leader_changes(self.brokers.fail_broker(node_id, self.now))
+        self.brokers.fail_broker(node_id, self.now, on_call=self._after_leader_change_call)
+        self._after_leader_changes()
 
     def restore_broker(self, node_id: int) -> None:
-        self._after_leader_changes(self.brokers.restore_broker(node_id, self.now))
+        self.brokers.restore_broker(node_id, self.now, on_call=self._after_leader_change_call)
+        self._after_leader_changes()
 
     def move_coordinator(self, group: str, node_id: int) -> None:
         """Move leadership of ``group``'s ``__consumer_offsets`` partition to broker ``node_id``
         (a controlled leader move, e.g. a preferred-leader election): the old coordinator unloads
         the group, the new one loads it from the log, and clients get NOT_COORDINATOR."""
-        self._after_leader_changes(self.brokers.move_coordinator(group, node_id, self.now))
+        self.brokers.move_coordinator(group, node_id, self.now, on_call=self._after_leader_change_call)
+        self._after_leader_changes()
 
-    def _after_leader_changes(self, replies: list[BrokerReply]) -> None:
-        for node, reply in replies:
-            self._deliver_replies(node, [reply])
+    def _after_leader_change_call(self, node: int, replies: list) -> None:
+        # Each call's trace is recorded right after it, so world.trace keeps the order of the calls
+        # across brokers (the old leader unloads before the new one loads).
+        self._sync_coordinator_trace(node)
+        self._deliver_replies(node, replies)
+
+    def _after_leader_changes(self) -> None:
         for n in self.coordinators:
             self._sync_coordinator_trace(n)
             self._reschedule(("broker", n))
@@ -407,11 +414,11 @@ class World:
         self._record(ev.MessageSent(now, src, dst, message, corr))
         link = frozenset((src, dst))
         if link in self._blocked:
-            self._record(ev.MessageDropped(now, src, dst, message, corr, "network partition"))
+            self._record(ev.MessageDropped(now, src, dst, message, corr, ev.DropReason.NETWORK_PARTITION))
             return corr
         loss = self._link_loss.get(link, 0.0)
         if loss and self._rng.random() < loss:
-            self._record(ev.MessageDropped(now, src, dst, message, corr, "packet loss"))
+            self._record(ev.MessageDropped(now, src, dst, message, corr, ev.DropReason.PACKET_LOSS))
             return corr
         latency = self._link_latency.get(link, self.latency_ms)
         self._push(now + latency, "deliver", (src, dst, message, corr, now))

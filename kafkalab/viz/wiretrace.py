@@ -13,8 +13,9 @@ apart).  Only the coordinator's side is known: there are no client-side states o
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping
 
+from ..errors import ErrorCode
 from ..messages import JoinGroupRequest
 from ..sim import events as ev
 from ..trace import RequestReceived, ResponseSent
@@ -68,13 +69,13 @@ def _connection(origin: Any) -> Any:
 # ---------------------------------------------------------------------------- player steps
 
 _REASONS = {
-    "REBALANCE_IN_PROGRESS": "the group is rebalancing, so the member must send JoinGroup again",
-    "UNKNOWN_MEMBER_ID": "the coordinator does not know this member id (removed, or never joined)",
-    "ILLEGAL_GENERATION": "the request carries a generation that is no longer the group's",
-    "FENCED_INSTANCE_ID": "another process now holds this group.instance.id",
-    "NOT_COORDINATOR": "this broker is not (or no longer) the group's coordinator",
-    "COORDINATOR_NOT_AVAILABLE": "the coordinator is not available",
-    "INCONSISTENT_GROUP_PROTOCOL": "the member shares no assignor with the group",
+    ErrorCode.REBALANCE_IN_PROGRESS: "the group is rebalancing, so the member must send JoinGroup again",
+    ErrorCode.UNKNOWN_MEMBER_ID: "the coordinator does not know this member id (removed, or never joined)",
+    ErrorCode.ILLEGAL_GENERATION: "the request carries a generation that is no longer the group's",
+    ErrorCode.FENCED_INSTANCE_ID: "another process now holds this group.instance.id",
+    ErrorCode.NOT_COORDINATOR: "this broker is not (or no longer) the group's coordinator",
+    ErrorCode.COORDINATOR_NOT_AVAILABLE: "the coordinator is not available",
+    ErrorCode.INCONSISTENT_GROUP_PROTOCOL: "the member shares no assignor with the group",
 }
 
 
@@ -82,54 +83,54 @@ def wire_steps(source: Any, group: str, *, heartbeats: bool = False) -> tuple[li
     """Player steps for a wire run, told from the coordinator's side (what it received, answered
     and did).  Returns ``(steps, events)``; use ``Player(steps, trace=events)``.
 
-    Client states in the members table are inferred from each client's messages (a JoinGroup
-    sent: PREPARING_REBALANCE; answered: COMPLETING_REBALANCE; SyncGroup answered: STABLE), since
-    a real client's own state is not visible to the broker.
+    The group (state, generation, leader, assignor, who is a member) is the coordinator's own, folded
+    from its records by :class:`~kafkalab.trace.GroupView`.  Client states in the members table are
+    inferred from each client's messages (a JoinGroup sent: PREPARING_REBALANCE; answered:
+    COMPLETING_REBALANCE; SyncGroup answered: STABLE), since a real client's own state is not
+    visible to the broker.
     """
     from ..consumer_protocol import decode_assignment
-    from ..state import GroupState
-    from ..trace import LeaderChanged, MemberAdded, MemberRemoved, StateChanged, TimerFired, api_name
+    from ..trace import GroupView, MemberAdded, MemberRemoved, StateChanged, TimerFired, TimerKind, api_name
     from .steps import MemberRow, Step, short_member_id
 
     events = wire_events(source)
     steps: list = []
-    state: Optional[GroupState] = None
-    generation, leader, protocol = 0, None, None
+    view = GroupView(group)
     names: dict[str, str] = {}          # member id -> client name
     rows: dict[str, dict] = {}          # client name -> row fields
 
     def row(name: str) -> dict:
-        return rows.setdefault(name, {"member_id": "", "state": "UNJOINED", "generation": -1,
-                                      "assignment": (), "in_group": False})
+        return rows.setdefault(name, {"member_id": "", "state": "UNJOINED", "generation": -1, "assignment": ()})
 
     def add(kind: str, i: int, e: Any, actor: str, sentence: str, transition=None) -> None:
+        in_group = {names.get(m, m) for m in view.members}
+        leader = names.get(view.leader_id or "", view.leader_id)
         members = tuple(MemberRow(n, r["member_id"], None, r["state"], r["generation"], tuple(r["assignment"]),
-                                  r["in_group"], names.get(leader or "") == n) for n, r in sorted(rows.items()))
-        steps.append(Step(len(steps), kind, e.at, e, i, i, actor, sentence, group, state, generation,
-                          names.get(leader or "", leader), protocol, members,
-                          i if kind in ("request", "response") else None, transition))
+                                  n in in_group, n in in_group and leader == n) for n, r in sorted(rows.items()))
+        generation = view.generation_id if view.state is not None else 0
+        steps.append(Step(len(steps), kind, e.at, e, i, i, actor, sentence, group, view.state, generation,
+                          leader, view.protocol_name, members, i if kind in ("request", "response") else None,
+                          transition))
 
     for i, e in enumerate(events):
         if isinstance(e, ev.CoordinatorEvent):
             c = e.event
-            if getattr(c, "group_id", group) != group:
+            view.apply(c)
+            if getattr(c, "group_id", None) != group:
                 continue
             if isinstance(c, StateChanged):
-                state, generation = c.new, c.generation_id
                 add("group-state", i, c, "coordinator", c.describe(), (c.old, c.trigger))
             elif isinstance(c, MemberAdded):
                 name = names.get(c.member_id, c.member_id)
-                row(name).update(in_group=True, member_id=c.member_id)
+                row(name).update(member_id=c.member_id)
                 add("note", i, c, "coordinator", f"The coordinator added {name} ({short_member_id(c.member_id)}) "
                     "to the group.")
             elif isinstance(c, MemberRemoved):
                 name = names.get(c.member_id, c.member_id)
                 if name in rows:
-                    rows[name].update(in_group=False, assignment=())
-                add("note", i, c, "coordinator", f"The coordinator removed {name}: {c.reason}.")
-            elif isinstance(c, LeaderChanged):
-                leader = c.new
-            elif isinstance(c, TimerFired) and c.key[0] in ("join", "sync") and c.key[1] == group:
+                    rows[name].update(assignment=())
+                add("note", i, c, "coordinator", f"The coordinator removed {name}: {c.why}.")
+            elif isinstance(c, TimerFired) and c.kind in (TimerKind.JOIN, TimerKind.SYNC):
                 add("timer", i, c, "coordinator", c.describe().capitalize() + ".")
             continue
         if not isinstance(e, ev.MessageDelivered) or getattr(e.message, "group_id", group) != group:
@@ -140,7 +141,7 @@ def wire_steps(source: Any, group: str, *, heartbeats: bool = False) -> tuple[li
         response = type(e.message).__name__.endswith("Response")
         code = getattr(e.message, "error_code", None)
         code_name = code.name if code is not None and hasattr(code, "name") else ""
-        if api == "Heartbeat" and not heartbeats and (not response or code_name == "NONE"):
+        if api == "Heartbeat" and not heartbeats and (not response or code == ErrorCode.NONE):
             continue
         if not response:
             name, m = e.src, e.message
@@ -160,33 +161,32 @@ def wire_steps(source: Any, group: str, *, heartbeats: bool = False) -> tuple[li
             continue
         name, m = e.dst, e.message
         if api == "JoinGroup":
-            if code_name == "MEMBER_ID_REQUIRED":
+            if code == ErrorCode.MEMBER_ID_REQUIRED:
                 names[m.member_id] = name
                 row(name).update(member_id=m.member_id, state="UNJOINED")
                 sentence = (f"The coordinator answered {name} MEMBER_ID_REQUIRED with the member id "
                             f"{short_member_id(m.member_id)}: since JoinGroup v4 (KIP-394) a new member sends "
                             "JoinGroup again with that id; until then it is pending, not a member.")
-            elif code_name == "NONE":
+            elif code == ErrorCode.NONE:
                 names[m.member_id] = name
                 role = "leader" if m.leader == m.member_id else "follower"
-                protocol = m.protocol_name or protocol
                 row(name).update(member_id=m.member_id, state="COMPLETING_REBALANCE", generation=m.generation_id)
                 extra = (f" and got all {len(m.members)} members' subscriptions to run the {m.protocol_name} assignor"
                          if role == "leader" and m.members else "")
                 sentence = f"{name} is the {role} of generation {m.generation_id}{extra}."
             else:
                 row(name)["state"] = "UNJOINED"
-                sentence = f"{name}'s JoinGroup was answered {code_name}: {_REASONS.get(code_name, 'see the error code')}."
-        elif api == "SyncGroup" and code_name == "NONE":
+                sentence = f"{name}'s JoinGroup was answered {code_name}: {_REASONS.get(code, 'see the error code')}."
+        elif api == "SyncGroup" and code == ErrorCode.NONE:
             parts = decode_assignment(m.assignment).assigned_partitions if m.assignment else ()
             row(name).update(state="STABLE", assignment=tuple(sorted(parts)))
             sentence = (f"{name} received its assignment for generation {row(name)['generation']}: "
                         f"{ev.format_partitions(parts)}.")
-        elif code_name and code_name != "NONE":
-            if code_name == "REBALANCE_IN_PROGRESS":
+        elif code is not None and code != ErrorCode.NONE:
+            if code == ErrorCode.REBALANCE_IN_PROGRESS:
                 row(name)["state"] = "STABLE" if api == "Heartbeat" else "UNJOINED"
-            sentence = f"{name}'s {api} was answered {code_name}: {_REASONS.get(code_name, 'see the error code')}."
-            if api == "Heartbeat" and code_name == "REBALANCE_IN_PROGRESS":
+            sentence = f"{name}'s {api} was answered {code_name}: {_REASONS.get(code, 'see the error code')}."
+            if api == "Heartbeat" and code == ErrorCode.REBALANCE_IN_PROGRESS:
                 sentence = (f"{name}'s heartbeat was answered REBALANCE_IN_PROGRESS: that is how a member learns the "
                             "group is rebalancing; it must send JoinGroup again.")
         else:

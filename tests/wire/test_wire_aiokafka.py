@@ -83,7 +83,7 @@ async def scenario(server) -> None:
         await drive(consumers, lambda: covers(consumers, 6), what="the survivors to take over")
         assert server.describe("aio-group")["generation_id"] > generation
         coordinator = server.cluster.coordinator_for("aio-group")
-        assert any(isinstance(e, tr.MemberRemoved) and e.reason == "it sent LeaveGroup" for e in coordinator.trace)
+        assert any(isinstance(e, tr.MemberRemoved) and e.reason is tr.MemberRemovalReason.LEAVE_GROUP for e in coordinator.trace)
     finally:
         for c in consumers:
             await asyncio.wait_for(c.stop(), 10)

@@ -194,7 +194,7 @@ def test_three_consumers_share_six_partitions_consume_everything_once_commit_and
     assert time.monotonic() - t0 < 10
     described = server.describe("orders-group")
     assert described["generation_id"] == generation + 1 and len(described["members"]) == 2
-    assert any(isinstance(e, tr.MemberRemoved) and e.reason == "it sent LeaveGroup" for e in coordinator.trace)
+    assert any(isinstance(e, tr.MemberRemoved) and e.reason is tr.MemberRemovalReason.LEAVE_GROUP for e in coordinator.trace)
 
 
 def test_groups_are_coordinated_by_different_brokers(make_server, members):
@@ -280,7 +280,8 @@ def test_a_static_member_restarted_within_its_session_timeout_gets_its_partition
     described = server.describe("static")
     assert described["generation_id"] == generation and described["state"] == "Stable"
     removed = [e for e in server.trace if isinstance(e, tr.MemberRemoved) and e.group_id == "static"]
-    assert len(removed) == 1 and "same group.instance.id" in removed[0].reason
+    assert len(removed) == 1 and removed[0].reason is tr.MemberRemovalReason.STATIC_MEMBER_REPLACED
+    assert removed[0].replaced_by in {m["member_id"] for m in described["members"]}
 
 
 def test_consumers_find_their_groups_new_coordinator_after_a_leader_move_and_carry_on(make_server, members):

@@ -162,7 +162,7 @@ def test_admin_idempotent_producer_and_a_group_of_three(make_server):
             pollers.stop()
         assert server.describe(group)["generation_id"] > generation
         coordinator = server.cluster.coordinator_for(group)
-        assert any(isinstance(e, tr.MemberRemoved) and e.reason == "it sent LeaveGroup" for e in coordinator.trace)
+        assert any(isinstance(e, tr.MemberRemoved) and e.reason is tr.MemberRemovalReason.LEAVE_GROUP for e in coordinator.trace)
     finally:
         for c in consumers:
             c.close()

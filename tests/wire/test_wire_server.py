@@ -10,6 +10,7 @@ import time
 import pytest
 from kio.schema.errors import ErrorCode as K
 
+from kafkalab.trace import TimerFired, TimerKind
 from kafkalab.wire import Server
 from kafkalab.wire.codec import API_VERSIONS
 from wire_helpers import RawClient, address, parse_response, record_batch, request_frame, wait_for
@@ -164,7 +165,7 @@ def test_a_member_that_stops_heartbeating_is_removed_after_its_session_timeout_i
         t0 = time.monotonic()
         wait_for(lambda: server.describe("g")["state"] == "Empty", 5, what="the session to expire")
         assert 0.9 <= time.monotonic() - t0 + 0.05
-    expired = [e for e in server.trace if type(e).__name__ == "TimerFired" and e.key[0] == "heartbeat"]
+    expired = [e for e in server.trace if isinstance(e, TimerFired) and e.kind is TimerKind.HEARTBEAT]
     assert expired and all(a.at <= b.at for a, b in zip(server.trace, server.trace[1:]))
 
 
