@@ -278,8 +278,8 @@ class Tap:
         self._listeners.append(listener)
 
     def now(self) -> float:
-        """Milliseconds since the tap started."""
-        return (self._loop.time() - self._t0) * 1000.0
+        """Milliseconds since the tap started (to the microsecond, as the trace file keeps them)."""
+        return round((self._loop.time() - self._t0) * 1000.0, 3)
 
     @property
     def running(self) -> bool:
