@@ -131,9 +131,9 @@ class _ClientSide(asyncio.Protocol):
             log.exception("tap connection %s failed", pair.id)
             pair.close("closed: the tap failed reading the client's bytes (a kafkalab bug, see the log)", abort=True)
             return
-        pair.tap._emit(out.records)
-        if out.data:
-            pair.broker.writelines(out.data)
+        if out.records:
+            pair.tap._emit(out.records)
+        _write(pair.broker, out.data)
         if out.close:
             pair.close(f"closed by the tap: {out.close}")
 
@@ -166,9 +166,9 @@ class _BrokerSide(asyncio.Protocol):
             log.exception("tap connection %s failed", pair.id)
             pair.close("closed: the tap failed reading the broker's bytes (a kafkalab bug, see the log)", abort=True)
             return
-        pair.tap._emit(out.records)
-        if out.data:
-            pair.client.writelines(out.data)
+        if out.records:
+            pair.tap._emit(out.records)
+        _write(pair.client, out.data)
         if out.close:
             pair.close(f"closed by the tap: {out.close}")
 
@@ -471,6 +471,13 @@ class Tap:
                     listener(record)
                 except Exception:  # pragma: no cover - a listener's bug is not ours
                     log.exception("tap listener failed")
+
+
+def _write(transport: asyncio.Transport, chunks: list) -> None:
+    if len(chunks) == 1:
+        transport.write(chunks[0])
+    elif chunks:
+        transport.write(b"".join(chunks))
 
 
 def _join(host: str, port: int) -> str:
