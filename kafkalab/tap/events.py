@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..consumer_protocol import decode_assignment
 from ..trace import RequestReceived, ResponseSent
 from ..viz import wire_events, wire_steps
 from ..wire.broker import Origin
 from ..wire.codec import OffsetFetchBatch, OffsetFetchBatchResponse
 from .trace import load_trace
 
-__all__ = ["wire_traces", "tap_events", "tap_steps", "COORDINATOR_APIS"]
+__all__ = ["wire_traces", "tap_events", "tap_steps", "assignments", "COORDINATOR_APIS"]
 
 #: The requests a group coordinator answers (FindCoordinator is answered by any broker).
 COORDINATOR_APIS = frozenset({"JoinGroup", "SyncGroup", "Heartbeat", "LeaveGroup", "OffsetCommit", "OffsetFetch",
@@ -69,3 +70,31 @@ def tap_steps(trace: Any, group: str, *, heartbeats: bool = False) -> tuple[list
     """Player steps of ``group`` from a tap trace: ``(steps, events)``, for
     ``Player(steps, trace=events)`` (:func:`kafkalab.viz.wire_steps` of :func:`wire_traces`)."""
     return wire_steps(wire_traces(trace), group, heartbeats=heartbeats)
+
+
+def assignments(trace: Any, group: str) -> dict[int, dict[str, list[tuple[str, int]]]]:
+    """``{generation: {client id: [(topic, partition), ...]}}``: what the broker's SyncGroup answers
+    handed each member of ``group``, by the generation the member synced for (the broker's own
+    numbering). The shape :func:`kafkalab.viz.balance_bars` and :func:`~kafkalab.viz.movement_bars` draw.
+
+    This is the broker's side: when a client started or stopped consuming is not on the wire.
+    """
+    records = load_trace(trace.records if hasattr(trace, "records") else trace)
+    asked: dict[tuple, Any] = {}
+    out: dict[int, dict[str, list[tuple[str, int]]]] = {}
+    for r in records:
+        if r.api != "SyncGroup" or r.message is None:
+            continue
+        if r.kind == "request":
+            if r.message.group_id == group:
+                asked[(r.conn, r.correlation_id)] = r
+            continue
+        request = asked.pop((r.conn, r.correlation_id), None)
+        if request is None or r.kind != "response" or int(r.message.error_code) != 0:
+            continue
+        try:
+            parts = decode_assignment(r.message.assignment).assigned_partitions if r.message.assignment else ()
+        except ValueError:
+            continue  # not a consumer's assignment (another protocol type)
+        out.setdefault(request.message.generation_id, {})[r.client_id or f"client-{r.conn}"] = sorted(parts)
+    return dict(sorted(out.items()))

@@ -20,7 +20,7 @@ from tap_helpers import wait_for
 from kafkalab import messages as m
 from kafkalab.errors import ErrorCode
 from kafkalab.tap import conform, load_trace, tap_events
-from kafkalab.tap.events import tap_steps
+from kafkalab.tap.events import assignments, tap_steps
 
 pytestmark = pytest.mark.interop
 
@@ -60,6 +60,14 @@ def check_player(tap, group: str = "g") -> None:
     player = Player(steps, trace=events)
     assert len(player) == len(steps) > 0
     assert player.show_step(len(steps) - 1)
+    # What the broker handed out: in some generation three members share the six partitions; in the
+    # last one, two do.
+    handed = assignments(tap, group)
+    whole = [(TOPIC, p) for p in range(6)]
+    assert any(len(plan) == 3 and sorted(tp for parts in plan.values() for tp in parts) == whole
+               for plan in handed.values()), handed
+    last = handed[max(handed)]
+    assert len(last) == 2 and sorted(tp for parts in last.values() for tp in parts) == whole, handed
 
 
 # ---------------------------------------------------------------- confluent-kafka (librdkafka)
