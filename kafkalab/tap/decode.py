@@ -50,10 +50,11 @@ TRACED_APIS = frozenset({8, 9, 10, 11, 12, 13, 14, 15, 16, 68, 69})
 REWRITTEN_APIS = frozenset({3, 10, 60})
 SASL_HANDSHAKE = 17
 
+#: API key -> the kafkalab response class (``JoinGroupRequest`` answers with ``JoinGroupResponse``),
+#: for every group API the wire codec maps to a kafkalab request.
 _RESPONSES: dict[int, type] = {
-    8: m.OffsetCommitResponse, 9: m.OffsetFetchResponse, 10: m.FindCoordinatorResponse,
-    11: m.JoinGroupResponse, 12: m.HeartbeatResponse, 13: m.LeaveGroupResponse,
-    14: m.SyncGroupResponse, 15: m.DescribeGroupsResponse, 16: m.ListGroupsResponse,
+    key: getattr(m, cls.__name__[:-len("Request")] + "Response") for key, cls in GROUP_APIS.items()
+    if hasattr(m, cls.__name__[:-len("Request")] + "Response")
 }
 
 
