@@ -1,4 +1,5 @@
-"""The ``kafkalab`` command: ``kafkalab serve`` runs a Kafka-protocol cluster over kafkalab's coordinator.
+"""The ``kafkalab`` command: ``kafkalab serve`` runs a Kafka-protocol cluster over kafkalab's coordinator;
+``kafkalab tap`` records a real cluster's group traffic; ``kafkalab conform`` checks a recording.
 
 Real Kafka clients (confluent-kafka, kafka-python, aiokafka, the Java client, kcat, ...) connect
 to it like to any Kafka cluster; group coordination is kafkalab's :class:`~kafkalab.Coordinator`,
@@ -10,6 +11,14 @@ Examples::
     kafkalab serve                                   # one broker on 127.0.0.1:9092
     kafkalab serve --brokers 3 --topic orders:6      # brokers on 9092-9094, topic "orders" with 6 partitions
     kafkalab serve --group-initial-rebalance-delay-ms 0 --group-min-session-timeout-ms 1000 -v
+
+``kafkalab tap`` is a proxy in front of any Kafka cluster reachable over plaintext: clients
+connect to it instead of the cluster, and it records their group requests and the answers as JSON
+lines (``docs/tap.md``). ``kafkalab conform`` replays such a recording into kafkalab's coordinator
+and lists every answer that differs from the real broker's (exit status 0 when none differ)::
+
+    kafkalab tap --upstream 127.0.0.1:9092 --port 19092 --out trace.jsonl -v
+    kafkalab conform trace.jsonl --group-initial-rebalance-delay-ms 3000
 """
 
 from __future__ import annotations
@@ -18,11 +27,15 @@ import argparse
 import asyncio
 import logging
 import signal
+import socket
 import sys
 from typing import Optional, Sequence
 
 from .config import CoordinatorConfig
 from .wire import Server
+from .errors import ConfigError
+from .tap import Tap, TraceFileError, conform
+from .tap.proxy import parse_address
 
 __all__ = ["main"]
 
@@ -83,6 +96,44 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("-v", "--verbose", action="count", default=0,
                        help="print group events (-v: state changes, members, leaders; -vv: every group request "
                        "and answer too; -vvv: every request of any API)")
+    tap = sub.add_parser(
+        "tap", help="record a real Kafka cluster's group traffic through a proxy",
+        description="Listen on 127.0.0.1 in front of a Kafka cluster reachable over plaintext (no TLS), forward "
+                    "every byte, keep clients behind the proxy by rewriting the broker addresses in Metadata, "
+                    "FindCoordinator and DescribeCluster answers, and record the group requests and answers "
+                    "as JSON lines.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    tap.add_argument("--upstream", required=True, metavar="HOST:PORT", help="the cluster's bootstrap broker")
+    tap.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback: this machine only)")
+    tap.add_argument("--port", type=_positive, default=19092, help="port for the bootstrap broker (0: any free "
+                     "port); the other brokers get free ports as the metadata names them")
+    tap.add_argument("--out", default=None, metavar="FILE", help="write the trace here (JSON lines)")
+    tap.add_argument("--all-apis", action="store_true", help="also record a header-only line for every frame of "
+                     "the other APIs (Produce, Fetch, Metadata, ...)")
+    tap.add_argument("--max-frame-bytes", type=_positive, default=100 * 1024 * 1024,
+                     help="larger frames (either way) close their connection")
+    tap.add_argument("-v", "--verbose", action="count", default=0,
+                     help="print each recorded request and answer (-v), and connections too (-vv)")
+    check = sub.add_parser(
+        "conform", help="replay a tap trace into kafkalab's coordinator and report differing answers",
+        description="Replay the group requests of a trace written by `kafkalab tap` into kafkalab's coordinator, "
+                    "at the observed times, and list every answer that differs from the real broker's (error "
+                    "code, generation, leader, members, assignment, offsets, how long a join or sync was held). "
+                    "Exit status: 0 when none differ, 1 when some do, 2 when the trace cannot be read. Pass the "
+                    "real broker's group configs; the defaults are Apache Kafka's.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    check.add_argument("trace", help="a trace file written by kafkalab tap --out")
+    check.add_argument("--group", default=None, help="replay only this group (default: every group)")
+    check.add_argument("--group-initial-rebalance-delay-ms", type=_positive,
+                       default=defaults.group_initial_rebalance_delay_ms,
+                       help="the real broker's group.initial.rebalance.delay.ms")
+    check.add_argument("--group-min-session-timeout-ms", type=_positive, default=defaults.group_min_session_timeout_ms,
+                       help="the real broker's group.min.session.timeout.ms")
+    check.add_argument("--group-max-session-timeout-ms", type=_positive, default=defaults.group_max_session_timeout_ms,
+                       help="the real broker's group.max.session.timeout.ms")
+    check.add_argument("--time-tolerance-ms", type=_positive, default=1000,
+                       help="how much longer or shorter a JoinGroup or SyncGroup may be held")
+    check.add_argument("--limit", type=_positive, default=200, help="list at most this many differences (0: all)")
     return parser
 
 
@@ -124,9 +175,73 @@ async def _serve(args: argparse.Namespace) -> None:
     print("kafkalab: stopped", flush=True)
 
 
+async def _tap(args: argparse.Namespace) -> None:
+    tap = Tap(args.upstream, host=args.host, port=args.port, out=args.out, keep=False, trace_all=args.all_apis,
+              max_frame_bytes=args.max_frame_bytes)
+    if args.verbose:
+        def show(record) -> None:
+            if record.kind in ("request", "response", "error") or args.verbose >= 2:
+                print(record.describe(), flush=True)
+        tap.add_listener(show)
+    await tap.start_async()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, lambda: asyncio.ensure_future(tap.stop_async()))
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - not on Windows
+            pass
+    print(f"kafkalab tap: {tap.bootstrap_servers} -> {tap.upstream}; clients use bootstrap.servers="
+          f"{tap.bootstrap_servers}; trace: {args.out or 'not saved (no --out)'}. Ctrl-C stops.", flush=True)
+    if not _reachable(tap.upstream_host, tap.upstream_port):
+        print(f"kafkalab tap: warning: {tap.upstream} does not answer yet; each client connection is closed until "
+              "it does", file=sys.stderr, flush=True)
+    await tap.serve_forever()
+    print("kafkalab tap: stopped", flush=True)
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=3):
+            return True
+    except OSError:
+        return False
+
+
+def _conform(args: argparse.Namespace) -> int:
+    try:
+        report = conform(args.trace, group=args.group, time_tolerance_ms=args.time_tolerance_ms,
+                         group_initial_rebalance_delay_ms=args.group_initial_rebalance_delay_ms,
+                         group_min_session_timeout_ms=args.group_min_session_timeout_ms,
+                         group_max_session_timeout_ms=args.group_max_session_timeout_ms)
+    except TraceFileError as exc:
+        print(f"kafkalab conform: {exc}", file=sys.stderr)
+        return 2
+    except (ConfigError, ValueError) as exc:
+        print(f"kafkalab conform: {exc}", file=sys.stderr)
+        return 2
+    print(report.table(limit=args.limit or None))
+    return 0 if report.ok else 1
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "conform":
+        return _conform(args)
+    if args.command == "tap":
+        try:
+            parse_address(args.upstream)
+            asyncio.run(_tap(args))
+        except KeyboardInterrupt:
+            print("kafkalab tap: stopped", flush=True)
+        except OSError as exc:
+            print(f"kafkalab tap: cannot listen on {args.host}:{args.port} or write {args.out}: "
+                  f"{exc.strerror or exc}", file=sys.stderr)
+            return 1
+        except ValueError as exc:
+            print(f"kafkalab tap: {exc}", file=sys.stderr)
+            return 2
+        return 0
     if args.command == "serve" and args.verbose >= 3:
         logging.getLogger("kafkalab.wire").setLevel(logging.DEBUG)
     if args.command == "serve":
