@@ -14,7 +14,7 @@ import threading
 import time
 
 import pytest
-from tap_helpers import FakeBroker, RawClient, frames, parse_response, request_frame, response_frame, wait_for
+from tap_helpers import FakeBroker, RawClient, parse_response, request_frame, response_frame, wait_for
 
 from kafkalab import messages as m
 from kafkalab.tap import Tap, load_trace
@@ -193,7 +193,7 @@ def test_bad_arguments_are_refused():
     with pytest.raises(ValueError, match="port"):
         Tap("127.0.0.1:9092", port=-1)
     with pytest.raises(RuntimeError, match="not running"):
-        Tap("127.0.0.1:9092").bootstrap_servers
+        _ = Tap("127.0.0.1:9092").bootstrap_servers
 
 
 def test_the_tap_command(make_server, tmp_path):
