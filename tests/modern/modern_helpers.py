@@ -223,7 +223,8 @@ class Harness:
             instance_id=self.instance_ids.get(name), rack_id=rack_id,
             rebalance_timeout_ms=self.rebalance_timeout_ms if rebalance_timeout_ms is None else rebalance_timeout_ms,
             subscribed_topic_names=None if topics is None else tuple(topics), subscribed_topic_regex=regex,
-            server_assignor=assignor, topic_partitions=(), api_version=version, client_id=name, **fields)
+            server_assignor=assignor, topic_partitions=(), api_version=version,
+            client_id=fields.pop("client_id", name), **fields)
         return self.send(req, name)
 
     def heartbeat(self, name: str, *, owned: Any = _UNSET, epoch: Optional[int] = None, full: bool = False,
@@ -249,7 +250,7 @@ class Harness:
             group_id=fields.pop("group_id", self.group_id), member_id=fields.pop("member_id", self.ids.get(name, name)),
             member_epoch=self.epochs.get(name, 0) if epoch is None else epoch,
             instance_id=fields.pop("instance_id", self.instance_ids.get(name)), subscribed_topic_names=names,
-            topic_partitions=tp, client_id=name, **fields)
+            topic_partitions=tp, client_id=fields.pop("client_id", name), **fields)
         return self.send(req, name)
 
     def leave(self, name: str, epoch: Optional[int] = None, **fields: Any) -> ConsumerGroupHeartbeatResponse:
@@ -259,7 +260,7 @@ class Harness:
             epoch = -2 if iid is not None else -1
         req = ConsumerGroupHeartbeatRequest(
             group_id=fields.pop("group_id", self.group_id), member_id=fields.pop("member_id", self.ids.get(name, name)),
-            member_epoch=epoch, instance_id=iid, client_id=name, **fields)
+            member_epoch=epoch, instance_id=iid, client_id=fields.pop("client_id", name), **fields)
         resp = self.send(req, None)
         self.responses.append((name, resp))
         if resp.error_code is E.NONE:
