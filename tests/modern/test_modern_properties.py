@@ -8,8 +8,10 @@ static members under a new member id, subscription changes, topics created, grow
 time passing (which fires session, rebalance and regex timers).
 
 The model consumer behaves like the Java ``AsyncKafkaConsumer`` (kip848-semantics.md §8): it sends
-its epoch and what it owns, takes every Assignment at once (revoking what left it), rejoins with
-epoch 0 and the same member id after FENCED_MEMBER_EPOCH / UNKNOWN_MEMBER_ID, and stops on
+its epoch and what it owns, takes new partitions at once and gives up revoked ones either at once
+or -- a "slow" consumer, whose onPartitionsRevoked takes a while -- only when it next acknowledges
+(meanwhile it reports them as still owned, or omits TopicPartitions); it rejoins with epoch 0 and
+the same member id after FENCED_MEMBER_EPOCH / UNKNOWN_MEMBER_ID, and stops on
 UNRELEASED_INSTANCE_ID.
 
 After **every** call these must hold:
@@ -72,8 +74,10 @@ class Client:
     topics: Optional[tuple[str, ...]]
     regex: Optional[str]
     assignor: Optional[str]
+    slow: bool = False  # revokes only when it acknowledges (Java runs onPartitionsRevoked first)
     epoch: int = 0
     owned: dict = field(default_factory=dict)
+    assignment: Optional[dict] = None  # the last Assignment received
     status: str = "running"  # running | paused | crashed | left | fatal | replaced
     resume_at: int = 0
     pending_subscription: bool = False
@@ -98,12 +102,13 @@ class World:
 
     # ------------------------------------------------------------------ requests
 
-    def new_client(self, topics_i: int, static: bool, regex_i: Optional[int], assignor: Optional[str]) -> Client:
+    def new_client(self, topics_i: int, static: bool, regex_i: Optional[int], assignor: Optional[str],
+                   slow: bool = False) -> Client:
         self.ids += 1
         name = f"c{self.ids}"
         topics = None if regex_i is not None else TOPIC_SETS[topics_i]
         regex = REGEXES[regex_i] if regex_i is not None else None
-        client = Client(name, f"{name}-id", f"i{self.ids}" if static else None, topics, regex, assignor)
+        client = Client(name, f"{name}-id", f"i{self.ids}" if static else None, topics, regex, assignor, slow)
         self.clients.append(client)
         return client
 
@@ -118,6 +123,8 @@ class World:
                 subscribed_topic_regex=c.regex if c.regex is not None else None, server_assignor=c.assignor,
                 topic_partitions=())
         else:
+            if mode == "ack" and c.assignment is not None:
+                c.owned = dict(c.assignment)  # revocation finished: acknowledge
             owned = tuple(ConsumerGroupHeartbeatTopicPartitions(t, tuple(sorted(ps))) for t, ps in sorted(c.owned.items()))
             full = mode == "full"
             changed = c.pending_subscription
@@ -126,16 +133,21 @@ class World:
                 rebalance_timeout_ms=REBALANCE_TIMEOUT if full else -1,
                 subscribed_topic_names=c.topics if (full or changed) and c.topics is not None else None,
                 subscribed_topic_regex=c.regex if (full or changed) and c.regex is not None else None,
-                topic_partitions=None if mode == "omit" else owned)
+                topic_partitions=None if mode == "omit" else owned)  # "slow": still reports what it revokes
             c.pending_subscription = False
         resp = self.h.mgr.consumer_group_heartbeat(req, self.h.now)
         self.check_response(c, resp)
         if resp.error_code is E.NONE:
             c.epoch = resp.member_epoch
             if resp.assignment is not None:
-                c.owned = resp.assignment.as_dict()  # revoke what left, take what came: callbacks run now
+                c.assignment = resp.assignment.as_dict()
+                if c.slow:  # takes what came, keeps what left until it acknowledges
+                    c.owned = {t: c.owned.get(t, frozenset()) | c.assignment.get(t, frozenset())
+                               for t in set(c.owned) | set(c.assignment)}
+                else:  # revokes what left and takes what came at once
+                    c.owned = dict(c.assignment)
         elif resp.error_code in (E.FENCED_MEMBER_EPOCH, E.UNKNOWN_MEMBER_ID):
-            c.owned, c.epoch = {}, 0  # transitionToFenced: lose everything, rejoin with the same id
+            c.owned, c.epoch, c.assignment = {}, 0, None  # transitionToFenced: lose all, rejoin with the same id
         elif resp.error_code in (E.UNRELEASED_INSTANCE_ID, E.FENCED_INSTANCE_ID):
             c.status, c.owned = "fatal", {}  # fatal in the Java client and librdkafka
 
@@ -146,7 +158,7 @@ class World:
         resp = self.h.mgr.consumer_group_heartbeat(ConsumerGroupHeartbeatRequest(
             group_id=GROUP, member_id=c.member_id, member_epoch=epoch, instance_id=c.instance_id), self.h.now)
         assert resp.error_code in (E.NONE, E.UNKNOWN_MEMBER_ID, E.GROUP_ID_NOT_FOUND), resp
-        c.status, c.owned = "left", {}
+        c.status, c.owned, c.assignment = "left", {}, None
 
     def restart(self, c: Client) -> None:
         """A static consumer's process restarts: a new member id, the same instance id."""
@@ -154,7 +166,7 @@ class World:
             return
         c.status = "replaced"
         self.ids += 1
-        fresh = Client(f"c{self.ids}", f"c{self.ids}-id", c.instance_id, c.topics, c.regex, c.assignor)
+        fresh = Client(f"c{self.ids}", f"c{self.ids}-id", c.instance_id, c.topics, c.regex, c.assignor, c.slow)
         self.clients.append(fresh)
         self.send(fresh)
 
@@ -296,7 +308,7 @@ class World:
         if self.h.timers.get(("consumer-regex-refresh", GROUP)) is not None:
             return False
         return all(c.owned == dict(g.target_assignment.get(mid, {})) and c.epoch == g.assignment_epoch
-                   for mid, c in running.items())
+                   and g.members[mid].is_reconciled_to(g.assignment_epoch) for mid, c in running.items())
 
     def explain(self) -> str:
         g = self.group()
@@ -307,11 +319,11 @@ class World:
 
 client_spec = st.tuples(st.integers(0, len(TOPIC_SETS) - 1), st.booleans(),
                         st.one_of(st.none(), st.integers(0, len(REGEXES) - 1)),
-                        st.sampled_from([None, None, "uniform", "range"]))
+                        st.sampled_from([None, None, "uniform", "range"]), st.booleans())
 action = st.one_of(
     st.tuples(st.just("start"), client_spec),
-    st.tuples(st.just("hb"), st.integers(0, 7), st.sampled_from(["ack", "ack", "ack", "omit", "full"])),
-    st.tuples(st.just("hb-all"), st.sampled_from(["ack", "omit"])),
+    st.tuples(st.just("hb"), st.integers(0, 7), st.sampled_from(["ack", "ack", "ack", "omit", "slow", "full"])),
+    st.tuples(st.just("hb-all"), st.sampled_from(["ack", "omit", "slow"])),
     st.tuples(st.just("tick"), st.sampled_from(DURATIONS)),
     st.tuples(st.just("crash"), st.integers(0, 7)),
     st.tuples(st.just("pause"), st.integers(0, 7), st.sampled_from([3_000, 25_000, 60_000])),
