@@ -195,30 +195,34 @@ class ConsumerGroup:
 
     def subscribed_topic_names(self) -> dict[str, SubscriptionCount]:
         """topic name -> subscribers by name and by resolved regex (each regex counts once)."""
-        return self.compute_subscribed_topic_names(None, None)
-
-    def compute_subscribed_topic_names(self, old: Optional[ConsumerGroupMember],
-                                       new: Optional[ConsumerGroupMember]) -> dict[str, SubscriptionCount]:
-        """Kafka's ``computeSubscribedTopicNames(oldMember, newMember)``: the counts if ``old``
-        were replaced by ``new``; the old member's regex topics go only if it was the regex's
-        last subscriber and ``new`` does not keep it."""
         counts: dict[str, SubscriptionCount] = {}
-        members = dict(self.members)
-        if old is not None:
-            members.pop(old.member_id, None)
-        if new is not None:
-            members[new.member_id] = new
-        for m in members.values():
+        for m in self.members.values():
             for name in m.subscribed_topic_names:
                 counts.setdefault(name, SubscriptionCount()).by_name += 1
-        for regex, resolved in self.resolved_regular_expressions.items():
-            if (old is not None and old.subscribed_topic_regex == regex
-                    and (new is None or new.subscribed_topic_regex != regex)
-                    and self.num_subscribed_members(regex) == 1):
-                continue
+        for resolved in self.resolved_regular_expressions.values():
             for name in resolved.topics:
                 counts.setdefault(name, SubscriptionCount()).by_regex += 1
         return counts
+
+    def compute_subscribed_topic_names(self, old: Optional[ConsumerGroupMember],
+                                       new: Optional[ConsumerGroupMember]) -> dict[str, SubscriptionCount]:
+        """Kafka's ``computeSubscribedTopicNames(oldMember, newMember)``: the counts with ``old``'s
+        names taken out and ``new``'s put in (incrementally, as Kafka does: a static member's copy
+        under a new id takes the old id's place); the old member's regex topics go only if it was
+        the regex's last subscriber and ``new`` does not keep it."""
+        counts = self.subscribed_topic_names()
+        if old is not None:
+            for name in old.subscribed_topic_names:
+                counts[name].by_name -= 1
+            regex = old.subscribed_topic_regex
+            if (regex and (new is None or new.subscribed_topic_regex != regex)
+                    and self.num_subscribed_members(regex) == 1 and regex in self.resolved_regular_expressions):
+                for name in self.resolved_regular_expressions[regex].topics:
+                    counts[name].by_regex -= 1
+        if new is not None:
+            for name in new.subscribed_topic_names:
+                counts.setdefault(name, SubscriptionCount()).by_name += 1
+        return {name: c for name, c in counts.items() if c.total > 0}
 
     def compute_subscribed_topic_names_without(self, removed: Iterable[ConsumerGroupMember],
                                                removed_regexes: Iterable[str]) -> dict[str, SubscriptionCount]:
@@ -282,17 +286,17 @@ class ConsumerGroup:
 
     def server_assignor_votes(self, old: Optional[ConsumerGroupMember] = None,
                               new: Optional[ConsumerGroupMember] = None) -> dict[str, int]:
-        """Assignor name -> members naming it, if ``old`` were replaced by ``new``."""
-        members = dict(self.members)
-        if old is not None:
-            members.pop(old.member_id, None)
-        if new is not None:
-            members[new.member_id] = new
+        """Assignor name -> members naming it, with ``old``'s vote taken out and ``new``'s put in
+        (Kafka's ``maybeUpdateServerAssignors`` on a copy of the counts)."""
         votes: dict[str, int] = {}
-        for m in members.values():
+        for m in self.members.values():
             if m.server_assignor_name is not None:
                 votes[m.server_assignor_name] = votes.get(m.server_assignor_name, 0) + 1
-        return votes
+        if old is not None and old.server_assignor_name is not None:
+            votes[old.server_assignor_name] -= 1
+        if new is not None and new.server_assignor_name is not None:
+            votes[new.server_assignor_name] = votes.get(new.server_assignor_name, 0) + 1
+        return {name: n for name, n in votes.items() if n > 0}
 
     def last_regex_refresh_ms(self) -> Optional[int]:
         """Kafka's ``lastResolvedRegularExpressionRefreshTimeMs`` (None = Long.MIN_VALUE): the

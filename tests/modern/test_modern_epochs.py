@@ -218,3 +218,21 @@ def test_a_topic_the_describer_does_not_know_makes_the_assignor_fail():
 
     h = Harness(assignors=[Peeking()])
     assert h.join("a").error_code is E.NONE
+
+
+def test_a_replacing_static_member_counts_once():
+    """kip848-semantics.md §3.2 / §4.4: Kafka updates the subscription counts and assignor votes
+    incrementally (old member out, new member in), so the copy of a static member under its new id
+    takes the old id's place: the subscription stays HOMOGENEOUS and its assignor vote counts once."""
+    h = Harness({"foo": 4})
+    h.join("a", instance_id="i", assignor="range")
+    h.join("b", assignor="uniform")
+    h.settle()
+    assert h.records(ev.TargetAssignmentComputed)[-1].assignor == "uniform"  # 1-1: listed first
+    h.leave("a")
+    h.set_metadata(h.mgr.metadata.with_topic("foo", 6))  # the rejoin will recompute and bump
+    h.join("a", instance_id="i", member_id="a-2")
+    assert h.records(ev.TargetAssignmentComputed)[-1].assignor == "uniform"
+    spec = h.assignors[0].calls[-1]
+    assert spec.member_ids == ("a-2", "b")
+    assert str(getattr(spec.subscription_type, "name", spec.subscription_type)) == "HOMOGENEOUS"
