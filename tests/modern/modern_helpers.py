@@ -127,6 +127,7 @@ class Harness:
     def __init__(self, topics: Optional[Mapping[str, int]] = None, *, group_id: str = "g",
                  assignors: Optional[Iterable[Any]] = None, rebalance_timeout_ms: int = 30_000,
                  start: int = 0, classic_groups: Any = None, **config: Any) -> None:
+        # Stand-ins by default; names ("uniform", "range") select kafkalab.modern.assignor's.
         self.assignors = list(assignors) if assignors is not None else [StickyAssignor(), RangeAssignor()]
         cfg = {k if k.startswith("group_") else f"group_consumer_{k}": v for k, v in config.items()}
         self.config = ConsumerGroupConfig(group_consumer_assignors=tuple(self.assignors), **cfg)

@@ -88,8 +88,8 @@ class Client:
 
 
 class World:
-    def __init__(self) -> None:
-        self.h = Harness({"a": 3, "b": 2, "c": 4}, rebalance_timeout_ms=REBALANCE_TIMEOUT)
+    def __init__(self, assignors: Optional[tuple] = None) -> None:
+        self.h = Harness({"a": 3, "b": 2, "c": 4}, rebalance_timeout_ms=REBALANCE_TIMEOUT, assignors=assignors)
         self.clients: list[Client] = []
         self.ids = 0
         self.group_epoch = 0
