@@ -19,6 +19,24 @@ Every request or timer works on a :class:`~kafkalab.modern.heartbeat.Batch`: the
 records without touching the group; only if the whole request succeeds does :meth:`_commit` emit
 them, replay them into the group, apply the timer operations and recompute the group's state
 (checked against :data:`kafkalab.modern.state.TRANSITIONS`).
+
+Wiring it into a coordinator::
+
+    manager = ConsumerGroupManager(config, timers=coordinator.timers, emit=coordinator._emit,
+                                   metadata=image, classic_groups=coordinator_view_of_classic_groups)
+    # ConsumerGroupHeartbeat, after the shared checks (active, NOT_COORDINATOR, loading):
+    response = manager.consumer_group_heartbeat(request, now)
+    # ConsumerGroupDescribe: per group id the coordinator serves
+    described = manager.describe_group(group_id, request.api_version)
+    # a due timer whose key is_consumer_timer(key):
+    manager.on_timer(timer.key, timer.payload, now)
+    # the world's topics changed:
+    manager.on_metadata_update(new_image, now)
+    # OffsetCommit / OffsetFetch for a group id in manager.groups:
+    code = manager.validate_offset_commit(group_id, member_id, instance_id, generation_or_epoch, api_version)
+    code = manager.validate_offset_fetch(group_id, member_id, member_epoch)
+    # ListGroups, DescribeGroups of the coordinator, notebooks:
+    manager.list_groups(states_filter, types_filter); manager.describe(group_id)
 """
 
 from __future__ import annotations
