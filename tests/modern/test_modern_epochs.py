@@ -236,3 +236,36 @@ def test_a_replacing_static_member_counts_once():
     spec = h.assignors[0].calls[-1]
     assert spec.member_ids == ("a-2", "b")
     assert str(getattr(spec.subscription_type, "name", spec.subscription_type)) == "HOMOGENEOUS"
+
+
+def test_the_subscription_metadata_is_refreshed_only_on_request():
+    """kip848-semantics.md §1.1: METADATA_REFRESH_INTERVAL_MS is Integer.MAX_VALUE, so after a
+    recomputation the next one happens only when onNewMetadataImage asks for it."""
+    h = Harness()
+    h.join("a")
+    assert h.group.metadata_refresh_deadline == 2_147_483_647
+    h.create_topic("other", 1)  # nobody reads it: no request
+    assert h.group.metadata_refresh_deadline == 2_147_483_647
+    h.set_metadata(h.mgr.metadata.with_topic("foo", 7))
+    assert h.group.metadata_refresh_deadline == 0
+
+
+def test_the_records_of_a_join_that_creates_the_group_come_in_kafkas_order():
+    """kip848-semantics.md §2.4: MemberSubscription, SubscriptionMetadata, GroupEpoch,
+    TargetAssignment, TargetAssignmentEpoch, CurrentAssignment."""
+    h = Harness()
+    h.join("a")
+    assert [type(r).__name__ for r in h.records()] == [
+        "ConsumerGroupCreated", "MemberSubscriptionUpdated", "SubscriptionMetadataUpdated", "GroupEpochBumped",
+        "TargetAssignmentUpdated", "TargetAssignmentComputed", "MemberAssignmentUpdated"]
+
+
+def test_fencing_nobody_changes_nothing():
+    """kip848-semantics.md §4.2: removing an empty set of members is a no-op (no epoch bump)."""
+    from kafkalab.modern.heartbeat import Batch, fence_members
+
+    h = Harness()
+    h.join("a")
+    batch = Batch(h.now)
+    fence_members(h.mgr, h.group, [], ev.RemovalReason.SESSION_EXPIRED, batch)
+    assert batch.records == [] and batch.timer_ops == []

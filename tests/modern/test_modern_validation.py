@@ -165,3 +165,19 @@ def test_consumer_protocol_disabled_answers_unsupported_version():
     assert (resp.error_code, resp.error_message) == (E.UNSUPPORTED_VERSION, "The version of API is not supported.")
     described = h.mgr.consumer_group_describe(ConsumerGroupDescribeRequest(group_ids=("g",)), 0)
     assert [g.error_code for g in described.groups] == [E.UNSUPPORTED_VERSION]
+
+
+def test_topics_travel_by_topic_id_in_both_directions():
+    """kip848-semantics.md §2.1: Assignment and TopicPartitions name topics by id only; a topic
+    reported by name is an unknown topic id."""
+    h = Harness()
+    h.join("a")
+    h.join("b")
+    h.settle()
+    resp = h.heartbeat("a", full=True)
+    assert [t.topic_id for t in resp.assignment.topic_partitions] == [h.mgr.metadata.topic("foo").topic_id]
+    by_name = (ConsumerGroupHeartbeatTopicPartitions("foo", (0,)),)
+    member = h.member("a")
+    resp = h.send(ConsumerGroupHeartbeatRequest(group_id="g", member_id="a", member_epoch=member.previous_member_epoch,
+                                                topic_partitions=by_name))
+    assert resp.error_code is E.FENCED_MEMBER_EPOCH  # not a subset of what it is assigned
