@@ -38,10 +38,14 @@ __all__ = [
     "OffsetFetchResponse", "OffsetFetchResponseTopic", "OffsetFetchResponsePartition",
     "DescribeGroupsRequest", "DescribeGroupsResponse", "DescribedGroup", "DescribedGroupMember",
     "ListGroupsRequest", "ListGroupsResponse", "ListedGroup",
+    "ConsumerGroupHeartbeatRequest", "ConsumerGroupHeartbeatResponse",
+    "ConsumerGroupHeartbeatTopicPartitions", "ConsumerGroupHeartbeatAssignment",
+    "ConsumerGroupDescribeRequest", "ConsumerGroupDescribeResponse", "ConsumerGroupDescribedGroup",
+    "ConsumerGroupDescribeMember", "ConsumerGroupDescribeAssignment", "ConsumerGroupDescribeTopicPartitions",
     "API_VERSIONS",
 ]
 
-#: Version ranges modelled for each request (Kafka 4.0's ranges for the classic group APIs).
+#: Version ranges modelled for each request (Kafka 4.0's ranges for the group APIs).
 API_VERSIONS: dict[str, tuple[int, int]] = {
     "FindCoordinator": (0, 6),
     "JoinGroup": (0, 9),
@@ -52,6 +56,8 @@ API_VERSIONS: dict[str, tuple[int, int]] = {
     "OffsetFetch": (1, 9),
     "DescribeGroups": (0, 5),
     "ListGroups": (0, 5),
+    "ConsumerGroupHeartbeat": (0, 1),
+    "ConsumerGroupDescribe": (0, 1),
 }
 
 def _describe(tp: object) -> str:
@@ -378,13 +384,17 @@ class OffsetFetchRequestTopic(Message):
 
 @dataclass(frozen=True)
 class OffsetFetchRequest(Request):
-    """``topics=None`` asks for every committed offset of the group (v2+)."""
+    """``topics=None`` asks for every committed offset of the group (v2+).  ``member_id`` and
+    ``member_epoch`` (v9+, KIP-848) let a consumer-protocol member fetch as itself; ``None`` and
+    -1 are an admin's (or a classic client's) fetch."""
 
     API: ClassVar[str] = "OffsetFetch"
     group_id: str = ""
     topics: Optional[tuple[OffsetFetchRequestTopic, ...]] = None
     require_stable: bool = False
     api_version: int = 7
+    member_id: Optional[str] = None
+    member_epoch: int = -1
 
 
 @dataclass(frozen=True)
@@ -467,3 +477,142 @@ class ListedGroup(Message):
 class ListGroupsResponse(Response):
     error_code: ErrorCode = ErrorCode.NONE
     groups: tuple[ListedGroup, ...] = ()
+
+
+# ---------------------------------------------------------------- ConsumerGroupHeartbeat (key 68)
+#
+# KIP-848's one request of the consumer protocol: join (member_epoch 0), heartbeat and acknowledge
+# (> 0), leave (-1) or leave temporarily as a static member (-2).  Topics travel by topic id only
+# (Kafka's 16-byte Uuid, written here in Kafka's 22-character base64 form, see
+# kafkalab.modern.metadata).  ``None`` means "not sent / unchanged since the last heartbeat".
+
+
+@dataclass(frozen=True)
+class ConsumerGroupHeartbeatTopicPartitions(Message):
+    """Kafka's ``TopicPartitions`` struct of both the request and the response."""
+
+    topic_id: str
+    partitions: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConsumerGroupHeartbeatRequest(Request):
+    """v0 (Kafka 3.7+): the coordinator generates the member id of a join with ``member_id=""``;
+    v1 (KIP-1082, Kafka 4.0): the client generates it and may send ``subscribed_topic_regex``.
+
+    ``client_id`` and ``client_host`` come from the request header in Kafka (see module docstring).
+
+    Raises:
+        ValueError: ``subscribed_topic_regex`` is set on a v0 request (the field does not exist
+            there), or ``api_version`` is outside 0..1.
+    """
+
+    API: ClassVar[str] = "ConsumerGroupHeartbeat"
+    group_id: str = ""
+    member_id: str = ""
+    member_epoch: int = 0
+    instance_id: Optional[str] = None
+    rack_id: Optional[str] = None
+    rebalance_timeout_ms: int = -1
+    subscribed_topic_names: Optional[tuple[str, ...]] = None
+    subscribed_topic_regex: Optional[str] = None
+    server_assignor: Optional[str] = None
+    topic_partitions: Optional[tuple[ConsumerGroupHeartbeatTopicPartitions, ...]] = None
+    api_version: int = 1
+    client_id: str = "consumer"
+    client_host: str = "/127.0.0.1"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.api_version < 1 and self.subscribed_topic_regex is not None:
+            raise ValueError(
+                "ConsumerGroupHeartbeatRequest.subscribed_topic_regex needs api_version >= 1 "
+                "(the field does not exist in v0); send it with api_version=1"
+            )
+
+
+@dataclass(frozen=True)
+class ConsumerGroupHeartbeatAssignment(Message):
+    """The partitions the member may use now (never those pending revocation)."""
+
+    topic_partitions: tuple[ConsumerGroupHeartbeatTopicPartitions, ...] = ()
+
+    def as_dict(self) -> dict[str, frozenset[int]]:
+        """``{topic_id: frozenset(partitions)}``, topics without partitions left out."""
+        return {t.topic_id: frozenset(t.partitions) for t in self.topic_partitions if t.partitions}
+
+
+@dataclass(frozen=True)
+class ConsumerGroupHeartbeatResponse(Response):
+    """``assignment=None`` means "unchanged since the last one" (not "empty")."""
+
+    error_code: ErrorCode = ErrorCode.NONE
+    error_message: Optional[str] = None
+    member_id: Optional[str] = None
+    member_epoch: int = 0
+    heartbeat_interval_ms: int = 0
+    assignment: Optional[ConsumerGroupHeartbeatAssignment] = None
+    throttle_time_ms: int = 0
+
+
+# ---------------------------------------------------------------- ConsumerGroupDescribe (key 69)
+
+@dataclass(frozen=True)
+class ConsumerGroupDescribeRequest(Request):
+    """v1 (KIP-1099) only adds ``member_type`` to the response."""
+
+    API: ClassVar[str] = "ConsumerGroupDescribe"
+    group_ids: tuple[str, ...] = ()
+    include_authorized_operations: bool = False
+    api_version: int = 1
+
+
+@dataclass(frozen=True)
+class ConsumerGroupDescribeTopicPartitions(Message):
+    topic_id: str
+    topic_name: str
+    partitions: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConsumerGroupDescribeAssignment(Message):
+    topic_partitions: tuple[ConsumerGroupDescribeTopicPartitions, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConsumerGroupDescribeMember(Message):
+    """``member_type`` (v1+): 1 consumer protocol, 0 classic protocol, -1 unknown (v0)."""
+
+    member_id: str
+    instance_id: Optional[str] = None
+    rack_id: Optional[str] = None
+    member_epoch: int = 0
+    client_id: str = ""
+    client_host: str = ""
+    subscribed_topic_names: tuple[str, ...] = ()
+    subscribed_topic_regex: Optional[str] = None
+    assignment: ConsumerGroupDescribeAssignment = field(default_factory=ConsumerGroupDescribeAssignment)
+    target_assignment: ConsumerGroupDescribeAssignment = field(default_factory=ConsumerGroupDescribeAssignment)
+    member_type: int = -1
+
+
+@dataclass(frozen=True)
+class ConsumerGroupDescribedGroup(Message):
+    """One group of a ConsumerGroupDescribe answer (Kafka's ``DescribedGroup``; renamed so it
+    never shadows the classic DescribeGroups' :class:`DescribedGroup`)."""
+
+    error_code: ErrorCode = ErrorCode.NONE
+    error_message: Optional[str] = None
+    group_id: str = ""
+    group_state: str = ""
+    group_epoch: int = 0
+    assignment_epoch: int = 0
+    assignor_name: str = ""
+    members: tuple[ConsumerGroupDescribeMember, ...] = ()
+    authorized_operations: int = -2147483648
+
+
+@dataclass(frozen=True)
+class ConsumerGroupDescribeResponse(Response):
+    groups: tuple[ConsumerGroupDescribedGroup, ...] = ()
+    throttle_time_ms: int = 0
