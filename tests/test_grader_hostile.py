@@ -216,6 +216,7 @@ def hostile(isolation, tmp_path_factory):
     }
     for name, data in bad.items():
         (subs / f"m-{name}__{NB01}.ipynb").write_bytes(data)
+    (subs / f"lnk__{NB01}.ipynb").symlink_to(ROOT / "solutions" / f"{NB01}.ipynb")  # the solutions, by a link
     # odd learner names (empty files: no kernel needed to show how names are printed)
     odd_files = ["a|b", "..", "=HYPERLINK(1)|x"]  # LEARNER__NN-...ipynb
     odd_folders = ["x\ny", "**bold** <img src=x> [l](http:e.x)"]  # LEARNER/NN-...ipynb
@@ -273,6 +274,12 @@ def test_points_never_exceed_the_maximum(hostile):
 def test_learner_code_cannot_read_the_solutions(hostile):
     sol = _by(hostile["table"], "sol")
     assert {r["status"] for r in sol.values()} == {"unanswered"}
+
+
+def test_a_symbolic_link_is_not_graded(hostile):
+    lnk = _by(hostile["table"], "lnk")
+    assert sorted(lnk) == IDS01
+    assert all(r["points"] == "0" and "symbolic link" in r["reason"] for r in lnk.values())
 
 
 def test_learner_code_cannot_read_other_learners_submissions(hostile):

@@ -164,10 +164,13 @@ def _shape_problem(nb: Any) -> tuple[str, list[tuple[int, str, bool]]]:
     return "", code
 
 
-def read_submission(path: Path, learner: str, max_bytes: int) -> Submission:
+def read_submission(path: Path, learner: str, max_bytes: int, root: Optional[Path] = None) -> Submission:
     """Read and check one file; never raises (a problem is recorded on the submission)."""
     sub = Submission(path, learner, notebook_kind(path))
     try:
+        if path.is_symlink() or (root is not None and root.resolve() not in path.resolve().parents):
+            sub.problem = "the submission is a symbolic link (not graded: submit the notebook file itself)"
+            return sub
         size = path.stat().st_size
         if size == 0:
             sub.problem = "the file is empty (0 bytes)"
@@ -426,12 +429,14 @@ def grade(submissions: Path, out: Path, *, jobs: int = 2, cell_timeout: float = 
         warnings.append(msg)
         log(f"warning: {msg}")
 
-    files = sorted(p for p in submissions.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts and p.is_file())
+    files = sorted(p for p in submissions.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
+                   and (p.is_file() or p.is_symlink()))
     out.mkdir(parents=True, exist_ok=True)
     fallback = Path(tempfile.mkdtemp(prefix="work-", dir=out)) if not iso.available else None
     settings = Settings(cell_timeout, timeout, limits, iso, int(max_notebook_mb * 1e6), fallback)
     t0 = time.perf_counter()
-    subs = _dedupe([read_submission(p, learner_of(p, submissions), settings.max_bytes) for p in files], warn)
+    subs = _dedupe([read_submission(p, learner_of(p, submissions), settings.max_bytes, submissions) for p in files],
+                   warn)
 
     def one(sub: Submission) -> list[Row]:
         try:
