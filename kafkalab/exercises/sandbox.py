@@ -20,8 +20,11 @@ On Linux the grader starts every learner process (a notebook's kernel, a code an
   user namespace, or, when the grader runs as root (where Linux ignores ``RLIMIT_NPROC``), a
   child ``pids`` cgroup of the grader's own cgroup.
 
-Starting a sandbox costs about 10 ms (measured on the course's 2-core machine), so a later
-fork-server could start one per notebook from a pre-imported template just the same.
+Starting an empty sandbox costs about 10-20 ms (bwrap, measured on the course's 2-core machine);
+what costs is starting Python, kafkalab and a kernel inside it.  The boundary is a process that
+takes one request on stdin and answers with data on stdout (:mod:`.runner`), so a faster start
+(a pre-imported template process that forks one worker per notebook into fresh namespaces) can
+replace how the runner is started without changing what crosses the boundary.
 
 :func:`probe` says what this machine offers; :class:`Sandbox` starts processes and always
 stops them (:meth:`Running.stop`).
@@ -115,15 +118,13 @@ def _probe() -> Probe:
         version = subprocess.run([bwrap, "--version"], capture_output=True, text=True, timeout=10).stdout.split()
     except (OSError, subprocess.SubprocessError) as exc:
         return Probe(False, f"bwrap does not run: {exc}")
-    base = Probe(True, bwrap=bwrap, version=version[-1] if version else "?",
-                 disable_userns="--disable-userns" in help_text)
-    if os.geteuid() == 0:
+    if os.geteuid() == 0:  # Linux does not apply RLIMIT_NPROC to root: a pids cgroup instead, where possible
         parent = _pids_cgroup_parent()
-        base = Probe(True, bwrap=bwrap, version=base.version, disable_userns=base.disable_userns,
-                     tasks_by="pids cgroup" if parent else "", cgroup_parent=parent)
+        tasks_by = "pids cgroup" if parent else ""
     else:
-        base = Probe(True, bwrap=bwrap, version=base.version, disable_userns=base.disable_userns,
-                     tasks_by="RLIMIT_NPROC")
+        parent, tasks_by = "", "RLIMIT_NPROC"
+    base = Probe(True, bwrap=bwrap, version=version[-1] if version else "?",
+                 disable_userns="--disable-userns" in help_text, tasks_by=tasks_by, cgroup_parent=parent)
     trial = Sandbox(Limits(), base, hidden=())
     try:
         proc = trial.start(["--probe"], stdin=subprocess.DEVNULL)
@@ -154,7 +155,7 @@ def _pids_cgroup_parent() -> str:
             fields = m.split()
             if " - " not in m:
                 continue
-            pre, post = m.split(" - ", 1)
+            post = m.split(" - ", 1)[1]
             fstype, _, opts = (post.split() + ["", "", ""])[:3]
             root, mount_point = fields[3], fields[4]
             if controllers == "" and fstype == "cgroup2":
