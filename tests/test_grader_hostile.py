@@ -180,7 +180,9 @@ def hostile(isolation, tmp_path_factory):
                    subs / f"sol__{NB01}.ipynb")
     nbformat.write(_append(_exercise(NB01), STEAL.format(path=str(peer))), subs / f"peer__{NB01}.ipynb")
     nbformat.write(_append(_exercise(NB01), f"try:\n    open({str(ROOT / 'pyproject.toml')!r}).read()\n"
-                                           "    min_value_partition = 0\nexcept OSError:\n    pass"),
+                                           "    min_value_partition = 0\nexcept OSError:\n    pass\n"
+                                           "import os\nif 'KAFKALAB_TEST_SECRET' in os.environ:\n"
+                                           "    payments_partition = 1"),
                    subs / f"proj__{NB01}.ipynb")
     writes = [(out / "pwned.txt", "pwned"), (victim, "{}"), (project_file, "pwned")]
     nbformat.write(_append(_exercise(NB01), "import pathlib\n" + "".join(
@@ -227,10 +229,12 @@ def hostile(isolation, tmp_path_factory):
         (subs / name / f"{NB01}.ipynb").write_bytes(b"")
     odd = odd_files + odd_folders
     logged: list[str] = []
+    os.environ["KAFKALAB_TEST_SECRET"] = "the grader's environment"
     try:
         rows = grade(subs, out, jobs=2, cell_timeout=10, timeout=40, limits=LIMITS, max_notebook_mb=1,
                      log=logged.append)
     finally:
+        del os.environ["KAFKALAB_TEST_SECRET"]
         stop.set()
         listener.join(5)
         server.close()
@@ -287,8 +291,9 @@ def test_learner_code_cannot_read_other_learners_submissions(hostile):
     assert {r["status"] for r in peer.values()} == {"unanswered"}
 
 
-def test_learner_code_cannot_read_the_project(hostile):
-    assert _by(hostile["table"], "proj")["01.2"]["status"] == "unanswered"
+def test_learner_code_cannot_read_the_project_or_the_graders_environment(hostile):
+    proj = _by(hostile["table"], "proj")
+    assert proj["01.2"]["status"] == "unanswered" and proj["01.1"]["status"] == "unanswered"
 
 
 def test_learner_code_cannot_write_results_submissions_or_the_project(hostile):
