@@ -2,7 +2,8 @@
 # Run every test: set up .venv if needed (scripts/ensure-venv.sh), then
 #   1. ruff check over the Python code (rules: [tool.ruff.lint] in pyproject.toml);
 #   2. pytest over tests/ (the library's tests, repo checks and the browser test, for which it first
-#      installs Debian's chromium when missing: see ensure_chromium);
+#      installs Debian's chromium when missing: see ensure_chromium; the grader's tests need Debian's
+#      bubblewrap, installed the same way: see ensure_bubblewrap);
 #   3. every notebook (notebooks/, solutions/, exercises/) under nbval (`pytest --nbval-lax`).
 # A failing step does not stop the later ones; the script fails at the end if any step failed.
 # CI runs exactly this (.ci/run). With arguments, it sets up and runs only `pytest ARGS...`:
@@ -48,6 +49,39 @@ ensure_chromium() {
   fi
 }
 ensure_chromium
+
+# The grader runs learners' code in a bubblewrap sandbox (kafkalab/exercises/sandbox.py); its tests
+# (tests/test_grader*.py) need Debian's `bubblewrap` (the `bwrap` command). Installed like chromium
+# above when missing; without it those tests fail in CI and are skipped elsewhere.
+# KAFKALAB_SKIP_BWRAP_INSTALL=1 skips this step.
+ensure_bubblewrap() {
+  if command -v bwrap >/dev/null 2>&1; then
+    return 0
+  fi
+  local hint="install Debian's bubblewrap package (sudo apt-get install bubblewrap) to run the grader's tests"
+  if [[ -n "${KAFKALAB_SKIP_BWRAP_INSTALL:-}" ]] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "note: bwrap is not installed; $hint" >&2
+    return 0
+  fi
+  local sudo=()
+  if (( EUID != 0 )); then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+      sudo=(sudo -n)
+    else
+      echo "note: bwrap is not installed, and this user is not root and has no passwordless sudo; $hint" >&2
+      return 0
+    fi
+  fi
+  echo "==> Installing Debian's bubblewrap for the grader's sandbox (apt-get install bubblewrap)"
+  if ! ${sudo[@]+"${sudo[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null 2>&1; then
+    ${sudo[@]+"${sudo[@]}"} apt-get update -qq || echo "note: apt-get update failed; trying the install anyway" >&2
+    ${sudo[@]+"${sudo[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null \
+      || echo "note: apt-get could not install bubblewrap; $hint" >&2
+  fi
+  command -v bwrap >/dev/null 2>&1 && echo "==> bwrap: $(command -v bwrap)"
+  return 0
+}
+ensure_bubblewrap
 
 if (( $# > 0 )); then
   exec "$PY" -m pytest "$@"
