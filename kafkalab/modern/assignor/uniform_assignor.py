@@ -1,0 +1,489 @@
+"""The ``uniform`` server-side assignor, computed exactly as Kafka's ``UniformAssignor``.
+
+How it works (Kafka's ``group-coordinator/.../assignor/UniformAssignor.java`` and its two
+builders).  ``UniformAssignor.assign`` returns nothing for a group without members, and otherwise
+picks a builder by the group's :class:`SubscriptionType`:
+
+**HOMOGENEOUS** -- every member subscribes to the same topics
+(``UniformHomogeneousAssignmentBuilder``).  Balance first, then stickiness:
+
+1. The topics are the first member's, in the order Java iterates ``new HashSet<>(topicIds)``
+   (:func:`._java.topic_order`).  No topics: the result is empty (no member at all).
+2. ``unassigned`` starts with every partition the group's stored target gives to nobody
+   (``GroupSpec.isPartitionAssigned``), topic by topic, in ascending partition order.
+3. With T partitions and M members, every member's quota is ``T // M``, plus one for the *first*
+   ``T % M`` members in ``memberIds()`` order.  Each member keeps its current partitions of
+   subscribed topics up to its quota (``maybeRevokePartitions``); when a topic does not fit, it
+   keeps the first partitions its Java ``HashSet`` yields (:func:`._java.partition_order`) and the
+   rest are appended to ``unassigned``.  Topics it no longer subscribes to are dropped.
+4. Members below quota, in order, take the next partitions of ``unassigned``
+   (``assignRemainingPartitions``); anything left over raises "Partitions were left unassigned".
+
+**HETEROGENEOUS** -- subscriptions differ (``UniformHeterogeneousAssignmentBuilder``).  Members
+are numbered 0..M-1 in ``memberIds()`` order; ``size[i]`` counts member i's partitions:
+
+1. ``maybeRevokePartitions``: every member keeps all its current partitions of topics it still
+   subscribes to (no quota here) and drops the others.
+2. ``assignRemainingPartitions``: topics sorted by partitions per subscriber (descending, as a
+   double), then subscriber count (ascending), then topic id (``Uuid.compareTo``); each topic's
+   unowned partitions, in ascending order, go one by one to its least loaded subscriber (ties: the
+   lower member index), through the :class:`_MemberAssignmentBalancer`'s least-loaded range.
+3. ``balance``: over the topics with 2+ subscribers, in the same order, ``balanceTopic`` moves
+   partitions from the most to the least loaded subscribers until their totals differ by at most
+   one (a member gives up its highest-numbered partitions of that topic first); the topics are
+   cycled at most 16 times (``MAX_ITERATION_COUNT``) and the loop stops once a full cycle moved
+   nothing.
+
+Neither builder uses racks (``rack_id``, ``racks_for_partition``), as in Kafka.  The results equal
+Kafka's Java classes case for case: tests/test_modern_assignors_java_golden.py replays thousands
+of groups computed by the compiled classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
+from types import MappingProxyType
+
+from kafkalab.modern.assignor._java import partition_order, topic_order
+from kafkalab.modern.assignor.api import (
+    ConsumerGroupPartitionAssignor,
+    GroupAssignment,
+    GroupSpec,
+    MemberAssignment,
+    PartitionAssignorError,
+    SubscribedTopicDescriber,
+    SubscriptionType,
+    Uuid,
+)
+
+#: ``UniformHeterogeneousAssignmentBuilder.MAX_ITERATION_COUNT``.
+MAX_ITERATION_COUNT = 16
+
+
+def _missing_topic(topic_id: Uuid) -> PartitionAssignorError:
+    return PartitionAssignorError(
+        f"Members are subscribed to topic {topic_id} which doesn't exist in the topic metadata."
+    )
+
+
+def _freeze(assignment: dict[Uuid, AbstractSet]) -> Mapping[Uuid, AbstractSet]:
+    return MappingProxyType({t: p if type(p) is not set else frozenset(p) for t, p in assignment.items()})
+
+
+class UniformAssignor(ConsumerGroupPartitionAssignor):
+    """Kafka's ``UniformAssignor`` (``"uniform"``, the broker's default): balanced, then sticky."""
+
+    name = "uniform"
+
+    def assign(self, group_spec: GroupSpec, subscribed_topic_describer: SubscribedTopicDescriber) -> GroupAssignment:
+        """Compute the new target assignment.
+
+        Args:
+            group_spec: the members, their subscriptions and current targets.
+            subscribed_topic_describer: partition counts of the subscribed topics.
+
+        Returns:
+            The new target assignment: every member when anyone subscribes to something, else
+            no member at all.
+
+        Raises:
+            PartitionAssignorError: a member subscribes to a topic the describer does not know.
+        """
+        if not group_spec.members:
+            return GroupAssignment._trusted({})
+        if group_spec.subscription_type is SubscriptionType.HOMOGENEOUS:
+            return UniformHomogeneousAssignmentBuilder(group_spec, subscribed_topic_describer).build()
+        return UniformHeterogeneousAssignmentBuilder(group_spec, subscribed_topic_describer).build()
+
+
+class UniformHomogeneousAssignmentBuilder:
+    """Kafka's ``UniformHomogeneousAssignmentBuilder``: one quota for everyone, kept partitions first."""
+
+    def __init__(self, group_spec: GroupSpec, subscribed_topic_describer: SubscribedTopicDescriber) -> None:
+        """Prepare a build.
+
+        Args:
+            group_spec: a group with at least one member; all subscriptions are taken to be the
+                first member's.
+            subscribed_topic_describer: partition counts.
+        """
+        self.group_spec = group_spec
+        self.subscribed_topic_describer = subscribed_topic_describer
+        first = next(iter(group_spec.members.values()))
+        self.subscribed_topic_ids: list[Uuid] = topic_order(first.subscribed_topic_ids)
+
+    def build(self) -> GroupAssignment:
+        """Compute the assignment (``build``).
+
+        Returns:
+            The new target assignment.
+
+        Raises:
+            PartitionAssignorError: an unknown subscribed topic, or partitions left over.
+        """
+        topics = self.subscribed_topic_ids
+        if not topics:
+            return GroupAssignment._trusted({})
+        spec = self.group_spec
+        describer = self.subscribed_topic_describer
+        inverted = spec.inverted_member_assignment
+        # `unassigned` is a list of (topic id, partitions) segments, read in order.
+        unassigned: list[tuple[Uuid, list[int] | range]] = []
+        total = 0
+        for topic_id in topics:
+            n = describer.num_partitions(topic_id)
+            if n == -1:
+                raise _missing_topic(topic_id)
+            owners = inverted.get(topic_id)
+            if not owners:
+                segment = range(n)
+            else:
+                segment = [p for p in range(n) if p not in owners]
+            if segment:
+                unassigned.append((topic_id, segment))
+            total += n
+        members = spec.members
+        min_quota, extra = divmod(total, len(members))
+        topic_set = frozenset(topics)
+        target: dict[str, Mapping[Uuid, AbstractSet] | dict[Uuid, AbstractSet]] = {}
+        unfilled: list[tuple[str, int]] = []
+
+        # maybeRevokePartitions
+        for member_id, member in members.items():
+            old = member.partitions
+            new: dict[Uuid, AbstractSet] | None = None
+            quota = min_quota
+            if extra > 0:
+                quota += 1
+                extra -= 1
+            for topic_id, parts in old.items():
+                if topic_id in topic_set:
+                    size = len(parts)
+                    if size <= quota:
+                        quota -= size
+                    else:
+                        if new is None:
+                            new = dict(old)
+                        ordered = partition_order(parts)
+                        if quota > 0:
+                            new[topic_id] = set(ordered[:quota])
+                        else:
+                            del new[topic_id]
+                        unassigned.append((topic_id, ordered[quota:]))
+                        quota = 0
+                else:
+                    if new is None:
+                        new = dict(old)
+                    del new[topic_id]
+            if quota > 0:
+                unfilled.append((member_id, quota))
+            target[member_id] = old if new is None else new
+
+        # assignRemainingPartitions
+        seg_index, offset = 0, 0
+        n_segments = len(unassigned)
+        for member_id, quota in unfilled:
+            assignment = target[member_id]
+            if type(assignment) is not dict:
+                assignment = target[member_id] = dict(assignment)
+            while quota > 0 and seg_index < n_segments:
+                topic_id, segment = unassigned[seg_index]
+                take = segment[offset:offset + quota]
+                current = assignment.get(topic_id)
+                if current is None:
+                    assignment[topic_id] = take
+                else:
+                    if type(current) is not set:
+                        current = assignment[topic_id] = set(current)
+                    current.update(take)
+                quota -= len(take)
+                offset += len(take)
+                if offset >= len(segment):
+                    seg_index, offset = seg_index + 1, 0
+        if seg_index < n_segments:
+            raise PartitionAssignorError("Partitions were left unassigned")
+
+        out: dict[str, MemberAssignment] = {}
+        for member_id, assignment in target.items():
+            if type(assignment) is dict:
+                assignment = MappingProxyType(
+                    {t: p if type(p) is frozenset else frozenset(p) for t, p in assignment.items()}
+                )
+            out[member_id] = MemberAssignment._trusted(assignment)
+        return GroupAssignment._trusted(out)
+
+
+class _MemberAssignmentBalancer:
+    """Kafka's ``MemberAssignmentBalancer``: the least and most loaded ranges of a topic's subscribers.
+
+    ``sorted_members`` holds the subscribers by (partition count, index).  ``[0, ll_end)`` is the
+    least loaded range, filled level by level (``next_least_loaded_member``);
+    ``[ml_start, ml_end)`` is the most loaded range, emptied level by level from its end
+    (``next_most_loaded_member``); members with nothing left to give are swapped out of it
+    (``exclude_most_loaded_member``).  Balanced when the two ranges' levels differ by at most one.
+    """
+
+    __slots__ = ("sizes", "sorted_members", "ll_end", "ll_count", "next_ll", "ml_start", "ml_end", "ml_count", "next_ml")
+
+    def __init__(self, sizes: list[int]) -> None:
+        self.sizes = sizes
+        self.sorted_members: list[int] = []
+
+    def initialize(self, members: list[int]) -> int:
+        """Reset for ``members``; returns the spread between the most and least loaded."""
+        sizes = self.sizes
+        s = self.sorted_members = sorted(members, key=lambda i: (sizes[i], i))
+        self.ll_end = 0
+        self.ll_count = sizes[s[0]] - 1
+        self.next_ll = 0
+        self.ml_start = self.ml_end = len(s)
+        self.ml_count = sizes[s[-1]] + 1
+        self.next_ml = len(s) - 1
+        return sizes[s[-1]] - sizes[s[0]]
+
+    def next_least_loaded_member(self) -> int:
+        """The member to give the next partition to (``nextLeastLoadedMember``)."""
+        s = self.sorted_members
+        if self.next_ll >= self.ll_end:
+            self.ll_count += 1
+            sizes, level, end = self.sizes, self.ll_count, self.ll_end
+            while end < len(s) and sizes[s[end]] == level:
+                end += 1
+            self.ll_end = end
+            self.next_ll = 0
+        member = s[self.next_ll]
+        self.next_ll += 1
+        return member
+
+    def next_most_loaded_member(self) -> int:
+        """The member to take the next partition from, or -1 (``nextMostLoadedMember``)."""
+        s = self.sorted_members
+        if self.next_ml < self.ml_start:
+            sizes = self.sizes
+            if self.ml_end <= self.ml_start and self.ml_start > 0:
+                self.ml_count = sizes[s[self.ml_start - 1]]
+            else:
+                self.ml_count -= 1
+            start, level = self.ml_start, self.ml_count
+            while start > 0 and sizes[s[start - 1]] == level:
+                start -= 1
+            self.ml_start = start
+            self.next_ml = self.ml_end - 1
+        if self.next_ml < 0:
+            return -1
+        member = s[self.next_ml]
+        self.next_ml -= 1
+        return member
+
+    def exclude_most_loaded_member(self) -> None:
+        """Drop the member last returned by :meth:`next_most_loaded_member` from the most loaded range."""
+        s = self.sorted_members
+        i, j = self.next_ml + 1, self.ml_end - 1
+        s[i], s[j] = s[j], s[i]
+        self.ml_end -= 1
+
+    def is_balanced(self) -> bool:
+        """Whether the two ranges' levels differ by at most one (``isBalanced``)."""
+        return self.ml_count - self.ll_count <= 1
+
+
+class UniformHeterogeneousAssignmentBuilder:
+    """Kafka's ``UniformHeterogeneousAssignmentBuilder``: keep, fill the least loaded, rebalance."""
+
+    def __init__(self, group_spec: GroupSpec, subscribed_topic_describer: SubscribedTopicDescriber) -> None:
+        """Index the members and the subscribers of every topic.
+
+        Args:
+            group_spec: the group.
+            subscribed_topic_describer: partition counts.
+
+        Raises:
+            PartitionAssignorError: a member subscribes to a topic the describer does not know
+                (the first such topic in member order, then subscription order).
+        """
+        self.group_spec = group_spec
+        self.subscribed_topic_describer = subscribed_topic_describer
+        self.member_ids: list[str] = list(group_spec.members)
+        self.topic_subscribers: dict[Uuid, list[int]] = {}
+        self.num_partitions: dict[Uuid, int] = {}
+        for index, member in enumerate(group_spec.members.values()):
+            for topic_id in member.subscribed_topic_ids:
+                subscribers = self.topic_subscribers.get(topic_id)
+                if subscribers is None:
+                    n = subscribed_topic_describer.num_partitions(topic_id)
+                    if n == -1:
+                        raise _missing_topic(topic_id)
+                    self.num_partitions[topic_id] = n
+                    self.topic_subscribers[topic_id] = [index]
+                else:
+                    subscribers.append(index)
+        self.member_target_assignment_sizes = [0] * len(self.member_ids)
+        self.target_assignment_partition_owners: dict[Uuid, list[int]] = {
+            t: [-1] * n for t, n in self.num_partitions.items()
+        }
+        # Per member: its current target (a read-only mapping) until changed, then a dict whose
+        # changed topics hold mutable sets (AssignorHelpers.deepCopyAssignment, done lazily).
+        self.target_assignment: list[Mapping[Uuid, AbstractSet] | dict[Uuid, AbstractSet]] = []
+
+    def _sort_topic_ids(self, topic_ids) -> list[Uuid]:
+        counts, subscribers = self.num_partitions, self.topic_subscribers
+        return sorted(
+            topic_ids,
+            key=lambda t: (-(counts[t] / len(subscribers[t])), len(subscribers[t]), t.compare_key),
+        )
+
+    def build(self) -> GroupAssignment:
+        """Compute the assignment (``build``).
+
+        Returns:
+            The new target assignment, with every member.
+        """
+        if not self.num_partitions:
+            return GroupAssignment._trusted({})
+        self._maybe_revoke_partitions()
+        self._assign_remaining_partitions()
+        self._balance()
+        return GroupAssignment._trusted({
+            member_id: MemberAssignment._trusted(a if type(a) is not dict else _freeze(a))
+            for member_id, a in zip(self.member_ids, self.target_assignment)
+        })
+
+    def _maybe_revoke_partitions(self) -> None:
+        owners = self.target_assignment_partition_owners
+        sizes = self.member_target_assignment_sizes
+        for index, member in enumerate(self.group_spec.members.values()):
+            old = member.partitions
+            new = None
+            for topic_id, parts in old.items():
+                if member.is_subscribed(topic_id):
+                    sizes[index] += len(parts)
+                    topic_owners = owners[topic_id]
+                    try:
+                        for p in parts:
+                            topic_owners[p] = index
+                    except IndexError:
+                        raise PartitionAssignorError(
+                            f"member {self.member_ids[index]!r} holds partition {max(parts)} of topic {topic_id}, "
+                            f"which has {len(topic_owners)} partitions",
+                            java_exception="ArrayIndexOutOfBoundsException",
+                        ) from None
+                else:
+                    if new is None:
+                        new = dict(old)
+                    del new[topic_id]
+            self.target_assignment.append(old if new is None else new)
+
+    def _mutable(self, index: int, topic_id: Uuid) -> set[int]:
+        assignment = self.target_assignment[index]
+        if type(assignment) is not dict:
+            assignment = self.target_assignment[index] = dict(assignment)
+        current = assignment.get(topic_id)
+        if type(current) is not set:
+            current = assignment[topic_id] = set() if current is None else set(current)
+        return current
+
+    def _assign_partition(self, topic_id: Uuid, partition: int, index: int) -> None:
+        # assignPartition: removePartitionFromTargetAssignment + addPartitionToTargetAssignment.
+        owners = self.target_assignment_partition_owners[topic_id]
+        sizes = self.member_target_assignment_sizes
+        old = owners[partition]
+        if old != -1:
+            assignment = self.target_assignment[old]
+            if type(assignment) is not dict:
+                assignment = self.target_assignment[old] = dict(assignment)
+            if topic_id in assignment:
+                parts = self._mutable(old, topic_id)
+                parts.discard(partition)
+                if not parts:
+                    del assignment[topic_id]
+            owners[partition] = -1
+            sizes[old] -= 1
+        self._mutable(index, topic_id).add(partition)
+        owners[partition] = index
+        sizes[index] += 1
+
+    def _assign_remaining_partitions(self) -> None:
+        owners = self.target_assignment_partition_owners
+        sizes = self.member_target_assignment_sizes
+        unassigned: dict[Uuid, list[int]] = {}
+        for topic_id, topic_owners in owners.items():
+            free = [p for p, o in enumerate(topic_owners) if o == -1]
+            if free:
+                unassigned[topic_id] = free
+        for topic_id in self._sort_topic_ids(unassigned):
+            # MemberAssignmentBalancer.initialize + nextLeastLoadedMember, inlined: hand the
+            # partitions out level by level.  Only members inside the least loaded range receive
+            # partitions, so their sizes are bumped after the topic.
+            s = sorted(self.topic_subscribers[topic_id], key=lambda i: (sizes[i], i))
+            n_subs = len(s)
+            level = sizes[s[0]] - 1
+            end = nxt = 0
+            received: dict[int, list[int]] = {}
+            topic_owners = owners[topic_id]
+            for p in unassigned[topic_id]:
+                if nxt >= end:
+                    level += 1
+                    while end < n_subs and sizes[s[end]] == level:
+                        end += 1
+                    nxt = 0
+                member = s[nxt]
+                nxt += 1
+                topic_owners[p] = member
+                got = received.get(member)
+                if got is None:
+                    received[member] = [p]
+                else:
+                    got.append(p)
+            for member, parts in received.items():
+                sizes[member] += len(parts)
+                self._mutable(member, topic_id).update(parts)
+
+    def _balance(self) -> None:
+        topics = [t for t, subscribers in self.topic_subscribers.items() if len(subscribers) >= 2]
+        if not topics:
+            return
+        sorted_topic_ids = self._sort_topic_ids(topics)
+        last_rebalance_topic_index = -1
+        balancer = _MemberAssignmentBalancer(self.member_target_assignment_sizes)
+        for _ in range(MAX_ITERATION_COUNT):
+            for topic_index, topic_id in enumerate(sorted_topic_ids):
+                if topic_index == last_rebalance_topic_index:
+                    return
+                moved = self._balance_topic(topic_id, balancer)
+                if moved > 0 or last_rebalance_topic_index == -1:
+                    last_rebalance_topic_index = topic_index
+
+    def _balance_topic(self, topic_id: Uuid, balancer: _MemberAssignmentBalancer) -> int:
+        reassigned = 0
+        if balancer.initialize(self.topic_subscribers[topic_id]) <= 1:
+            return reassigned
+        owners = self.target_assignment_partition_owners[topic_id]
+        # The topic's partitions grouped by owner (then ascending), and each owner's slice.
+        partitions = sorted(range(len(owners)), key=owners.__getitem__)
+        start: dict[int, int] = {}
+        end: dict[int, int] = {}
+        for i, p in enumerate(partitions):
+            o = owners[p]
+            if o not in start:
+                start[o] = i
+            end[o] = i + 1
+        while not balancer.is_balanced():
+            while True:
+                most = balancer.next_most_loaded_member()
+                if most == -1:
+                    break
+                if most not in end or end[most] - start[most] <= 0:
+                    balancer.exclude_most_loaded_member()
+                    continue
+                break
+            if most == -1:
+                break
+            partition = partitions[end[most] - 1]
+            end[most] -= 1
+            least = balancer.next_least_loaded_member()
+            if balancer.is_balanced():
+                break
+            self._assign_partition(topic_id, partition, least)
+            reassigned += 1
+        return reassigned
