@@ -58,7 +58,7 @@ import java.io.*;
 import java.nio.charset.StandardCharsets;
 import java.util.*;
 
-/* Input, one case per block:  CASE assignor type [BENCH warmups runs] | T uuid n | R uuid p rack.. |
+/* Input, one case per block:  CASE assignor type [BENCH warmup-ms runs] | T uuid n | R uuid p rack.. |
    M id instance|- rack|- | S uuid.. | A uuid p.. | I uuid p member | END.
    Output: RESULT | M id | P uuid p.. | ERROR class message | TIME ms.. | END. */
 public class ServerAssignorOracle {
@@ -145,14 +145,19 @@ public class ServerAssignorOracle {
     try {
       GroupAssignment result = null;
       if (runs > 0) {
-        long[] times = new long[warmups + runs];
-        for (int i = 0; i < times.length; i++) {
-          long t0 = System.nanoTime();
+        // The first call (cold), then calls until warmups milliseconds have passed (at least 5),
+        // then `runs` timed calls.
+        long t0 = System.nanoTime();
+        result = assignor.assign(spec, describer);
+        long first = System.nanoTime() - t0;
+        long until = System.nanoTime() + warmups * 1_000_000L;
+        for (int i = 0; i < 5 || System.nanoTime() < until; i++) result = assignor.assign(spec, describer);
+        StringBuilder sb = new StringBuilder("TIME ").append(first);
+        for (int i = 0; i < runs; i++) {
+          long t1 = System.nanoTime();
           result = assignor.assign(spec, describer);
-          times[i] = System.nanoTime() - t0;
+          sb.append(' ').append(System.nanoTime() - t1);
         }
-        StringBuilder sb = new StringBuilder("TIME");
-        for (long t : times) sb.append(' ').append(t);
         out.println(sb);
       } else {
         result = assignor.assign(spec, describer);
@@ -205,7 +210,7 @@ class JavaOracle:
         if done.returncode != 0:
             raise RuntimeError(
                 "the driver does not compile against --kafka-classpath (does it hold Kafka's "
-                f"group-coordinator classes?):\n{done.stderr}"
+                f"group-coordinator classes?):\n{done.stdout}{done.stderr}"
             )
         self.classpath = os.pathsep.join([self._tmp.name, kafka_classpath])
 

@@ -637,3 +637,4 @@ def test_range_set_is_a_set():
     assert r == {2, 3, 4} and {2, 3, 4} == r and frozenset(r) == frozenset({2, 3, 4})
     assert len(r) == 3 and 4 in r and 5 not in r and list(r) == [2, 3, 4]
     assert RangeSet(3, 3) == RangeSet(7, 7) == set() and hash(r) == hash(frozenset({2, 3, 4}))
+    assert r | {9} == {2, 3, 4, 9} and r - {3} == {2, 4} and type(r & {2}) is frozenset

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
@@ -123,9 +124,18 @@ class Uuid(str):
         return (Uuid, (str(self),))
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_topic_id(text: str) -> Uuid:
+    return Uuid(text)
+
+
 def as_topic_id(value: Any) -> Uuid:
     """``value`` as a :class:`Uuid` (see :class:`Uuid` for what is accepted)."""
-    return value if type(value) is Uuid else Uuid(value)
+    if type(value) is Uuid:
+        return value
+    if type(value) is str:
+        return _parse_topic_id(value)
+    return Uuid(value)
 
 
 class SubscriptionType(Enum):
@@ -158,33 +168,69 @@ class PartitionAssignorError(RuntimeError):
 class RangeSet(AbstractSet):
     """The partitions ``start <= p < end`` as a set (Kafka's ``RangeSet``; the range assignor's output).
 
-    Equal to any set with the same elements; ``len`` and ``in`` take constant time.
+    Equal to any set with the same elements; ``len`` and ``in`` take constant time, and building
+    one does not build its elements.  kafkalab's assignors also use it, with a ``step``, for
+    partitions they hand out as an arithmetic progression.
     """
 
-    __slots__ = ("start", "end")
+    __slots__ = ("_range",)
 
-    def __init__(self, start: int, end: int) -> None:
-        self.start = start
-        self.end = end
+    def __init__(self, start: int, end: int, step: int = 1) -> None:
+        """The set ``range(start, end, step)``.
+
+        Raises:
+            TypeError: non-int bounds.
+            ValueError: a step below 1.
+        """
+        if not all(type(v) is int for v in (start, end, step)):
+            raise TypeError(f"RangeSet bounds must be ints, not {(start, end, step)!r}")
+        if step < 1:
+            raise ValueError(f"a RangeSet's step must be at least 1, not {step}")
+        self._range = range(start, end, step)
+
+    @classmethod
+    def _of(cls, r: range) -> RangeSet:
+        self = _new(cls)
+        self._range = r
+        return self
+
+    @property
+    def start(self) -> int:
+        """The first partition (when not empty)."""
+        return self._range.start
+
+    @property
+    def end(self) -> int:
+        """The end of the range (exclusive)."""
+        return self._range.stop
 
     def __len__(self) -> int:
-        return max(0, self.end - self.start)
+        return len(self._range)
 
     def __contains__(self, partition: object) -> bool:
-        return type(partition) is int and self.start <= partition < self.end
+        return partition in self._range
 
     def __iter__(self) -> Iterator[int]:
-        return iter(range(self.start, self.end))
+        return iter(self._range)
 
     def __eq__(self, other: object) -> bool:
         if type(other) is RangeSet:
-            return len(self) == len(other) and (len(self) == 0 or (self.start, self.end) == (other.start, other.end))
+            return self._range == other._range  # both ascending: equal sequences = equal sets
         return AbstractSet.__eq__(self, other)
 
     __hash__ = AbstractSet._hash
 
+    @classmethod
+    def _from_iterable(cls, it):
+        # Set operators (|, &, -, ^) build their result with this: a plain frozenset.
+        return frozenset(it)
+
     def __repr__(self) -> str:
-        return f"RangeSet({self.start}, {self.end})"
+        r = self._range
+        return f"RangeSet({r.start}, {r.stop})" if r.step == 1 else f"RangeSet({r.start}, {r.stop}, {r.step})"
+
+
+_new = object.__new__
 
 
 def _partition_set(value: Any, where: str) -> AbstractSet:
@@ -200,7 +246,7 @@ def _partition_set(value: Any, where: str) -> AbstractSet:
                 raise TypeError(f"{where}: a partition must be an int, not {p!r}")
         if parts and min(parts) < 0:
             raise ValueError(f"{where}: partition numbers cannot be negative: {sorted(parts)}")
-    elif parts.start < 0:
+    elif parts and parts.start < 0:
         raise ValueError(f"{where}: partition numbers cannot be negative: {parts!r}")
     return parts
 
@@ -244,7 +290,7 @@ class MemberAssignment:
     @classmethod
     def _trusted(cls, partitions: Mapping[Uuid, AbstractSet]) -> MemberAssignment:
         # For the built-in assignors: their output is well-formed by construction.
-        self = object.__new__(cls)
+        self = _new(cls)
         self.partitions = partitions
         return self
 
@@ -548,7 +594,7 @@ class GroupAssignment:
 
     @classmethod
     def _trusted(cls, members: dict[str, MemberAssignment]) -> GroupAssignment:
-        self = object.__new__(cls)
+        self = _new(cls)
         self.members = MappingProxyType(members)
         return self
 

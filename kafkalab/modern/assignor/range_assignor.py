@@ -35,14 +35,16 @@ from kafkalab.modern.assignor.api import (
 )
 
 _NON_EXISTENT = "Member is subscribed to a non-existent topic"
-_new_range = RangeSet.__new__
+_range_set = RangeSet._of
+_new = object.__new__
 
 
-def _range_set(start: int, end: int) -> RangeSet:
-    r = _new_range(RangeSet)
-    r.start = start
-    r.end = end
-    return r
+def _java_sorted(items: list, key) -> list:
+    # String.compareTo order.  For ASCII strings it is Python's own (and faster); a stable sort,
+    # like Java's List.sort.
+    if all(key(i).isascii() for i in items):
+        return sorted(items, key=key)
+    return sorted(items, key=lambda i: java_key(key(i)))
 
 
 def sort_member_ids(group_spec: GroupSpec) -> list[str]:
@@ -56,14 +58,11 @@ def sort_member_ids(group_spec: GroupSpec) -> list[str]:
         the sort is stable, like Java's).
     """
     members = group_spec.members
-
-    def key(member_id: str) -> tuple[int, bytes]:
-        instance_id = members[member_id].instance_id
-        if instance_id is not None:
-            return (0, java_key(instance_id))
-        return (1, java_key(member_id))
-
-    return sorted(members, key=key)
+    static = [m for m, spec in members.items() if spec.instance_id is not None]
+    if not static:
+        return _java_sorted(list(members), str)
+    dynamic = [m for m, spec in members.items() if spec.instance_id is None]
+    return _java_sorted(static, lambda m: members[m].instance_id) + _java_sorted(dynamic, str)
 
 
 class RangeAssignor(ConsumerGroupPartitionAssignor):
@@ -93,59 +92,77 @@ class RangeAssignor(ConsumerGroupPartitionAssignor):
     @staticmethod
     def _assign_homogeneous_group(group_spec: GroupSpec, describer: SubscribedTopicDescriber) -> GroupAssignment:
         member_ids = sort_member_ids(group_spec)
-        num_members = len(member_ids)
-        topics = []
-        for topic_id in group_spec.members[member_ids[0]].subscribed_topic_ids:
-            n = describer.num_partitions(topic_id)
-            if n == -1:
+        topics = group_spec.members[member_ids[0]].subscribed_topic_ids
+        for topic_id in topics:
+            if describer.num_partitions(topic_id) == -1:
                 raise PartitionAssignorError(_NON_EXISTENT)
-            topics.append((topic_id, n))
-        # Member j (in sorted order) gets [j*q + min(j, r), ...) of size q (+1 while j < r):
-        # the same ranges as handing them out one member after the other.
-        assignments: list[dict] = [{} for _ in member_ids]
-        for topic_id, n in topics:
-            quota, extra = divmod(n, num_members)
-            start = 0
-            for assignment in assignments[: n if quota == 0 else num_members]:
-                end = start + quota + (1 if extra > 0 else 0)
-                if extra > 0:
-                    extra -= 1
-                assignment[topic_id] = _range_set(start, end)
-                start = end
-        return GroupAssignment._trusted({
-            m: MemberAssignment._trusted(MappingProxyType(a)) for m, a in zip(member_ids, assignments)
-        })
+        everyone = range(len(member_ids))
+        return _ranges(member_ids, [(topic_id, describer.num_partitions(topic_id), everyone) for topic_id in topics])
 
     @staticmethod
     def _assign_heterogeneous_group(group_spec: GroupSpec, describer: SubscribedTopicDescriber) -> GroupAssignment:
         member_ids = sort_member_ids(group_spec)
         members = group_spec.members
-        # topic id -> [partitions, subscribers, min quota (-1: not computed yet), extra, next range]
-        topics: dict = {}
-        for member_id in member_ids:
-            for topic_id in members[member_id].subscribed_topic_ids:
-                meta = topics.get(topic_id)
-                if meta is None:
-                    n = describer.num_partitions(topic_id)
-                    if n == -1:
-                        raise PartitionAssignorError(_NON_EXISTENT)
-                    meta = topics[topic_id] = [n, 0, -1, -1, 0]
-                meta[1] += 1
-        out = {}
-        for member_id in member_ids:
-            assignment = {}
-            for topic_id in members[member_id].subscribed_topic_ids:
-                meta = topics[topic_id]
-                if meta[2] == -1:
-                    meta[2], meta[3] = divmod(meta[0], meta[1])
-                start = meta[4]
-                quota = meta[2]
-                if meta[3] > 0:
-                    quota += 1
-                    meta[3] -= 1
-                end = min(start + quota, meta[0])
-                meta[4] = end
-                if start < end:
-                    assignment[topic_id] = _range_set(start, end)
-            out[member_id] = MemberAssignment._trusted(MappingProxyType(assignment))
-        return GroupAssignment._trusted(out)
+        # Each topic's subscribers, as positions in the sorted member list (ascending).
+        by_subscription: dict[tuple, list[int]] = {}
+        for position, member_id in enumerate(member_ids):
+            by_subscription.setdefault(members[member_id].subscribed_topic_ids, []).append(position)
+        subscribers: dict = {}
+        for topic_ids, positions in by_subscription.items():
+            for topic_id in topic_ids:
+                subscribers.setdefault(topic_id, []).extend(positions)
+        if len(by_subscription) > 1:
+            for positions in subscribers.values():
+                positions.sort()
+        for topic_id in subscribers:
+            if describer.num_partitions(topic_id) == -1:
+                raise PartitionAssignorError(_NON_EXISTENT)
+        return _ranges(member_ids, [(t, describer.num_partitions(t), positions) for t, positions in subscribers.items()])
+
+
+def _ranges(member_ids: list[str], topics: list[tuple]) -> GroupAssignment:
+    """Cut every topic into ranges over its subscribers (``addPartitionsToAssignment``).
+
+    The subscriber at rank k (of S, in sorted member order) of a topic with N partitions gets
+    ``[k*q + min(k, r), ...)`` of size ``q + (k < r)``, where ``q, r = divmod(N, S)``: the ranges
+    Kafka hands out one member after the other.  Topics with the same partition count and the
+    same subscribers give every member the same range, so they share one (immutable) RangeSet.
+
+    Args:
+        member_ids: the sorted member ids.
+        topics: ``(topic id, partition count, subscriber positions in member_ids)``.
+
+    Returns:
+        The assignment, with every member.
+    """
+    classes: dict[tuple, list] = {}
+    for topic_id, n, positions in topics:
+        key = (n, positions if type(positions) is range else tuple(positions))
+        group = classes.get(key)
+        if group is None:
+            classes[key] = [topic_id]
+        else:
+            group.append(topic_id)
+    assignments: list[dict] = [{} for _ in member_ids]
+    range_sets: dict[range, RangeSet] = {}  # immutable, so members can share them
+    for (n, positions), topic_ids in classes.items():
+        count = len(positions)
+        quota, extra = divmod(n, count)
+        start = 0
+        for rank in range(count if quota else extra):
+            end = start + quota + (1 if rank < extra else 0)
+            r = range(start, end)
+            ranges = range_sets.get(r)
+            if ranges is None:
+                ranges = range_sets[r] = _range_set(r)
+            assignment = assignments[positions[rank]]
+            if len(topic_ids) == 1:
+                assignment[topic_ids[0]] = ranges
+            else:
+                assignment.update(dict.fromkeys(topic_ids, ranges))
+            start = end
+    out = {}
+    for member_id, assignment in zip(member_ids, assignments):
+        out[member_id] = result = _new(MemberAssignment)
+        result.partitions = MappingProxyType(assignment)
+    return GroupAssignment._trusted(out)

@@ -48,6 +48,7 @@ from types import MappingProxyType
 from kafkalab.modern.assignor._java import partition_order, topic_order
 from kafkalab.modern.assignor.api import (
     ConsumerGroupPartitionAssignor,
+    RangeSet,
     GroupAssignment,
     GroupSpec,
     MemberAssignment,
@@ -60,15 +61,14 @@ from kafkalab.modern.assignor.api import (
 #: ``UniformHeterogeneousAssignmentBuilder.MAX_ITERATION_COUNT``.
 MAX_ITERATION_COUNT = 16
 
+_new = object.__new__
+_range_set = RangeSet._of
+
 
 def _missing_topic(topic_id: Uuid) -> PartitionAssignorError:
     return PartitionAssignorError(
         f"Members are subscribed to topic {topic_id} which doesn't exist in the topic metadata."
     )
-
-
-def _freeze(assignment: dict[Uuid, AbstractSet]) -> Mapping[Uuid, AbstractSet]:
-    return MappingProxyType({t: p if type(p) is not set else frozenset(p) for t, p in assignment.items()})
 
 
 class UniformAssignor(ConsumerGroupPartitionAssignor):
@@ -167,7 +167,7 @@ class UniformHomogeneousAssignmentBuilder:
                             new = dict(old)
                         ordered = partition_order(parts)
                         if quota > 0:
-                            new[topic_id] = set(ordered[:quota])
+                            new[topic_id] = frozenset(ordered[:quota])
                         else:
                             del new[topic_id]
                         unassigned.append((topic_id, ordered[quota:]))
@@ -181,6 +181,7 @@ class UniformHomogeneousAssignmentBuilder:
             target[member_id] = old if new is None else new
 
         # assignRemainingPartitions
+        range_sets: dict[range, RangeSet] = {}  # immutable, so members can share them
         seg_index, offset = 0, 0
         n_segments = len(unassigned)
         for member_id, quota in unfilled:
@@ -191,12 +192,15 @@ class UniformHomogeneousAssignmentBuilder:
                 topic_id, segment = unassigned[seg_index]
                 take = segment[offset:offset + quota]
                 current = assignment.get(topic_id)
-                if current is None:
-                    assignment[topic_id] = take
+                if current is not None:
+                    assignment[topic_id] = frozenset(current).union(take)
+                elif type(take) is range:  # free partitions in a row: no need to list them
+                    ranges = range_sets.get(take)
+                    if ranges is None:
+                        ranges = range_sets[take] = _range_set(take)
+                    assignment[topic_id] = ranges
                 else:
-                    if type(current) is not set:
-                        current = assignment[topic_id] = set(current)
-                    current.update(take)
+                    assignment[topic_id] = frozenset(take)
                 quota -= len(take)
                 offset += len(take)
                 if offset >= len(segment):
@@ -206,11 +210,8 @@ class UniformHomogeneousAssignmentBuilder:
 
         out: dict[str, MemberAssignment] = {}
         for member_id, assignment in target.items():
-            if type(assignment) is dict:
-                assignment = MappingProxyType(
-                    {t: p if type(p) is frozenset else frozenset(p) for t, p in assignment.items()}
-                )
-            out[member_id] = MemberAssignment._trusted(assignment)
+            out[member_id] = result = _new(MemberAssignment)
+            result.partitions = MappingProxyType(assignment) if type(assignment) is dict else assignment
         return GroupAssignment._trusted(out)
 
 
@@ -233,7 +234,7 @@ class _MemberAssignmentBalancer:
     def initialize(self, members: list[int]) -> int:
         """Reset for ``members``; returns the spread between the most and least loaded."""
         sizes = self.sizes
-        s = self.sorted_members = sorted(members, key=lambda i: (sizes[i], i))
+        s = self.sorted_members = sorted(members, key=sizes.__getitem__)  # members ascend: ties by index
         self.ll_end = 0
         self.ll_count = sizes[s[0]] - 1
         self.next_ll = 0
@@ -305,26 +306,41 @@ class UniformHeterogeneousAssignmentBuilder:
         self.group_spec = group_spec
         self.subscribed_topic_describer = subscribed_topic_describer
         self.member_ids: list[str] = list(group_spec.members)
-        self.topic_subscribers: dict[Uuid, list[int]] = {}
-        self.num_partitions: dict[Uuid, int] = {}
+        # Members with the same subscription are indexed together; Kafka visits member by
+        # member, topic by topic, and stops at the first unknown topic: the first subscription
+        # (in member order) that has one names the same topic.
+        by_subscription: dict[tuple[Uuid, ...], list[int]] = {}
         for index, member in enumerate(group_spec.members.values()):
-            for topic_id in member.subscribed_topic_ids:
+            indices = by_subscription.get(member.subscribed_topic_ids)
+            if indices is None:
+                by_subscription[member.subscribed_topic_ids] = [index]
+            else:
+                indices.append(index)
+        self.num_partitions: dict[Uuid, int] = {}
+        self.topic_subscribers: dict[Uuid, list[int]] = {}
+        for topic_ids, indices in by_subscription.items():
+            for topic_id in topic_ids:
                 subscribers = self.topic_subscribers.get(topic_id)
                 if subscribers is None:
                     n = subscribed_topic_describer.num_partitions(topic_id)
                     if n == -1:
                         raise _missing_topic(topic_id)
                     self.num_partitions[topic_id] = n
-                    self.topic_subscribers[topic_id] = [index]
+                    self.topic_subscribers[topic_id] = list(indices)
                 else:
-                    subscribers.append(index)
+                    subscribers.extend(indices)
+        if len(by_subscription) > 1:
+            for subscribers in self.topic_subscribers.values():
+                subscribers.sort()  # ascending member index, as Kafka builds them
         self.member_target_assignment_sizes = [0] * len(self.member_ids)
         self.target_assignment_partition_owners: dict[Uuid, list[int]] = {
             t: [-1] * n for t, n in self.num_partitions.items()
         }
-        # Per member: its current target (a read-only mapping) until changed, then a dict whose
-        # changed topics hold mutable sets (AssignorHelpers.deepCopyAssignment, done lazily).
+        # Per member: its current target (a read-only mapping) until changed, then a dict
+        # (AssignorHelpers.deepCopyAssignment, done lazily); a topic's partitions become a
+        # mutable set only when a partition is moved.
         self.target_assignment: list[Mapping[Uuid, AbstractSet] | dict[Uuid, AbstractSet]] = []
+        self._moved: list[tuple[int, Uuid]] = []
 
     def _sort_topic_ids(self, topic_ids) -> list[Uuid]:
         counts, subscribers = self.num_partitions, self.topic_subscribers
@@ -344,10 +360,15 @@ class UniformHeterogeneousAssignmentBuilder:
         self._maybe_revoke_partitions()
         self._assign_remaining_partitions()
         self._balance()
-        return GroupAssignment._trusted({
-            member_id: MemberAssignment._trusted(a if type(a) is not dict else _freeze(a))
-            for member_id, a in zip(self.member_ids, self.target_assignment)
-        })
+        for index, topic_id in self._moved:  # sets changed by balancing become immutable again
+            assignment = self.target_assignment[index]
+            if type(assignment.get(topic_id)) is set:
+                assignment[topic_id] = frozenset(assignment[topic_id])
+        out = {}
+        for member_id, assignment in zip(self.member_ids, self.target_assignment):
+            out[member_id] = result = _new(MemberAssignment)
+            result.partitions = MappingProxyType(assignment) if type(assignment) is dict else assignment
+        return GroupAssignment._trusted(out)
 
     def _maybe_revoke_partitions(self) -> None:
         owners = self.target_assignment_partition_owners
@@ -381,6 +402,7 @@ class UniformHeterogeneousAssignmentBuilder:
         current = assignment.get(topic_id)
         if type(current) is not set:
             current = assignment[topic_id] = set() if current is None else set(current)
+            self._moved.append((index, topic_id))
         return current
 
     def _assign_partition(self, topic_id: Uuid, partition: int, index: int) -> None:
@@ -406,38 +428,78 @@ class UniformHeterogeneousAssignmentBuilder:
     def _assign_remaining_partitions(self) -> None:
         owners = self.target_assignment_partition_owners
         sizes = self.member_target_assignment_sizes
-        unassigned: dict[Uuid, list[int]] = {}
+        targets = self.target_assignment
+        range_sets: dict[range, RangeSet] = {}  # immutable, so members can share them
+        singles: dict[int, RangeSet] = {}
+        unassigned: dict[Uuid, list[int] | range] = {}
         for topic_id, topic_owners in owners.items():
-            free = [p for p, o in enumerate(topic_owners) if o == -1]
-            if free:
-                unassigned[topic_id] = free
+            if not topic_owners or topic_owners[0] != -1 and -1 not in topic_owners:
+                continue
+            if topic_owners.count(-1) == len(topic_owners):
+                unassigned[topic_id] = range(len(topic_owners))  # nobody holds any: all of them
+            else:
+                unassigned[topic_id] = [p for p, o in enumerate(topic_owners) if o == -1]
         for topic_id in self._sort_topic_ids(unassigned):
-            # MemberAssignmentBalancer.initialize + nextLeastLoadedMember, inlined: hand the
-            # partitions out level by level.  Only members inside the least loaded range receive
-            # partitions, so their sizes are bumped after the topic.
-            s = sorted(self.topic_subscribers[topic_id], key=lambda i: (sizes[i], i))
+            # MemberAssignmentBalancer.initialize + nextLeastLoadedMember, one partition at a
+            # time, hands the partitions out in rounds: each round gives one partition to every
+            # member of the least loaded range, in (size, index) order, and the range grows when
+            # its level reaches the next members' size.  While the range does not grow, partition
+            # i of the stretch goes to range member i % e, so each member takes a slice.
+            s = sorted(self.topic_subscribers[topic_id], key=sizes.__getitem__)  # stable: index order
             n_subs = len(s)
-            level = sizes[s[0]] - 1
-            end = nxt = 0
-            received: dict[int, list[int]] = {}
+            free = unassigned[topic_id]
+            n_free = len(free)
             topic_owners = owners[topic_id]
-            for p in unassigned[topic_id]:
-                if nxt >= end:
-                    level += 1
-                    while end < n_subs and sizes[s[end]] == level:
-                        end += 1
-                    nxt = 0
-                member = s[nxt]
-                nxt += 1
-                topic_owners[p] = member
-                got = received.get(member)
-                if got is None:
-                    received[member] = [p]
+            level = sizes[s[0]]
+            e = pos = 0
+            while pos < n_free:
+                while e < n_subs and sizes[s[e]] <= level:
+                    e += 1
+                rounds = sizes[s[e]] - level if e < n_subs else n_free
+                take = min(rounds * e, n_free - pos)
+                block = free[pos:pos + take]
+                dealt = s[:take] if take <= e else (s[:e] * (take // e + 1))[:take]
+                if block[-1] - block[0] == take - 1:  # contiguous partitions
+                    topic_owners[block[0]:block[-1] + 1] = dealt
                 else:
-                    got.append(p)
-            for member, parts in received.items():
-                sizes[member] += len(parts)
-                self._mutable(member, topic_id).update(parts)
+                    for p, member in zip(block, dealt):
+                        topic_owners[p] = member
+                if take <= e:  # one partition each: the usual case in big groups
+                    for member, p in zip(dealt, block):
+                        sizes[member] += 1
+                        assignment = targets[member]
+                        if type(assignment) is not dict:
+                            assignment = targets[member] = dict(assignment)
+                        current = assignment.get(topic_id)
+                        if current is None:
+                            one = singles.get(p)
+                            if one is None:
+                                one = singles[p] = _range_set(range(p, p + 1))
+                            assignment[topic_id] = one
+                        else:
+                            assignment[topic_id] = frozenset(current).union((p,))
+                    pos += take
+                    level += rounds
+                    continue
+                for j in range(e):
+                    member = s[j]
+                    parts = block[j::e]
+                    sizes[member] += len(parts)
+                    assignment = targets[member]
+                    if type(assignment) is not dict:
+                        assignment = targets[member] = dict(assignment)
+                    current = assignment.get(topic_id)
+                    if current is not None:
+                        assignment[topic_id] = frozenset(current).union(parts)
+                    elif type(parts) is range:
+                        ranges = range_sets.get(parts)
+                        if ranges is None:
+                            ranges = range_sets[parts] = _range_set(parts)
+                        assignment[topic_id] = ranges
+                    else:
+                        assignment[topic_id] = frozenset(parts)
+                pos += take
+                level += rounds
 
     def _balance(self) -> None:
         topics = [t for t, subscribers in self.topic_subscribers.items() if len(subscribers) >= 2]
