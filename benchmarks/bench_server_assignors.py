@@ -13,10 +13,14 @@ as in Kafka's own ``ServerSideAssignorBenchmark``:
 For each assignor (uniform, range) the table shows kafkalab's time (the best of ``--runs`` calls
 to ``assign`` with Python's cyclic garbage collector paused, as ``timeit`` does; building the
 input is not timed, as in Kafka's benchmark), Kafka's time on the same input in a fresh JVM (the
-best of ``--runs`` calls after ``--warmup-ms`` of untimed calls, i.e. JIT-warmed, and the very
-first call, i.e. cold), the ratio kafkalab / warm Java, and whether both computed the same
-assignment.  Best-of-N because a shared machine's load only ever adds time; the load average is
-printed first.
+best of ``--runs`` calls after ``--warmup-ms`` of untimed calls, i.e. JIT-warmed), the wall time
+of Java's very first call (cold: class loading and interpreter included), the ratio kafkalab /
+warm Java, and whether both computed the same assignment.
+
+Times are, by default (``--clock cpu``), the process's CPU time per call, averaged over calls
+that take at least ``--batch-ms`` of CPU time (for Java it includes the garbage collector's
+threads): on a shared machine other jobs add wall time but not CPU time.  ``--clock wall``
+gives the best elapsed time of ``--runs`` calls instead.  The load average is printed first.
 
 The Java side needs a JDK and Kafka's group-coordinator classes (see tests/server_assignors_java.py),
 given with ``--kafka-classpath`` or the ``KAFKA_CLASSPATH`` environment variable; without them
@@ -83,28 +87,40 @@ def make_case(assignor: str, shape: str, size: str, topics: int, mode: str) -> d
     return case
 
 
-def time_kafkalab(case: dict, runs: int) -> tuple[float, dict]:
+def time_kafkalab(case: dict, runs: int, batch_ms: int, clock: str) -> tuple[float, dict]:
     spec, describer = to_python(case)
     assignor = get_assignor(case["assignor"])
-    times = []
     assignor.assign(spec, describer)  # warm the caches
     gc.collect()
-    gc.disable()  # as timeit does; Java's collector is not off, but runs concurrently
+    gc.disable()  # as timeit does
     try:
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            assignor.assign(spec, describer)
-            times.append(time.perf_counter() - t0)
+        if clock == "wall":
+            times = []
+            for _ in range(runs):
+                t0 = time.perf_counter_ns()
+                assignor.assign(spec, describer)
+                times.append(time.perf_counter_ns() - t0)
+            per_call = min(times)
+        else:
+            c0 = c1 = time.process_time_ns()
+            calls = 0
+            while calls < runs or c1 - c0 < batch_ms * 1_000_000:
+                assignor.assign(spec, describer)
+                calls += 1
+                c1 = time.process_time_ns()
+            per_call = (c1 - c0) / calls
     finally:
         gc.enable()
-    return min(times), run_kafkalab(case)
+    return per_call / 1e9, run_kafkalab(case)
 
 
-def time_java(oracle: JavaOracle, case: dict, warmup_ms: int, runs: int) -> tuple[float, float, dict]:
-    out = oracle.raw(encode(case, bench=(warmup_ms, runs)))
+def time_java(oracle: JavaOracle, case: dict, warmup_ms: int, runs: int, batch_ms: int, clock: str) -> tuple[float, float, dict]:
+    out = oracle.raw(encode(case, bench=(warmup_ms, runs, batch_ms)))
     result = parse(out, [case])[0]
-    times = result.pop("times_ns")
-    return min(times[1:]) / 1e9, times[0] / 1e9, result
+    wall = result.pop("times_ns")
+    cpu_total, calls = result.pop("cpu_ns")
+    per_call = min(wall[1:]) if clock == "wall" else cpu_total / calls
+    return per_call / 1e9, wall[0] / 1e9, result
 
 
 def ms(seconds: float | None) -> str:
@@ -120,6 +136,8 @@ def main() -> None:
     parser.add_argument("--topics", type=int, default=100)
     parser.add_argument("--runs", type=int, default=10, help="timed calls per input (kafkalab and Java)")
     parser.add_argument("--warmup-ms", type=int, default=3000, help="Java: keep calling untimed for this long first")
+    parser.add_argument("--clock", choices=["cpu", "wall"], default="cpu")
+    parser.add_argument("--batch-ms", type=int, default=2000, help="CPU time to average over (--clock cpu)")
     parser.add_argument("--kafka-classpath", default=os.environ.get("KAFKA_CLASSPATH"))
     args = parser.parse_args()
 
@@ -132,7 +150,8 @@ def main() -> None:
             why = f"java: unavailable ({str(e).splitlines()[0]})"
     if oracle is None:
         print(why)
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    how = f"best wall time of {args.runs} calls" if args.clock == "wall" else f"mean CPU time over {args.batch_ms} ms of calls"
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; per call: {how}")
 
     header = f"{'assignor':8} {'subscriptions':13} {'members x partitions':20} {'mode':11} {'kafkalab':>10} {'java warm':>10} {'java cold':>10} {'ratio':>6}  same"
     print(header)
@@ -144,11 +163,11 @@ def main() -> None:
                 for shape in args.shapes:
                     for mode in args.modes:
                         case = make_case(assignor, shape, size, args.topics, mode)
-                        py, py_result = time_kafkalab(case, args.runs)
+                        py, py_result = time_kafkalab(case, args.runs, args.batch_ms, args.clock)
                         warm = cold = None
                         same = "-"
                         if oracle is not None:
-                            warm, cold, java_result = time_java(oracle, case, args.warmup_ms, args.runs)
+                            warm, cold, java_result = time_java(oracle, case, args.warmup_ms, args.runs, args.batch_ms, args.clock)
                             same = "yes" if java_result == py_result else "NO"
                             ratios.append(py / warm)
                         ratio = f"{py / warm:.1f}x" if warm else "-"

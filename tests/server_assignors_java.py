@@ -58,9 +58,9 @@ import java.io.*;
 import java.nio.charset.StandardCharsets;
 import java.util.*;
 
-/* Input, one case per block:  CASE assignor type [BENCH warmup-ms runs] | T uuid n | R uuid p rack.. |
+/* Input, one case per block:  CASE assignor type [BENCH warmup-ms runs cpu-batch-ms] | T uuid n | R uuid p rack.. |
    M id instance|- rack|- | S uuid.. | A uuid p.. | I uuid p member | END.
-   Output: RESULT | M id | P uuid p.. | ERROR class message | TIME ms.. | END. */
+   Output: RESULT | M id | P uuid p.. | ERROR class message | TIME ns.. | CPU ns calls | END. */
 public class ServerAssignorOracle {
   static final class Member implements MemberSubscription, MemberAssignment {
     final Optional<String> instance, rack;
@@ -104,7 +104,7 @@ public class ServerAssignorOracle {
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     PrintStream out = new PrintStream(new BufferedOutputStream(System.out), false, "UTF-8");
     Spec spec = null; Describer describer = null; Member last = null; String name = null;
-    int warmups = 0, runs = 0;
+    int warmups = 0, runs = 0, batchMillis = 0;
     String line;
     while ((line = in.readLine()) != null) {
       String[] w = line.split(" ", -1);
@@ -112,8 +112,10 @@ public class ServerAssignorOracle {
         case "CASE":
           spec = new Spec(); describer = new Describer(); name = w[1];
           spec.type = SubscriptionType.valueOf(w[2]);
-          warmups = runs = 0;
-          if (w.length > 3 && w[3].equals("BENCH")) { warmups = Integer.parseInt(w[4]); runs = Integer.parseInt(w[5]); }
+          warmups = runs = batchMillis = 0;
+          if (w.length > 3 && w[3].equals("BENCH")) {
+            warmups = Integer.parseInt(w[4]); runs = Integer.parseInt(w[5]); batchMillis = Integer.parseInt(w[6]);
+          }
           break;
         case "T": describer.counts.put(Uuid.fromString(w[1]), Integer.parseInt(w[2])); break;
         case "R": {
@@ -132,33 +134,44 @@ public class ServerAssignorOracle {
         case "I":
           spec.inverted.computeIfAbsent(Uuid.fromString(w[1]), k -> new HashMap<>()).put(Integer.parseInt(w[2]), w[3]);
           break;
-        case "END": run(out, name, spec, describer, warmups, runs); break;
+        case "END": run(out, name, spec, describer, warmups, runs, batchMillis); break;
         default: break;
       }
     }
     out.flush();
   }
 
-  static void run(PrintStream out, String name, Spec spec, Describer describer, int warmups, int runs) {
+  static void run(PrintStream out, String name, Spec spec, Describer describer, int warmups, int runs, int batchMillis) {
     ConsumerGroupPartitionAssignor assignor = name.equals("range") ? new RangeAssignor() : new UniformAssignor();
     out.println("RESULT");
     try {
       GroupAssignment result = null;
       if (runs > 0) {
         // The first call (cold), then calls until warmups milliseconds have passed (at least 5),
-        // then `runs` timed calls.
+        // then `runs` calls timed one by one (TIME, wall clock), then calls for at least
+        // batchMillis of the process's CPU time (CPU: total and count; the CPU clock is coarse,
+        // and it includes the garbage collector's threads).
+        com.sun.management.OperatingSystemMXBean os =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         long t0 = System.nanoTime();
         result = assignor.assign(spec, describer);
-        long first = System.nanoTime() - t0;
+        StringBuilder wall = new StringBuilder("TIME ").append(System.nanoTime() - t0);
         long until = System.nanoTime() + warmups * 1_000_000L;
         for (int i = 0; i < 5 || System.nanoTime() < until; i++) result = assignor.assign(spec, describer);
-        StringBuilder sb = new StringBuilder("TIME ").append(first);
         for (int i = 0; i < runs; i++) {
           long t1 = System.nanoTime();
           result = assignor.assign(spec, describer);
-          sb.append(' ').append(System.nanoTime() - t1);
+          wall.append(' ').append(System.nanoTime() - t1);
         }
-        out.println(sb);
+        out.println(wall);
+        long c0 = os.getProcessCpuTime(), c1 = c0;
+        int calls = 0;
+        while (calls < runs || c1 - c0 < batchMillis * 1_000_000L) {
+          result = assignor.assign(spec, describer);
+          calls++;
+          c1 = os.getProcessCpuTime();
+        }
+        out.println("CPU " + (c1 - c0) + " " + calls);
       } else {
         result = assignor.assign(spec, describer);
       }
@@ -233,12 +246,12 @@ class JavaOracle:
         self._tmp.cleanup()
 
 
-def encode(case: dict, bench: tuple[int, int] | None = None) -> str:
+def encode(case: dict, bench: tuple[int, int, int] | None = None) -> str:
     """One case in the driver's line format."""
     topics = case["topics"]
     head = f"CASE {case['assignor']} {case['subscription_type']}"
     if bench:
-        head += f" BENCH {bench[0]} {bench[1]}"
+        head += " BENCH " + " ".join(map(str, bench))
     lines = [head]
     for label, t in topics.items():
         if t["partitions"] is not None:
@@ -256,16 +269,20 @@ def encode(case: dict, bench: tuple[int, int] | None = None) -> str:
 
 def parse(output: str, cases: list[dict]) -> list[dict]:
     """The driver's answers as ``expect`` dicts: ``{"members": {id: {label: partitions}}}`` or ``{"error": ...}``."""
-    results, current, member, times = [], None, None, None
+    results, current, member, times, cpu = [], None, None, None, None
     for line in output.splitlines():
         if line == "RESULT":
-            current, member, times = {"members": {}}, None, None
+            current, member, times, cpu = {"members": {}}, None, None, None
         elif line == "END":
             if times is not None:
                 current["times_ns"] = times
+            if cpu is not None:
+                current["cpu_ns"] = cpu
             results.append(current)
         elif line.startswith("TIME "):
             times = [int(x) for x in line.split()[1:]]
+        elif line.startswith("CPU "):
+            cpu = [int(x) for x in line.split()[1:]]
         elif line.startswith("ERROR "):
             _, cls, *message = line.split(" ", 2)
             current = {"error": {"class": cls, "message": message[0] if message else ""}}

@@ -24,6 +24,7 @@ How OpenJDK's ``HashMap`` (17) orders the keys of ``new HashSet<>(c)``:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -37,10 +38,7 @@ _MIN_TREEIFY_CAPACITY = 64
 
 def table_size_for(cap: int) -> int:
     """``HashMap.tableSizeFor``: the smallest power of two >= ``cap`` (at least 1)."""
-    n = 1
-    while n < cap:
-        n *= 2
-    return n
+    return 1 << (cap - 1).bit_length() if cap > 1 else 1
 
 
 def collection_capacity(size: int) -> int:
@@ -307,4 +305,9 @@ def topic_order(topic_ids: Sequence[Uuid]) -> list[Uuid]:
     Returns:
         The topic ids in Java iteration order.
     """
+    mask = collection_capacity(len(topic_ids)) - 1
+    buckets = [spread(t._java_hash) & mask for t in topic_ids]
+    if max(Counter(buckets).values(), default=0) <= _TREEIFY_THRESHOLD:
+        # No bucket ever overflows: bucket order, insertion order within a bucket (stable sort).
+        return [topic_ids[i] for i in sorted(range(len(topic_ids)), key=buckets.__getitem__)]
     return hash_set_order(topic_ids, Uuid.java_hash_code, Uuid.compare_key.fget)

@@ -23,8 +23,9 @@ steps depend on the iteration order of Java collections (see :mod:`._java`).  He
 input is taken as that Java iteration order: ``GroupSpec``'s member mapping gives ``memberIds()``
 order, a member's ``subscribed_topic_ids`` sequence gives its topic set's order, and its
 ``partitions`` mapping gives the order of its assignment's topics.  A topic's partitions are a set;
-the assignors iterate them as Java iterates ``new HashSet<>(ascending list)``, which is what Kafka's
-coordinator builds when it loads a target assignment record (``Assignment.fromRecord``).
+the assignors iterate them as Java iterates ``new HashSet<>(ascending list)``.  (Kafka's coordinator
+loads a target assignment as ``new HashSet<>(list from the record)``, ``Assignment.fromRecord``; the
+list's own order only matters among partitions that share a hash bucket.)
 """
 
 from __future__ import annotations
@@ -104,13 +105,14 @@ class Uuid(str):
         self = str.__new__(cls, base64.urlsafe_b64encode(raw).decode("ascii")[:22])
         self.most_significant_bits = msb
         self.least_significant_bits = lsb
+        x = (msb ^ lsb) & _MASK64
+        h = (x >> 32) ^ (x & 0xFFFFFFFF)
+        self._java_hash = h - (1 << 32) if h >= 1 << 31 else h
         return self
 
     def java_hash_code(self) -> int:
         """``Uuid.hashCode()``: the two longs XOR-ed, then the halves XOR-ed (a signed 32-bit int)."""
-        x = (self.most_significant_bits ^ self.least_significant_bits) & _MASK64
-        h = (x >> 32) ^ (x & 0xFFFFFFFF)
-        return h - (1 << 32) if h >= 1 << 31 else h
+        return self._java_hash
 
     @property
     def compare_key(self) -> tuple[int, int]:

@@ -138,8 +138,8 @@ class UniformHomogeneousAssignmentBuilder:
             owners = inverted.get(topic_id)
             if not owners:
                 segment = range(n)
-            else:
-                segment = [p for p in range(n) if p not in owners]
+            else:  # the partitions nobody holds (isPartitionAssigned), ascending
+                segment = sorted(set(range(n)).difference(owners))
             if segment:
                 unassigned.append((topic_id, segment))
             total += n
@@ -152,11 +152,16 @@ class UniformHomogeneousAssignmentBuilder:
         # maybeRevokePartitions
         for member_id, member in members.items():
             old = member.partitions
-            new: dict[Uuid, AbstractSet] | None = None
             quota = min_quota
             if extra > 0:
                 quota += 1
                 extra -= 1
+            if not old:
+                if quota > 0:
+                    unfilled.append((member_id, quota))
+                target[member_id] = old
+                continue
+            new: dict[Uuid, AbstractSet] | None = None
             for topic_id, parts in old.items():
                 if topic_id in topic_set:
                     size = len(parts)
@@ -187,7 +192,7 @@ class UniformHomogeneousAssignmentBuilder:
         for member_id, quota in unfilled:
             assignment = target[member_id]
             if type(assignment) is not dict:
-                assignment = target[member_id] = dict(assignment)
+                assignment = target[member_id] = dict(assignment) if assignment else {}
             while quota > 0 and seg_index < n_segments:
                 topic_id, segment = unassigned[seg_index]
                 take = segment[offset:offset + quota]
