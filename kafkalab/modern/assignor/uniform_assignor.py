@@ -146,28 +146,22 @@ class UniformHomogeneousAssignmentBuilder:
         members = spec.members
         min_quota, extra = divmod(total, len(members))
         topic_set = frozenset(topics)
-        target: dict[str, Mapping[Uuid, AbstractSet] | dict[Uuid, AbstractSet]] = {}
-        unfilled: list[tuple[str, int]] = []
+        # Per member, in order: its current target (read-only) until it changes, then a dict.
+        targets: list[Mapping[Uuid, AbstractSet] | dict[Uuid, AbstractSet]] = []
+        unfilled: list[tuple[int, int]] = []
 
-        # maybeRevokePartitions
-        for member_id, member in members.items():
+        # maybeRevokePartitions: the first `extra` members get one partition more.
+        for index, member in enumerate(members.values()):
             old = member.partitions
-            quota = min_quota
-            if extra > 0:
-                quota += 1
-                extra -= 1
-            if not old:
-                if quota > 0:
-                    unfilled.append((member_id, quota))
-                target[member_id] = old
-                continue
-            new: dict[Uuid, AbstractSet] | None = None
-            for topic_id, parts in old.items():
-                if topic_id in topic_set:
-                    size = len(parts)
-                    if size <= quota:
-                        quota -= size
-                    else:
+            quota = min_quota + 1 if index < extra else min_quota
+            if old:
+                new: dict[Uuid, AbstractSet] | None = None
+                for topic_id, parts in old.items():
+                    if topic_id in topic_set:
+                        size = len(parts)
+                        if size <= quota:
+                            quota -= size
+                            continue
                         if new is None:
                             new = dict(old)
                         ordered = partition_order(parts)
@@ -177,22 +171,24 @@ class UniformHomogeneousAssignmentBuilder:
                             del new[topic_id]
                         unassigned.append((topic_id, ordered[quota:]))
                         quota = 0
-                else:
-                    if new is None:
-                        new = dict(old)
-                    del new[topic_id]
+                    else:
+                        if new is None:
+                            new = dict(old)
+                        del new[topic_id]
+                if new is not None:
+                    old = new
             if quota > 0:
-                unfilled.append((member_id, quota))
-            target[member_id] = old if new is None else new
+                unfilled.append((index, quota))
+            targets.append(old)
 
         # assignRemainingPartitions
         range_sets: dict[range, RangeSet] = {}  # immutable, so members can share them
         seg_index, offset = 0, 0
         n_segments = len(unassigned)
-        for member_id, quota in unfilled:
-            assignment = target[member_id]
+        for index, quota in unfilled:
+            assignment = targets[index]
             if type(assignment) is not dict:
-                assignment = target[member_id] = dict(assignment) if assignment else {}
+                assignment = targets[index] = dict(assignment) if assignment else {}
             while quota > 0 and seg_index < n_segments:
                 topic_id, segment = unassigned[seg_index]
                 take = segment[offset:offset + quota]
@@ -214,7 +210,7 @@ class UniformHomogeneousAssignmentBuilder:
             raise PartitionAssignorError("Partitions were left unassigned")
 
         out: dict[str, MemberAssignment] = {}
-        for member_id, assignment in target.items():
+        for member_id, assignment in zip(members, targets):
             out[member_id] = result = _new(MemberAssignment)
             result.partitions = MappingProxyType(assignment) if type(assignment) is dict else assignment
         return GroupAssignment._trusted(out)
