@@ -40,57 +40,13 @@ from .assignment import Assignment, freeze, normalize
 from .group import ConsumerGroup, ConsumerGroupMember
 from .metadata import MetadataImage, TopicImage
 
-try:  # The server-side assignors live in kafkalab/modern/assignor/ (merged from another branch).
-    from .assignor import get_assignor as _registry_get_assignor
-    from .assignor.api import (
-        GroupSpec,
-        MemberSubscriptionAndAssignment,
-        PartitionAssignorError,
-        SubscribedTopicDescriberImpl,
-    )
-except ImportError:  # pragma: no cover - only until kafkalab.modern.assignor is merged
-    _registry_get_assignor = None
-
-    class PartitionAssignorError(RuntimeError):  # type: ignore[no-redef]
-        """Kafka's ``PartitionAssignorException`` (stand-in until the assignor API is merged)."""
-
-    class MemberSubscriptionAndAssignment:  # type: ignore[no-redef]
-        def __init__(self, subscribed_topic_ids=(), partitions=None, *, rack_id=None, instance_id=None):
-            self.subscribed_topic_ids = tuple(sorted(subscribed_topic_ids))
-            self.partitions = dict(partitions or {})
-            self.rack_id = rack_id
-            self.instance_id = instance_id
-
-        def is_subscribed(self, topic_id) -> bool:
-            return topic_id in self.subscribed_topic_ids
-
-    class GroupSpec:  # type: ignore[no-redef]
-        def __init__(self, members, subscription_type=None, inverted_member_assignment=None):
-            self.members = dict(members)
-            self.subscription_type = subscription_type
-            self.inverted_member_assignment = dict(inverted_member_assignment or {})
-
-        @property
-        def member_ids(self) -> tuple[str, ...]:
-            return tuple(self.members)
-
-        def member_subscription(self, member_id):
-            return self.members[member_id]
-
-        def is_partition_assigned(self, topic_id, partition) -> bool:
-            return partition in self.inverted_member_assignment.get(topic_id, {})
-
-    class SubscribedTopicDescriberImpl:  # type: ignore[no-redef]
-        def __init__(self, partitions_per_topic, partition_racks=None):
-            self._counts = dict(partitions_per_topic)
-            self._racks = dict(partition_racks or {})
-
-        def num_partitions(self, topic_id) -> int:
-            return self._counts.get(topic_id, -1)
-
-        def racks_for_partition(self, topic_id, partition) -> frozenset[str]:
-            return frozenset(self._racks.get((topic_id, partition), ()))
-
+from .assignor import get_assignor as _registry_get_assignor
+from .assignor.api import (
+    GroupSpec,
+    MemberSubscriptionAndAssignment,
+    PartitionAssignorError,
+    SubscribedTopicDescriberImpl,
+)
 
 __all__ = ["get_assignor", "assignor_name", "TargetAssignmentResult", "build_target_assignment",
            "subscribed_topic_ids", "PartitionAssignorError"]
@@ -108,9 +64,6 @@ def get_assignor(name_or_object: Any) -> Any:
         ConfigError: an unknown name, or an object without ``name`` and ``assign``.
     """
     if isinstance(name_or_object, str):
-        if _registry_get_assignor is None:
-            raise ConfigError(f"server-side assignor {name_or_object!r} needs kafkalab.modern.assignor; "
-                              "pass an assignor object instead")
         try:
             return _registry_get_assignor(name_or_object)
         except (KeyError, ValueError) as err:
