@@ -21,6 +21,7 @@ import signal
 import sys
 from typing import Optional, Sequence
 
+from . import doctor
 from .config import CoordinatorConfig
 
 __all__ = ["main"]
@@ -80,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("-v", "--verbose", action="count", default=0,
                        help="print group events (-v: state changes, members, leaders; -vv: every group request "
                        "and answer too; -vvv: every request of any API)")
+    doctor_parser = sub.add_parser(
+        "doctor", help="check this set-up (Python, packages, JupyterLab, widgets, diagrams) and say what to fix",
+        description="Check that this Python can run the course: packages, JupyterLab settings, widgets, "
+                    "diagrams, plots, the simulator, and the optional real Kafka clients. Exit 0 when every "
+                    "required check passes, 1 otherwise.")
+    doctor.add_arguments(doctor_parser)
     return parser
 
 
@@ -125,6 +132,8 @@ async def _serve(args: argparse.Namespace) -> None:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "doctor":
+        return doctor.run(args)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "serve" and args.verbose >= 3:
         logging.getLogger("kafkalab.wire").setLevel(logging.DEBUG)
