@@ -33,6 +33,7 @@ whether they import is what the command is for.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import importlib.metadata
 import io
@@ -82,6 +83,19 @@ def _short(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0][:160]}" if text else type(exc).__name__
 
 
+def reinstall_command() -> str:
+    """How to reinstall kafkalab itself the way it was installed (from a folder, editable or not)."""
+    try:
+        direct = json.loads(importlib.metadata.distribution("kafkalab").read_text("direct_url.json") or "{}")
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        direct = {}
+    url = direct.get("url", "")
+    if url.startswith("file://"):
+        editable = "-e " if direct.get("dir_info", {}).get("editable") else ""
+        return f"{sys.executable} -m pip install --force-reinstall --no-deps {editable}{url[len('file://'):]}"
+    return f"{sys.executable} -m pip install --force-reinstall --no-deps -e <the kafkalab folder>"
+
+
 def _run(args: list[str], timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run(args, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
@@ -98,10 +112,15 @@ def check_python(requires_python: Optional[str]) -> Check:
                  "and run ./scripts/ensure-venv.sh again (PYTHON=/path/to/python3.12 to choose one)")
 
 
+@functools.cache
+def _providers() -> dict[str, list[str]]:
+    return importlib.metadata.packages_distributions()
+
+
 def _modules_of(distribution: str) -> list[str]:
     """The top-level modules a distribution provides, its own name first when it is one of them."""
     want = canonicalize_name(distribution)
-    mods = sorted(m for m, dists in importlib.metadata.packages_distributions().items()
+    mods = sorted(m for m, dists in _providers().items()
                   if any(canonicalize_name(d) == want for d in dists) and not m.startswith("_"))
     own = want.replace("-", "_")
     return sorted(mods, key=lambda m: (m != own, m))
@@ -194,8 +213,7 @@ def check_lab_settings() -> Check:
         return Check(name, "fail", f"cannot find JupyterLab's settings folder: {_short(exc)}",
                      _pip("jupyterlab>=4.2,<5"))
     value, source, problems = effective_comms_setting(settings_dir)
-    reinstall = (f"reinstall kafkalab into this environment (it installs the setting): "
-                 f"{sys.executable} -m pip install --force-reinstall --no-deps -e <the kafkalab folder>")
+    reinstall = f"reinstall kafkalab into this environment (it installs the setting): {reinstall_command()}"
     why = "(otherwise matplotlib figures drawn in a widget callback come out blank)"
     if problems:
         return Check(name, "fail", f"JupyterLab cannot read {'; '.join(problems)}",
@@ -310,8 +328,7 @@ def check_core() -> Check:
         state = world.describe("g")["state"]
         owned = sorted(tp for tps in world.assignments("g").values() for tp in tps)
     except Exception as exc:  # noqa: BLE001
-        return Check(name, "fail", f"the simulator failed: {_short(exc)}",
-                     f"{sys.executable} -m pip install --force-reinstall --no-deps -e <the kafkalab folder>")
+        return Check(name, "fail", f"the simulator failed: {_short(exc)}", reinstall_command())
     if state != "Stable" or owned != [("orders", p) for p in range(6)]:
         return Check(name, "fail", f"three consumers ended {state} owning {owned}, not Stable with 6 partitions",
                      "report this as a kafkalab bug, with the output of `kafkalab doctor --json`")

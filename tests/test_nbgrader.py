@@ -94,6 +94,10 @@ def test_a_markdown_answer_or_a_check_of_the_wrong_name_is_refused_with_the_reas
     md.cells.append(nbformat.v4.new_markdown_cell("Why?\n<!-- BEGIN SOLUTION -->\nBecause.\n<!-- END SOLUTION -->"))
     with pytest.raises(ExportError, match="markdown answer"):
         to_nbgrader(md, "md.ipynb")
+    prose = nbformat.from_dict(nb)
+    prose.cells.append(nbformat.v4.new_markdown_cell("Authors write answers after a `### BEGIN SOLUTION` line."))
+    with pytest.raises(ExportError, match="outside a solution region"):
+        to_nbgrader(prose, "prose.ipynb")
     wrong = nbformat.from_dict(nbformat.read(SOLUTIONS[0], as_version=4))
     check = next(c for c in wrong.cells if "check" in c.metadata.get("tags", []))
     check.source = check.source.replace("payments_partition", "something_else")

@@ -116,8 +116,8 @@ def _top_level_answer_names(source: str) -> list[str]:
     names: list[str] = []
     lines = source.split("\n")
     for i, line in enumerate(lines):
-        if line == BEGIN:
-            j = lines.index(END, i + 1)
+        if line.rstrip() == BEGIN:
+            j = next(k for k in range(i + 1, len(lines)) if lines[k].strip() == END)
             for name in _assigned_names("\n".join(lines[i + 1:j])):
                 if name not in names:
                     names.append(name)
@@ -131,7 +131,7 @@ def _answer_source(source: str, checked: Optional[str]) -> str:
         return source
     out = []
     for line in source.split("\n"):
-        if line == BEGIN:
+        if line.rstrip() == BEGIN:
             out.append(f"# Your answer: set `{checked}` (the test cell below checks it).")
         out.append(line)
     return "\n".join(out)
@@ -206,6 +206,9 @@ def to_nbgrader(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.N
             cell.source = _answer_source(cell.source, answer)
             cell.metadata["nbgrader"] = _nbgrader(gid, solution=True)
         else:
+            if "BEGIN SOLUTION" in cell.source or "END SOLUTION" in cell.source:
+                raise ExportError(f"{where}: it mentions BEGIN/END SOLUTION outside a solution region; nbgrader "
+                                  "would take that line for a marker. Reword it.")
             cell.metadata["nbgrader"] = _nbgrader(f"cell-{n:02d}", locked=True)
         cells.append(cell)
     note = nbformat.v4.new_markdown_cell(NOTE)
