@@ -31,6 +31,7 @@ import socket
 import sys
 from typing import Optional, Sequence
 
+from . import doctor
 from .config import CoordinatorConfig
 from .wire import Server
 from .errors import ConfigError
@@ -134,6 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--time-tolerance-ms", type=_positive, default=1000,
                        help="how much longer or shorter a JoinGroup or SyncGroup may be held")
     check.add_argument("--limit", type=_positive, default=200, help="list at most this many differences (0: all)")
+    doctor_parser = sub.add_parser(
+        "doctor", help="check this set-up (Python, packages, JupyterLab, widgets, diagrams) and say what to fix",
+        description="Check that this Python can run the course: packages, JupyterLab settings, widgets, "
+                    "diagrams, plots, the simulator, and the optional real Kafka clients. Exit 0 when every "
+                    "required check passes, 1 otherwise.")
+    doctor.add_arguments(doctor_parser)
     return parser
 
 
@@ -225,6 +232,8 @@ def _conform(args: argparse.Namespace) -> int:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "doctor":
+        return doctor.run(args)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "conform":
         return _conform(args)

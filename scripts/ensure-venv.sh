@@ -58,5 +58,17 @@ echo "==> Installing kafkalab and its dependencies into $VENV (pip install -e \"
 rm -f "$STAMP"
 "$PY" -m pip install --quiet --upgrade pip
 "$PY" -m pip install --quiet -e ".[test]"
+# nbgrader (a test tool: tests/test_nbgrader.py runs its command line) also adds instructors' menus
+# and server extensions to JupyterLab. The course does not use them, so they are off in .venv; turn
+# them on with `.venv/bin/jupyter labextension enable @jupyter/nbgrader` and
+# `.venv/bin/jupyter server extension enable nbgrader.server_extensions.formgrader` (and the others).
+if "$PY" -c 'import nbgrader' 2>/dev/null; then
+  "$VENV/bin/jupyter" labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1 ||
+    echo "note: could not turn off nbgrader's JupyterLab extension; the course works anyway" >&2
+  "$VENV/bin/jupyter" server extension disable --sys-prefix nbgrader.server_extensions.formgrader \
+    nbgrader.server_extensions.assignment_list nbgrader.server_extensions.course_list \
+    nbgrader.server_extensions.validate_assignment >/dev/null 2>&1 ||
+    echo "note: could not turn off nbgrader's server extensions; the course works anyway" >&2
+fi
 echo "$want" >"$STAMP"
 echo "==> $VENV is ready"

@@ -17,7 +17,8 @@ Markdown answers between ``<!-- BEGIN SOLUTION -->`` and ``<!-- END SOLUTION -->
 ``YOUR ANSWER HERE``.  Cells tagged ``solution-only`` are dropped.  Outputs, execution counts and
 widget state are cleared.  ``--check`` exits 1 when ``exercises/`` is stale.
 
-Usage: ``python -m kafkalab.exercises.make solutions exercises [--check]``
+Usage: ``python -m kafkalab.exercises.make solutions exercises [--check]``; with ``--nbgrader OUT``
+it writes an nbgrader course folder instead (:mod:`.nbgrader_export`).
 """
 
 from __future__ import annotations
@@ -160,9 +161,17 @@ def generate(src: Path, dst: Path, check: bool = False) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Generate exercise notebooks from solution notebooks.")
     ap.add_argument("solutions", type=Path)
-    ap.add_argument("exercises", type=Path)
+    ap.add_argument("exercises", type=Path, nargs="?", help="where to write the exercise notebooks")
     ap.add_argument("--check", action="store_true", help="exit 1 if exercises/ is stale; write nothing")
+    ap.add_argument("--nbgrader", type=Path, metavar="OUT",
+                    help="instead, write an nbgrader course folder (OUT/source/<assignment>/...) from the solutions")
     args = ap.parse_args(argv)
+    if args.nbgrader is not None:
+        from .nbgrader_export import run  # imported here: nbgrader_export imports this module
+
+        return run(args.solutions, args.nbgrader)
+    if args.exercises is None:
+        ap.error("give the folder to write the exercises to (e.g. `solutions exercises`), or --nbgrader OUT")
     if not args.solutions.is_dir():
         print(f"error: {args.solutions} is not a folder of solution notebooks", file=sys.stderr)
         return 2
