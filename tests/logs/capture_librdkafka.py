@@ -263,6 +263,10 @@ def capture_short(out: Path, *, timeout: float = 15.0) -> dict:
     return truth
 
 
+def _text(version: Any) -> str:
+    return version[0] if isinstance(version, tuple) else str(version)
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
@@ -272,7 +276,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     out = Path(argv[0])
     truth = capture(out)
     (out / "VERSIONS").write_text(
-        f"confluent-kafka {confluent_kafka.version()[0]}, librdkafka {confluent_kafka.libversion()[0]}, "
+        f"confluent-kafka {_text(confluent_kafka.version())}, librdkafka {confluent_kafka.libversion()[0]}, "
         f"Python {sys.version.split()[0]}, {os.uname().sysname}\n")
     print(f"wrote {out}: {len(truth['records'])} coordinator records")
     return 0
