@@ -47,11 +47,12 @@ __all__ = [
     "StateChanged", "MemberAdded", "MemberUpdated", "MemberRemovalReason", "MemberRemoved",
     "PendingMemberAdded", "LeaderChanged", "AssignmentChanged", "LoadedMember", "GroupLoaded",
     "GroupRemovalReason", "GroupRemoved", "GroupRecordWritten", "InitialRebalanceDelayEnded",
-    "JoinPhaseExtended", "GroupView", "fold", "read_log", "LogFormatError",
+    "JoinPhaseExtended", "GroupView", "fold",
 ]
 
-#: Re-exported from :mod:`kafkalab.tracelog` when first used: that module reads logs into
-#: :mod:`kafkalab.sim` events, and kafkalab.sim imports this module, so it cannot load here.
+#: Re-exported from :mod:`kafkalab.tracelog` when first used (``from kafkalab.trace import
+#: read_log``): that module reads logs into :mod:`kafkalab.sim` events, and kafkalab.sim imports
+#: this module, so it cannot load here.
 _FROM_TRACELOG = ("read_log", "LogFormatError")
 
 

@@ -152,13 +152,20 @@ def _sources(source: Any) -> list[tuple[str, Iterable[str]]]:
     if isinstance(source, io.IOBase) or hasattr(source, "read"):
         return [(getattr(source, "name", "<file>"), source.read().splitlines())]
     if isinstance(source, (list, tuple)):
-        if source and all(isinstance(s, os.PathLike) or (isinstance(s, str) and "\n" not in s and os.path.isfile(s))
-                          for s in source):
+        if source and all(isinstance(s, os.PathLike) or (isinstance(s, str) and _path_like(s)) for s in source):
             return [_open(s) for s in source]
         if all(isinstance(s, str) for s in source):
             return [("<lines>", list(source))]
     raise TypeError("read_log takes a path, a list of paths, an open text file or a list of lines, "
                     f"not {type(source).__name__}")
+
+
+_FILE_NAME = re.compile(r"^[\w.~/\\:-]+\.(?:log|txt|out|err)(?:\.\d+)?$")
+
+
+def _path_like(text: str) -> bool:
+    """A string in a list names a file if it is one, or looks like a log file's name (``c1.log``)."""
+    return "\n" not in text and (os.path.isfile(text) or bool(_FILE_NAME.match(text)))
 
 
 def _open(path: Any) -> tuple[str, list[str]]:

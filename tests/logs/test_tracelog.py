@@ -375,6 +375,8 @@ def test_a_truncated_last_line_is_skipped():
 def test_inputs_that_are_not_logs_get_a_clear_error(tmp_path):
     with pytest.raises(LogFormatError, match="no such file"):
         read_log(tmp_path / "missing.log")
+    with pytest.raises(LogFormatError, match="c1.log: no such file"):
+        read_log(["c1.log", "c2.log"])
     empty = tmp_path / "empty.log"
     empty.write_text("nothing here\n")
     with pytest.raises(LogFormatError, match="debug=cgrp"):
