@@ -449,3 +449,17 @@ def test_field_spellings_round_trip():
     assert lf.error_from_librdkafka("Local: Broker transport failure") is None
     with pytest.raises(ValueError, match="needs"):
         lf.format("java", "joined")
+
+
+def test_cooperative_callbacks_are_what_each_application_received():
+    coop = FIXTURES / "librdkafka-cooperative"
+    events = read_log([coop / "c1.log", coop / "c2.log"])
+    received = json.loads((coop / "callbacks.json").read_text())
+    for name, calls in received.items():
+        read = [("assign" if isinstance(e, ev.PartitionsAssigned) else "lost" if e.lost else "revoke",
+                 [p for _, p in e.partitions])
+                for e in events if isinstance(e, (ev.PartitionsAssigned, ev.PartitionsRevoked)) and e.consumer == name]
+        assert [list(x) for x in read] == calls, name
+    # KIP-429: c1 gave up only the partitions that moved (0-2), kept 3-5, and c2 got 0-2 one rebalance later.
+    c2_assigned = [(e.generation_id, e.partitions) for e in of(events, ev.PartitionsAssigned, "c2")]
+    assert c2_assigned[:2] == [(2, ()), (3, (("orders", 0), ("orders", 1), ("orders", 2)))]
