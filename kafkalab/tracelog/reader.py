@@ -1,5 +1,8 @@
 """Read a real client's log into the trace the player shows: step through an incident from your own consumers.
 
+(:mod:`kafkalab.tracelog` re-exports this module's API; :mod:`kafkalab.trace` re-exports
+:func:`read_log` and :class:`LogFormatError`.)
+
 How it works
 ------------
 :func:`read_log` takes librdkafka logs captured with ``debug=cgrp`` (confluent-kafka, the C/C++
@@ -47,10 +50,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Optional, Union
 
-from . import logformat as lf
-from .consumer_protocol import encode_assignment
-from .errors import ErrorCode
-from .messages import (
+from .. import logformat as lf
+from ..consumer_protocol import encode_assignment
+from ..errors import ErrorCode
+from ..messages import (
     FindCoordinatorRequest,
     FindCoordinatorResponse,
     HeartbeatRequest,
@@ -64,7 +67,7 @@ from .messages import (
     SyncGroupRequestAssignment,
     SyncGroupResponse,
 )
-from .sim import events as ev
+from ..sim import events as ev
 
 __all__ = ["read_log", "LogFormatError", "FORMATS", "DEFAULT_MAX_POLL_INTERVAL_MS"]
 
@@ -99,6 +102,7 @@ class _Record:
     number: int
     line: lf.LogLine
     config: Optional[dict] = None
+    label: Optional[str] = None
 
 
 # ---------------------------------------------------------------------------- reading the files
@@ -198,7 +202,7 @@ def _read_file(index: int, label: str, lines: Iterable[str], fmt: str) -> list[_
             if ts is not None and config.get("client.id"):
                 line = lf.LogLine("java", ts, "INFO", config["client.id"], config.get("group.id"),
                                   config.get("group.instance.id") or None, "ConsumerConfig", "ConsumerConfig values:")
-                out.append(_Record(ts, index, number, line, config))
+                out.append(_Record(ts, index, number, line, config, label))
             continue
         try:
             line = lf.parse_line(text)
@@ -216,7 +220,7 @@ def _read_file(index: int, label: str, lines: Iterable[str], fmt: str) -> list[_
                                      f"use format={line.client!r} or 'auto'", label, number)
             raise LogFormatError(f"a {_CLIENT_NAMES[line.client]} line in a {_CLIENT_NAMES[client]} log; "
                                  "keep each client's log in a file of its own", label, number)
-        out.append(_Record(line.timestamp_ms, index, number, line))
+        out.append(_Record(line.timestamp_ms, index, number, line, None, label))
     if not out:
         raise LogFormatError("no librdkafka or Java consumer log lines found: capture librdkafka with "
                              "debug=cgrp, or the Java consumer's INFO log (docs/logs.md)", label)
@@ -776,7 +780,7 @@ class _JavaConsumer(_Consumer):
         try:
             plan = lf.parse_java_assignments(v["assignments"])
         except ValueError as e:
-            raise LogFormatError(str(e), None, r.number) from None
+            raise LogFormatError(str(e), r.label, r.number) from None
         self.emit(at, ev.AssignmentPerformed(at, self.name, self.protocol or "?", len(plan), int(v["generation_id"])))
         self.sync_request(at, plan)
 
@@ -871,7 +875,7 @@ class _JavaConsumer(_Consumer):
             session = int(c.get("session.timeout.ms", "45000"))
             self.max_poll_interval_ms = int(c.get("max.poll.interval.ms", str(DEFAULT_MAX_POLL_INTERVAL_MS)))
         except ValueError as e:
-            raise LogFormatError(f"a ConsumerConfig value is not a number: {e}", None, r.number) from None
+            raise LogFormatError(f"a ConsumerConfig value is not a number: {e}", r.label, r.number) from None
         self.instance_id = c.get("group.instance.id") or self.instance_id
         if self.instance_id == "null":
             self.instance_id = None
