@@ -25,10 +25,15 @@ no protocol rule of its own, and its :meth:`GroupView.describe` is exactly
 :meth:`kafkalab.Coordinator.describe` at that point of the trace (a property test checks this after
 every call of random schedules).  That is how a view shows the group as the coordinator had it at
 any step without keeping a second copy of the rules.
+
+A real client's log reads into the same kind of trace: :func:`read_log` (from
+:mod:`kafkalab.tracelog`, loaded on first use) turns librdkafka ``debug=cgrp`` and Java consumer
+logs into the events the player steps through.
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Callable, Iterable, Optional
@@ -44,6 +49,17 @@ __all__ = [
     "GroupRemovalReason", "GroupRemoved", "GroupRecordWritten", "InitialRebalanceDelayEnded",
     "JoinPhaseExtended", "GroupView", "fold",
 ]
+
+#: Re-exported from :mod:`kafkalab.tracelog` when first used (``from kafkalab.trace import
+#: read_log``): that module reads logs into :mod:`kafkalab.sim` events, and kafkalab.sim imports
+#: this module, so it cannot load here.
+_FROM_TRACELOG = ("read_log", "LogFormatError")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_TRACELOG:
+        return getattr(importlib.import_module(".tracelog", __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _Phrase(Enum):

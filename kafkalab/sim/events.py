@@ -201,6 +201,17 @@ class ConsumerResumed(ConsumerNote):
 
 
 @dataclass(frozen=True)
+class ConsumerClosing(ConsumerNote):
+    """The application called ``close()``; what close does (revoke, LeaveGroup) follows, and
+    :class:`ConsumerStopped` ends it.  A real client's close takes a few milliseconds (librdkafka
+    logs "Closing consumer" ... "Consumer closed"), so a log read by :mod:`kafkalab.tracelog` has
+    this note first."""
+
+    def _text(self) -> str:
+        return "close() called: it gives up its partitions and leaves the group"
+
+
+@dataclass(frozen=True)
 class LeaveGroupSkipped(ConsumerNote):
     """``close()`` of a static member: no LeaveGroup (KIP-345), it keeps its place until its session ends."""
 

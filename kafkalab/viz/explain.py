@@ -6,6 +6,11 @@ step.  It reads enums and fields only - a removal's :class:`~kafkalab.trace.Memb
 client's :class:`~kafkalab.sim.events.ClientStateReason`, how a consumer stopped - and explains them
 with Kafka's rules (KIP-394's member id round trip, KIP-134's initial rebalance delay, the eager
 protocol's stop-the-world revocation, KIP-429's cooperative second rebalance, ...).
+
+A client's log (``client_log``, :mod:`kafkalab.tracelog`) has the client's side only: a request
+is told as the client sent it (whether and when the coordinator got it is not in the log), and a
+close spans the milliseconds from its :class:`~kafkalab.sim.events.ConsumerClosing` to its
+:class:`~kafkalab.sim.events.ConsumerStopped` instead of one virtual instant.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from ..consumer_protocol import decode_assignment
 from ..errors import ErrorCode
 from ..sim.events import (
     ClientStateChanged,
+    ConsumerClosing,
     ConsumerNote,
     ConsumerStarted,
     ConsumerStopped,
@@ -57,9 +63,10 @@ __all__ = ["Explainer"]
 class Explainer:
     """Builds each step's sentence from the events around it and the snapshot at its end."""
 
-    def __init__(self, events: Sequence[Any], snap: Snapshot) -> None:
+    def __init__(self, events: Sequence[Any], snap: Snapshot, *, client_log: bool = False) -> None:
         self.events = events
         self.snap = snap
+        self.client_log = client_log
 
     # -- helpers
     def burst(self, start: int) -> list[Any]:
@@ -168,10 +175,97 @@ class Explainer:
                 out.extend(x.partitions)
         return tuple(sorted(set(out)))
 
+    def since_closing(self, i: int, consumer: str) -> Optional[list[Any]]:
+        """In a client's log: ``consumer``'s events from its ConsumerClosing up to index ``i``, or
+        None when it is not closing at ``i``."""
+        out: list[Any] = []
+        for x in reversed(self.events[:i]):
+            if getattr(x, "consumer", None) == consumer and isinstance(x, ConsumerStopped):
+                return None
+            if getattr(x, "consumer", None) == consumer or (isinstance(x, MessageSent) and x.src == consumer):
+                out.append(x)
+            if isinstance(x, ConsumerClosing) and x.consumer == consumer:
+                out.reverse()
+                return out
+        return None
+
+    def since_joined(self, i: int, consumer: str) -> list[Any]:
+        """In a client's log: ``consumer``'s own events since it last sent JoinGroup (or the start)."""
+        out: list[Any] = []
+        for x in reversed(self.events[:i]):
+            if isinstance(x, MessageSent) and x.src == consumer and api_name(x.message) == "JoinGroup":
+                break
+            if getattr(x, "consumer", None) == consumer:
+                out.append(x)
+        out.reverse()
+        return out
+
+    def client_request(self, e: MessageDelivered) -> str:
+        """A request in a client's log: what the client sent and why, from the message's fields."""
+        c, broker, m = e.src, e.dst, e.message
+        api = api_name(m)
+        if api == "FindCoordinator":
+            return sentence(f"{c} asked {broker} which broker coordinates group {getattr(m, 'key', '?')} "
+                             "(FindCoordinator): any broker can answer, because the coordinator is the leader "
+                             "of the group's __consumer_offsets partition")
+        if api == "JoinGroup":
+            if not m.member_id:
+                return sentence(f"{c} sent JoinGroup with no member id yet: since JoinGroup v4 (KIP-394) the "
+                                 "coordinator first answers MEMBER_ID_REQUIRED with an id for it to join with")
+            return sentence(f"{c} sent JoinGroup (member id {short_member_id(m.member_id)}) to {broker}: the "
+                             "coordinator answers it when the join phase completes, once every known member has "
+                             "rejoined or the rebalance timeout has run out")
+        if api == "SyncGroup":
+            if m.assignments:
+                return sentence(f"The leader {c} sent SyncGroup with the assignment it computed for "
+                                 f"{for_members(len(m.assignments))}; the coordinator stores it and answers every "
+                                 "member's SyncGroup with its partitions")
+            return sentence(f"{c} sent SyncGroup with no assignment: a follower waits for the one the leader sends")
+        if api == "Heartbeat":
+            return sentence(f"{c} sent a heartbeat (generation {m.generation_id}) to {broker}")
+        if api == "LeaveGroup":
+            return self.client_leave(e)
+        return sentence(f"{c} sent {api} to {broker}")
+
+    def client_leave(self, e: MessageDelivered) -> str:
+        c, i = e.src, self.events.index(e) if e in self.events else len(self.events)
+        poll_timeout = next((x for x in self.since_joined(i, c) if isinstance(x, PollTimeoutExpired)), None)
+        if poll_timeout is not None:
+            return sentence(f"{c}'s client sent LeaveGroup on its own because the application did not call poll() "
+                             f"within max.poll.interval.ms ({secs(poll_timeout.max_poll_interval_ms)}): the "
+                             "coordinator removes it at once, without waiting for session.timeout.ms, so its "
+                             f"partitions go to members that make progress; {c} has dropped its member id and "
+                             "joins as a new member when the application polls again")
+        if self.since_closing(i, c) is not None:
+            return sentence(f"{c} sent LeaveGroup as it closes: a dynamic member that closes leaves at once, so the "
+                             "coordinator removes it and rebalances the group without waiting for session.timeout.ms")
+        return sentence(f"{c} sent LeaveGroup: the coordinator removes it at once, without waiting for "
+                         "session.timeout.ms")
+
+    def client_stopped(self, i: int, e: ConsumerStopped) -> str:
+        c = e.consumer
+        window = self.since_closing(i, c) or []
+        done = []
+        if any(isinstance(x, MessageSent) and api_name(x.message) == "OffsetCommit" for x in window):
+            done.append("committed its offsets")
+        if any(isinstance(x, PartitionsRevoked) and not x.lost for x in window):
+            done.append("revoked its partitions")
+        left = any(isinstance(x, MessageSent) and x.src == c and api_name(x.message) == "LeaveGroup" for x in window)
+        if left:
+            done.append("sent LeaveGroup")
+            tail = "so the coordinator rebalances the group at once and the others get its partitions"
+        else:
+            tail = ("but its log shows no LeaveGroup (it was not in a generation, or knew no coordinator), so if "
+                    "the coordinator still counts it as a member, only its session timeout removes it")
+        did = ", ".join(done[:-1]) + (" and " if len(done) > 1 else "") + done[-1] if done else ""
+        return sentence(f"{c} closed: it {did}, {tail}" if did else f"{c} closed {tail}")
+
     # -- per kind
     def request(self, i: int, e: MessageDelivered) -> str:
         c, broker, m = e.src, e.dst, e.message
         api = api_name(m)
+        if self.client_log:
+            return self.client_request(e)
         if not self.reached(i, e):
             return self.refused(c, broker, api)
         burst = self.burst(i)
@@ -590,6 +684,8 @@ class Explainer:
                              "already belong to others and it must not commit them")
         mine = self.around(i, c)
         closing = any(isinstance(x, ConsumerStopped) and x.how is StopKind.CLOSED for x in mine)
+        if self.client_log:
+            closing = self.since_closing(i, c) is not None
         if closing:
             commits = "it commits its offsets and " if self.committed_before(i, c) else "it "
             static = client.instance_id if client is not None else None
@@ -615,6 +711,8 @@ class Explainer:
     def stopped(self, i: int, e: ConsumerStopped) -> str:
         c = e.consumer
         client = self.snap.clients.get(c)
+        if self.client_log and e.how is StopKind.CLOSED and not (client is not None and client.instance_id):
+            return self.client_stopped(i, e)
         if e.how is StopKind.CRASHED:
             st = client.session_timeout_ms if client else None
             timeout = f" ({secs(st)})" if st else ""
@@ -669,7 +767,11 @@ class Explainer:
     def consumer_note(self, e: ConsumerNote) -> str:
         """A consumer's note (started, paused, a poll timeout, a lost coordinator, a failed commit, ...)."""
         extra = ""
-        if isinstance(e, PollTimeoutExpired):
+        if isinstance(e, PollTimeoutExpired) and self.client_log:
+            extra = ("; the client's background thread (the Java consumer's heartbeat thread, librdkafka's main "
+                     "thread) does this so that a stuck application does not hold its partitions (KIP-62 split the "
+                     "session timeout from the poll interval): a rebalance follows without it")
+        elif isinstance(e, PollTimeoutExpired):
             extra = ("; the heartbeat thread does this so that a stuck application does not hold its partitions "
                      "(KIP-62 split the session timeout from the poll interval)")
         elif isinstance(e, CoordinatorUnknown) and e.reason is CoordinatorUnknownReason.DISCONNECTED:

@@ -10,6 +10,12 @@ Consumer events update one :class:`ClientView` per consumer from their fields al
 partitions it owns; ``ConsumerStarted`` (a new process) its configs; ``ConsumerPaused`` /
 ``ConsumerResumed`` and ``ConsumerStopped`` the rest.
 
+A client's log (:mod:`kafkalab.tracelog`) has no coordinator events.  Until the trace shows one,
+the generation and leader are the ones the consumers' own JoinGroup answers gave (the highest
+generation answered, and the consumer that was told it leads it), and a consumer counts as in the
+group while it holds a member id and a generation it completed the join of (COMPLETING_REBALANCE
+or STABLE): what the client believes, since the coordinator's view is not in the log.
+
 Member ids are shown by consumer name: an id is a consumer's once that consumer used it or was
 given it (its state changes, its requests), or when the coordinator added it while handling that
 consumer's request, or when the member's ``client.id`` is that consumer's.
@@ -22,6 +28,8 @@ from typing import Any, Optional, Sequence
 
 from ..sim.events import (
     ClientStateChanged,
+    ClientStateReason,
+    ConsumerClosing,
     ConsumerPaused,
     ConsumerResumed,
     ConsumerStarted,
@@ -84,6 +92,7 @@ class ClientView:
     rebalance_timeout_ms: Optional[int] = None
     cooperative: Optional[bool] = None
     paused: bool = False
+    closing: bool = False
 
 
 class Snapshot:
@@ -96,6 +105,9 @@ class Snapshot:
         self.names: dict[str, str] = {}  # member id -> consumer name
         self.origin: Optional[str] = None  # the consumer whose request the coordinator handles
         self.initial_delay_ms: Optional[int] = None
+        self.coordinator_seen = False  # False for a client's log: no coordinator events (yet)
+        self.client_generation = -1  # the highest generation a consumer's JoinGroup answer gave
+        self.client_leaders: dict[int, str] = {}  # generation -> the consumer told it leads it
         if world is not None:
             self.initial_delay_ms = world.config.group_initial_rebalance_delay_ms
         for name in consumers:
@@ -116,10 +128,14 @@ class Snapshot:
 
     @property
     def generation(self) -> int:
+        if not self.coordinator_seen:
+            return max(self.client_generation, 0)
         return self.view.generation_id if self.view.state is not None else 0
 
     @property
     def leader(self) -> Optional[str]:
+        if not self.coordinator_seen:
+            return self.client_leaders.get(self.client_generation)
         return self.name_of(self.view.leader_id)
 
     def client(self, name: str) -> ClientView:
@@ -139,7 +155,11 @@ class Snapshot:
         leader = self.leader
         out = []
         for c in self.clients.values():
-            in_group = c.name in member_names
+            if self.coordinator_seen:
+                in_group = c.name in member_names
+            else:
+                in_group = (c.stopped is None and bool(c.member_id) and c.generation >= 0
+                            and c.state in ("COMPLETING_REBALANCE", "STABLE"))
             out.append(MemberRow(
                 name=c.name, member_id=c.member_id, instance_id=c.instance_id,
                 state=c.stopped.value if c.stopped else c.state, generation=c.generation,
@@ -152,6 +172,7 @@ class Snapshot:
     def apply(self, e: Any) -> None:
         inner, broker = unwrap(e)
         if broker is not None:
+            self.coordinator_seen = True
             self._apply_coordinator(inner)
             return
         name = getattr(e, "consumer", None)
@@ -164,6 +185,10 @@ class Snapshot:
             c = self.client(name)
             c.state, c.member_id, c.generation = e.new, e.member_id, e.generation_id
             self._name(e.member_id, name)
+            if e.reason is ClientStateReason.JOIN_GROUP_ANSWERED and e.generation_id >= self.client_generation:
+                self.client_generation = e.generation_id
+                if e.leader:
+                    self.client_leaders[e.generation_id] = name
         elif isinstance(e, PartitionsAssigned):
             self.client(name).owned |= set(e.partitions)
         elif isinstance(e, PartitionsRevoked):
@@ -178,6 +203,8 @@ class Snapshot:
                 name, instance_id=e.group_instance_id, client_id=e.client_id,
                 session_timeout_ms=e.session_timeout_ms, rebalance_timeout_ms=e.max_poll_interval_ms,
                 cooperative=e.rebalance_protocol == "COOPERATIVE")
+        elif isinstance(e, ConsumerClosing):
+            self.client(name).closing = True
         elif isinstance(e, ConsumerPaused):
             self.client(name).paused = True
         elif isinstance(e, ConsumerResumed):

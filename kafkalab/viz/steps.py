@@ -30,6 +30,7 @@ from typing import Any, Optional
 from ..sim.events import (
     ClientStateChanged,
     ConsumerNote,
+    CoordinatorEvent,
     ConsumerStopped,
     MessageDelivered,
     MessageDropped,
@@ -85,6 +86,9 @@ class Step:
         members: one :class:`MemberRow` per consumer of the group.
         message_index: the trace index of the delivered/dropped message to highlight, if any.
         transition: ``(old state, trigger)`` for a group state change, else None.
+        client_log: the trace is a client's log (:func:`kafkalab.tracelog.read_log`): it has no
+            coordinator events, so ``group_state`` is unknown and the generation, leader and members
+            are the consumers' own view.
     """
 
     index: int
@@ -103,6 +107,7 @@ class Step:
     members: tuple[MemberRow, ...]
     message_index: Optional[int] = None
     transition: Optional[tuple[Optional[GroupState], Trigger]] = None
+    client_log: bool = False
 
     def member(self, name: str) -> MemberRow:
         for row in self.members:
@@ -117,6 +122,8 @@ class Step:
 
     @property
     def state_text(self) -> str:
+        if self.group_state is None and self.client_log:
+            return "(not in a client log)"
         return self.group_state.value if self.group_state else "(no group yet)"
 
 
@@ -149,7 +156,8 @@ def build_steps(world_or_events: Any, group: Optional[str] = None, *, heartbeats
         hidden_apis |= OFFSET_APIS
     routine = routine_exchanges(events, hidden_apis)
     snap = Snapshot(group, consumers, world)
-    explain = Explainer(events, snap)
+    client_log = bool(events) and world is None and not any(isinstance(e, CoordinatorEvent) for e in events)
+    explain = Explainer(events, snap, client_log=client_log)
     mine = set(consumers)
 
     steps: list[Step] = []
@@ -164,7 +172,7 @@ def build_steps(world_or_events: Any, group: Optional[str] = None, *, heartbeats
         sentence = p.pop("explain")(end)
         steps.append(Step(index=len(steps), end_index=end, sentence=sentence, group=group,
                           group_state=snap.state, generation=snap.generation, leader=snap.leader,
-                          protocol=snap.view.protocol_name, members=snap.rows(), **p))
+                          protocol=snap.view.protocol_name, members=snap.rows(), client_log=client_log, **p))
 
     for i, e in enumerate(events):
         inner, broker = unwrap(e)

@@ -1,0 +1,696 @@
+"""The log lines Kafka clients write about their group, as one table shared by writers and readers.
+
+How it works
+------------
+Each :class:`Template` is one log statement of a real client: the Java consumer's
+(``org.apache.kafka.clients.consumer.internals``) INFO/WARN/ERROR lines, or librdkafka's
+``debug=cgrp`` lines.  Its ``text`` is the client's message with ``{field}`` placeholders, so the
+same entry serves both directions:
+
+* a **writer** (the simulated consumers, later) renders a line with :meth:`Template.format` and
+  :func:`java_line` / :func:`librdkafka_line`;
+* the **reader** (:mod:`kafkalab.tracelog`) splits a line into its parts with :func:`parse_line`
+  and finds the template whose text matches the message with :func:`match`.
+
+Fields have one spelling each (:data:`FIELDS`): a Java ``Generation`` (``Generation{generationId=1,
+memberId='c1-...', protocol='range'}``), a list of ``TopicPartition`` (``orders-0, orders-1``), an
+``Assignment`` (``Assignment(partitions=[orders-0])``), a ``Node`` (``127.0.0.1:9092 (id: 2147483647
+rack: null)``), librdkafka's quoted group id, ... with a formatter and a parser for each
+(:func:`java_generation` / :func:`parse_java_generation`, ...).
+
+Where the lines come from (facts from the clients' sources; the sentences are theirs):
+
+* Java, Apache Kafka 3.9 / 4.0 (``clients/src/main/java/org/apache/kafka/clients/consumer/internals``):
+  ``AbstractCoordinator.java`` - "(Re-)joining group" (sendJoinGroupRequest, l. 605), "Successfully
+  joined group with generation {}" (JoinGroupResponseHandler, l. 666), "JoinGroup failed: {} Need to
+  re-join the group. Sent generation was {}" (l. 683), "JoinGroup failed due to non-fatal error:
+  REBALANCE_IN_PROGRESS, ..." (l. 736), "Successfully synced group in generation {}" (l. 843),
+  "SyncGroup failed: The group began another rebalance. Need to re-join the group. Sent generation
+  was {}" (l. 867), "SyncGroup failed: {} Need to re-join the group. Sent generation was {}"
+  (l. 878), "Discovered group coordinator {}" (l. 937), "Group coordinator {} is unavailable or
+  invalid due to cause: {}. isDisconnected: {}. Rediscovery will be attempted." (l. 1000),
+  "Resetting generation {}due to: {}" (l. 1056), "Request joining group due to: {}" (l. 1103),
+  "consumer poll timeout has expired. This means ..." (handlePollTimeoutExpiry, l. 1148), "Member {}
+  sending LeaveGroup request to coordinator {} due to {}" (maybeLeaveGroup, l. 1174), "Attempt to
+  heartbeat with {} and group instance id {} failed due to {}, resetting generation" (l. 1267);
+  ``ConsumerCoordinator.java`` - "Notifying assignor about the new {}" (l. 324), "Finished
+  assignment for group at generation {}: {}" (l. 664), "Giving away all assigned partitions as lost
+  since generation/memberID has been reset,indicating that consumer is in old state or no longer
+  part of the group" (l. 778); ``ConsumerRebalanceListenerInvoker.java`` - "Adding newly assigned
+  partitions: {}" (l. 58), "Revoke previously assigned partitions {}" (l. 80), "Lost previously
+  assigned partitions {}" (l. 106); ``common/utils/AppInfoParser.java`` - "App info {} for {}
+  unregistered" (l. 89, when the consumer is closed).  Kafka 2.x logged "Attempt to heartbeat
+  failed since group is rebalancing" for a heartbeat answered REBALANCE_IN_PROGRESS; KAFKA-12352
+  (Kafka 3.0) replaced it with "Request joining group due to: group is already rebalancing".
+  Every line of a consumer carries its ``LogContext`` prefix ``[Consumer clientId=c1, groupId=g] ``
+  (``[Consumer instanceId=i1, clientId=c1, groupId=g] `` for a static member; ConsumerUtils.java
+  l. 114-123).  The logger of the coordinator's lines is ``ConsumerCoordinator`` (AbstractCoordinator
+  logs with ``this.getClass()``).  Kafka's own log4j layout is ``[%d] %p %m (%c)%n``.
+* librdkafka 2.x (``src/rdkafka_cgrp.c`` unless noted): "Joining group \\"%s\\" with %d subscribed
+  topic(s) and member id \\"%s\\"", "JoinGroup response: GenerationId %d, Protocol %s, LeaderId
+  %s%s, my MemberId %s, member metadata count %d: %s", "SyncGroup response: %s (%d bytes of
+  MemberState data)", "Group \\"%s\\" heartbeat error response in state %s (join-state %s, %d
+  partition(s) assigned): %s", "Application maximum poll interval (%dms) exceeded by %dms (adjust
+  max.poll.interval.ms for long-running message processing): leaving group" (MAXPOLL, a warning,
+  so it is logged without ``debug``), "Group \\"%s\\": delegating %s of %d partition(s) to application
+  on queue %s: %s", "Group \\"%s\\": leave (in state %s)", "LeaveGroup response received in state
+  %s"; ``src/rdkafka.c``: "Closing consumer", "Consumer closed".  librdkafka writes each line as
+  ``%<syslog level>|<unix seconds>.<ms>|<FACILITY>|<client.id>#consumer-<n>| [thrd:<thread>]:
+  <message>`` on stderr, or hands ``<FACILITY> [<name>] [thrd:...]: <message>`` to a Python
+  ``logger`` (confluent-kafka).  Error texts are librdkafka's ``rd_kafka_err2str`` descriptions
+  (``src/rdkafka.c``, :data:`LIBRDKAFKA_ERRORS`).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+from .errors import ErrorCode
+
+__all__ = [
+    "Template", "JAVA", "LIBRDKAFKA", "TEMPLATES", "FIELDS", "LogLine", "match", "parse_line",
+    "parse_timestamp", "java_line", "librdkafka_line", "java_generation", "parse_java_generation",
+    "java_partitions", "parse_java_partitions", "java_assignment", "parse_java_assignment",
+    "java_assignments", "parse_java_assignments", "java_node", "parse_java_node", "java_optional",
+    "JAVA_ERROR_MESSAGES", "LIBRDKAFKA_ERRORS", "error_from_java_message", "error_from_librdkafka",
+    "java_context", "JAVA_COORDINATOR_LOGGER", "JAVA_LISTENER_LOGGER", "format",
+]
+
+JAVA_COORDINATOR_LOGGER = "org.apache.kafka.clients.consumer.internals.ConsumerCoordinator"
+JAVA_LISTENER_LOGGER = "org.apache.kafka.clients.consumer.internals.ConsumerRebalanceListenerInvoker"
+_APP_INFO_LOGGER = "org.apache.kafka.common.utils.AppInfoParser"
+
+# ---------------------------------------------------------------------------- fields
+
+#: How each field is spelled in a message: field name -> regular expression (no groups).
+FIELDS: dict[str, str] = {
+    # Java
+    "generation": r"Generation\{generationId=-?\d+, memberId='[^']*', protocol='[^']*'\}",
+    "partitions": r"(?:[^\s,]+-\d+(?:, [^\s,]+-\d+)*)?",
+    "assignment": r"Assignment\(partitions=\[[^\]]*\](?:, userDataSize=\d+)?\)",
+    "assignments": r"\{.*\}",
+    "coordinator": r"\S+:\d+ \(id: -?\d+ rack: [^)]*\)",
+    "instance_id": r"Optional(?:\.empty|\[[^\]]*\])",
+    "error": r"[A-Z_]+",
+    "error_message": r".+?",
+    "member_id": r"\S*",
+    "reason": r".*",
+    "cause": r".*?",
+    "is_disconnected": r"true|false",
+    "client_id": r"\S+",
+    # librdkafka
+    "group": r"[^\"]*",
+    "broker": r"\S+",
+    "rd_error": r".*",
+    "me": r"(?: \(me\))?",
+    "protocol": r"\S*",
+    "leader_id": r"\S*",
+    "action": r"assign|revoke",
+    "queue": r"\S+",
+    "state": r"[a-z-]+",
+    "join_state": r"[a-z-]+",
+    "host": r"[^\s:]+|\[[^\]]+\]",
+    "op": r"[A-Z_]+",
+    "assignor": r"[^\"]+",
+    "old": r"[^\"]*",
+    "new": r"[^\"]*",
+    "and_member_id": r"(?:and member id )?",
+    "error_name": r"[A-Z_]+",
+    "elapsed": r"[\d.]+",
+    "old_state": r"[a-z-]+",
+    "new_state": r"[a-z-]+",
+    "change": r"added to|removed from",
+}
+_INT = r"-?\d+"
+_INT_FIELDS = {"generation_id", "member_count", "count", "topic_count", "ms", "exceeded_ms", "bytes", "node_id",
+               "port", "old_id", "new_id", "assigned"}
+
+
+@dataclass(frozen=True)
+class Template:
+    """One log statement of a client.
+
+    Attributes:
+        key: a stable name (``"joined"``) shared by the writer and the reader.
+        client: ``"java"`` or ``"librdkafka"``.
+        logger: the Java logger (class name) or librdkafka's facility (``"JOINGROUP"``).
+        level: the level it is logged at (``"INFO"``, ``"WARN"``; librdkafka: ``"7"`` debug, ``"4"``
+            warning).
+        text: the message, with ``{field}`` placeholders spelled as :data:`FIELDS` says.
+        source: where the client writes it.
+    """
+
+    key: str
+    client: str
+    logger: str
+    level: str
+    text: str
+    source: str
+    _regex: re.Pattern = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_regex", _compile(self.text))
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(re.findall(r"\{(\w+)\}", self.text))
+
+    def format(self, **values: object) -> str:
+        """The message with ``values`` filled in (already spelled: use :func:`java_generation` etc.)."""
+        missing = sorted(set(self.fields) - set(values))
+        if missing:
+            raise ValueError(f"template {self.key!r} needs {missing}")
+        return self.text.format(**values)
+
+    def match(self, message: str) -> Optional[dict[str, str]]:
+        """The fields of ``message`` (as written) if it is this template's, else None."""
+        m = self._regex.match(message)
+        return m.groupdict() if m else None
+
+
+def _compile(text: str) -> re.Pattern:
+    out = []
+    pos = 0
+    for m in re.finditer(r"\{(\w+)\}", text):
+        out.append(re.escape(text[pos:m.start()]))
+        name = m.group(1)
+        pattern = _INT if name in _INT_FIELDS else FIELDS.get(name, r".*?")
+        out.append(f"(?P<{name}>{pattern})")
+        pos = m.end()
+    out.append(re.escape(text[pos:]))
+    return re.compile("^" + "".join(out) + r"\s*$")
+
+
+_KAFKA = "Apache Kafka 3.9/4.0 clients/.../consumer/internals/"
+_RD = "librdkafka 2.x src/rdkafka_cgrp.c"
+
+#: The Java consumer's lines (INFO unless said otherwise).
+JAVA: tuple[Template, ...] = (
+    Template("discovered", "java", JAVA_COORDINATOR_LOGGER, "INFO", "Discovered group coordinator {coordinator}",
+             _KAFKA + "AbstractCoordinator.java:937"),
+    Template("coordinator_unknown", "java", JAVA_COORDINATOR_LOGGER, "INFO",
+             "Group coordinator {coordinator} is unavailable or invalid due to cause: {cause}. "
+             "isDisconnected: {is_disconnected}. Rediscovery will be attempted.",
+             _KAFKA + "AbstractCoordinator.java:1000"),
+    Template("joining", "java", JAVA_COORDINATOR_LOGGER, "INFO", "(Re-)joining group",
+             _KAFKA + "AbstractCoordinator.java:605"),
+    Template("joined", "java", JAVA_COORDINATOR_LOGGER, "INFO", "Successfully joined group with generation {generation}",
+             _KAFKA + "AbstractCoordinator.java:666"),
+    Template("join_failed_rejoin", "java", JAVA_COORDINATOR_LOGGER, "INFO",
+             "JoinGroup failed: {error_message} Need to re-join the group. Sent generation was {generation}",
+             _KAFKA + "AbstractCoordinator.java:683"),
+    Template("join_failed_coordinator", "java", JAVA_COORDINATOR_LOGGER, "INFO",
+             "JoinGroup failed: {error_message} Marking coordinator unknown. Sent generation was {generation}",
+             _KAFKA + "AbstractCoordinator.java:695"),
+    Template("join_failed_rebalancing", "java", JAVA_COORDINATOR_LOGGER, "INFO",
+             "JoinGroup failed due to non-fatal error: REBALANCE_IN_PROGRESS, which could indicate a replication "
+             "timeout on the broker. Will retry.", _KAFKA + "AbstractCoordinator.java:736"),
+    Template("join_failed_fatal", "java", JAVA_COORDINATOR_LOGGER, "ERROR",
+             "JoinGroup failed due to fatal error: {error_message}", _KAFKA + "AbstractCoordinator.java:710"),
+    Template("finished_assignment", "java", JAVA_COORDINATOR_LOGGER, "INFO",
+             "Finished assignment for group at generation {generation_id}: {assignments}",
+             _KAFKA + "ConsumerCoordinator.java:664"),
+    Template("synced", "java", JAVA_COORDINATOR_LOGGER, "INFO", "Successfully synced group in generation {generation}",
+             _KAFKA + "AbstractCoordinator.java:843"),
+    Template("sync_failed_rebalancing", "java", JAVA_COORDINATOR_LOGGER, "INFO",
+             "SyncGroup failed: The group began another rebalance. Need to re-join the group. "
+             "Sent generation was {generation}", _KAFKA + "AbstractCoordinator.java:867"),
+    Template("sync_failed_rejoin", "java", JAVA_COORDINATOR_LOGGER, "INFO",
+             "SyncGroup failed: {error_message} Need to re-join the group. Sent generation was {generation}",
+             _KAFKA + "AbstractCoordinator.java:878"),
+    Template("sync_failed_coordinator", "java", JAVA_COORDINATOR_LOGGER, "INFO",
+             "SyncGroup failed: {error_message} Marking coordinator unknown. Sent generation was {generation}",
+             _KAFKA + "AbstractCoordinator.java:888"),
+    Template("notifying_assignor", "java", JAVA_COORDINATOR_LOGGER, "INFO", "Notifying assignor about the new {assignment}",
+             _KAFKA + "ConsumerCoordinator.java:324"),
+    Template("adding", "java", JAVA_LISTENER_LOGGER, "INFO", "Adding newly assigned partitions: {partitions}",
+             _KAFKA + "ConsumerRebalanceListenerInvoker.java:58"),
+    Template("revoking", "java", JAVA_LISTENER_LOGGER, "INFO", "Revoke previously assigned partitions {partitions}",
+             _KAFKA + "ConsumerRebalanceListenerInvoker.java:80"),
+    Template("losing", "java", JAVA_LISTENER_LOGGER, "INFO", "Lost previously assigned partitions {partitions}",
+             _KAFKA + "ConsumerRebalanceListenerInvoker.java:106"),
+    Template("request_rejoin", "java", JAVA_COORDINATOR_LOGGER, "INFO", "Request joining group due to: {reason}",
+             _KAFKA + "AbstractCoordinator.java:1103"),
+    Template("heartbeat_rebalancing_2x", "java", JAVA_COORDINATOR_LOGGER, "INFO",
+             "Attempt to heartbeat failed since group is rebalancing",
+             "Apache Kafka 2.x AbstractCoordinator.java (removed by KAFKA-12352 in 3.0)"),
+    Template("heartbeat_failed", "java", JAVA_COORDINATOR_LOGGER, "INFO",
+             "Attempt to heartbeat with {generation} and group instance id {instance_id} failed due to {error}, "
+             "resetting generation", _KAFKA + "AbstractCoordinator.java:1267"),
+    Template("resetting", "java", JAVA_COORDINATOR_LOGGER, "INFO", "Resetting generation {and_member_id}due to: {reason}",
+             _KAFKA + "AbstractCoordinator.java:1056"),
+    Template("poll_timeout", "java", JAVA_COORDINATOR_LOGGER, "WARN",
+             "consumer poll timeout has expired. This means the time between subsequent calls to poll() was longer "
+             "than the configured max.poll.interval.ms, which typically implies that the poll loop is spending too "
+             "much time processing messages. You can address this either by increasing max.poll.interval.ms or by "
+             "reducing the maximum size of batches returned in poll() with max.poll.records.",
+             _KAFKA + "AbstractCoordinator.java:1148"),
+    Template("leaving", "java", JAVA_COORDINATOR_LOGGER, "INFO",
+             "Member {member_id} sending LeaveGroup request to coordinator {coordinator} due to {reason}",
+             _KAFKA + "AbstractCoordinator.java:1174"),
+    Template("giving_away_lost", "java", JAVA_COORDINATOR_LOGGER, "INFO",
+             "Giving away all assigned partitions as lost since generation/memberID has been reset,indicating that "
+             "consumer is in old state or no longer part of the group", _KAFKA + "ConsumerCoordinator.java:778"),
+    Template("unregistered", "java", _APP_INFO_LOGGER, "INFO", "App info kafka.consumer for {client_id} unregistered",
+             "Apache Kafka common/utils/AppInfoParser.java:89"),
+)
+
+#: librdkafka's lines (debug level 7 with ``debug=cgrp`` unless said otherwise).
+LIBRDKAFKA: tuple[Template, ...] = (
+    Template("coordinator_query", "librdkafka", "CGRPQUERY", "7",
+             "{broker}: Group \"{group}\": querying for coordinator: {reason}", _RD + " rd_kafka_cgrp_coord_query"),
+    Template("coordinator_is", "librdkafka", "CGRPCOORD", "7",
+             "{broker}: Group \"{group}\" coordinator is {host}:{port} id {node_id}",
+             _RD + " rd_kafka_cgrp_handle_FindCoordinator"),
+    Template("coordinator_error", "librdkafka", "CGRPCOORD", "7",
+             "{broker}: Group \"{group}\" FindCoordinator response error: {error_name}: {rd_error}",
+             _RD + " rd_kafka_cgrp_handle_FindCoordinator"),
+    Template("joining", "librdkafka", "JOIN", "7",
+             "{broker}: Joining group \"{group}\" with {topic_count} subscribed topic(s) and member id \"{member_id}\"",
+             _RD + " rd_kafka_cgrp_join"),
+    Template("join_response", "librdkafka", "JOINGROUP", "7",
+             "JoinGroup response: GenerationId {generation_id}, Protocol {protocol}, LeaderId {leader_id}{me}, "
+             "my MemberId {member_id}, member metadata count {member_count}: {rd_error}",
+             _RD + " rd_kafka_cgrp_handle_JoinGroup"),
+    Template("leader_plan", "librdkafka", "ASSIGN", "7",
+             "Group \"{group}\" {assignor} assignment for {member_count} member(s) finished in {elapsed}ms:",
+             "librdkafka 2.x src/rdkafka_assignor.c rd_kafka_assignor_run"),
+    Template("leader_plan_member", "librdkafka", "ASSIGN", "7",
+             " Member \"{member_id}\"{me} assigned {count} partition(s):",
+             "librdkafka 2.x src/rdkafka_assignor.c rd_kafka_assignor_run"),
+    Template("subscription_member", "librdkafka", "ASSIGN", "7",
+             " Member \"{member_id}\"{me} with {count} owned partition(s) and {topic_count} subscribed topic(s):",
+             "librdkafka 2.x src/rdkafka_assignor.c rd_kafka_assignor_run"),
+    Template("assignor_run", "librdkafka", "ASSIGNOR", "7",
+             "Group \"{group}\": \"{assignor}\" assignor run for {member_count} member(s)",
+             _RD + " rd_kafka_cgrp_assignor_run"),
+    Template("join_state", "librdkafka", "CGRPJOINSTATE", "7",
+             "Group \"{group}\" changed join state {old_state} -> {new_state} (state {state})",
+             _RD + " rd_kafka_cgrp_set_join_state"),
+    Template("sync_response", "librdkafka", "SYNCGROUP", "7",
+             "SyncGroup response: {rd_error} ({bytes} bytes of MemberState data)", _RD + " rd_kafka_cgrp_handle_SyncGroup"),
+    Template("partition_list", "librdkafka", "ASSIGNMENT", "7", "List with {count} partition(s):",
+             "librdkafka 2.x src/rdkafka_partition.c rd_kafka_topic_partition_list_log"),
+    Template("delegating", "librdkafka", "ASSIGN", "7",
+             "Group \"{group}\": delegating {action} of {count} partition(s) to application on queue {queue}: {reason}",
+             _RD + " rd_kafka_rebalance_op"),
+    Template("delegating_incremental", "librdkafka", "ASSIGN", "7",
+             "Group \"{group}\": delegating incremental {action} of {count} partition(s) to application on queue "
+             "{queue}: {reason}", _RD + " rd_kafka_rebalance_op_incr"),
+    Template("received_op", "librdkafka", "CGRPOP", "7",
+             "Group \"{group}\" received op {op} in state {state} (join-state {join_state})",
+             _RD + " rd_kafka_cgrp_op_serve"),
+    Template("group_assignment_set", "librdkafka", "ASSIGNMENT", "7",
+             "Group \"{group}\": setting group assignment to {count} partition(s)", _RD + " rd_kafka_cgrp_group_assignment_set"),
+    Template("group_assignment_cleared", "librdkafka", "ASSIGNMENT", "7", "Group \"{group}\": clearing group assignment",
+             _RD + " rd_kafka_cgrp_group_assignment_set"),
+    Template("group_assignment_modified", "librdkafka", "ASSIGNMENT", "7",
+             "Group \"{group}\": {count} partition(s) being {change} group assignment of {assigned} partition(s)",
+             _RD + " rd_kafka_cgrp_group_assignment_modify"),
+    Template("heartbeat", "librdkafka", "HEARTBEAT", "7",
+             "{broker}: Heartbeat for group \"{group}\" generation id {generation_id}", _RD + " rd_kafka_cgrp_heartbeat"),
+    Template("heartbeat_error", "librdkafka", "HEARTBEAT", "7",
+             "Group \"{group}\" heartbeat error response in state {state} (join-state {join_state}, {count} "
+             "partition(s) assigned): {rd_error}", _RD + " rd_kafka_cgrp_handle_Heartbeat"),
+    Template("max_poll", "librdkafka", "MAXPOLL", "4",
+             "Application maximum poll interval ({ms}ms) exceeded by {exceeded_ms}ms (adjust max.poll.interval.ms "
+             "for long-running message processing): leaving group", _RD + " rd_kafka_cgrp_max_poll_interval_check_tmr_cb"),
+    Template("member_id", "librdkafka", "MEMBERID", "7", "Group \"{group}\": updating member id \"{old}\" -> \"{new}\"",
+             _RD + " rd_kafka_cgrp_set_member_id"),
+    Template("lost", "librdkafka", "LOST", "7",
+             "Group \"{group}\": current assignment of {count} partition(s) lost: {reason}",
+             _RD + " rd_kafka_cgrp_assignment_set_lost"),
+    Template("not_lost", "librdkafka", "LOST", "7",
+             "Group \"{group}\": current assignment no longer considered lost: {reason}",
+             _RD + " rd_kafka_cgrp_assignment_clear_lost"),
+    Template("leave", "librdkafka", "LEAVE", "7", "Group \"{group}\": leave (in state {state})", _RD + " rd_kafka_cgrp_leave"),
+    Template("leave_response", "librdkafka", "LEAVEGROUP", "7", "LeaveGroup response received in state {state}",
+             _RD + " rd_kafka_cgrp_handle_LeaveGroup"),
+    Template("leave_error", "librdkafka", "LEAVEGROUP", "7", "LeaveGroup response error in state {state}: {rd_error}",
+             _RD + " rd_kafka_cgrp_handle_LeaveGroup"),
+    Template("closing", "librdkafka", "CLOSE", "7", "Closing consumer", "librdkafka 2.x src/rdkafka.c rd_kafka_consumer_close"),
+    Template("closed", "librdkafka", "CLOSE", "7", "Consumer closed", "librdkafka 2.x src/rdkafka.c rd_kafka_consumer_close"),
+)
+
+TEMPLATES: dict[str, dict[str, Template]] = {
+    "java": {t.key: t for t in JAVA},
+    "librdkafka": {t.key: t for t in LIBRDKAFKA},
+}
+
+
+def format(client: str, key: str, **values: object) -> str:  # noqa: A001 - the writer's entry point
+    """The message of template ``key`` of ``client`` (``"java"``/``"librdkafka"``) with ``values``.
+
+    This is the writer's half of the table; turning an *event* into the lines a client would log
+    for it is the writer's job (the simulated consumers), not this module's.
+    """
+    try:
+        template = TEMPLATES[client][key]
+    except KeyError:
+        raise ValueError(f"no template {key!r} for client {client!r}; known: {sorted(TEMPLATES.get(client, {}))}") from None
+    return template.format(**values)
+
+
+def match(client: str, message: str, logger: Optional[str] = None) -> Optional[tuple[Template, dict[str, str]]]:
+    """The template of ``client`` whose text ``message`` is, with its fields (as written), or None.
+
+    ``logger`` (the Java logger or librdkafka facility), when given, must be the template's too.
+    """
+    for template in TEMPLATES[client].values():
+        if logger is not None and template.logger != logger:
+            continue
+        values = template.match(message)
+        if values is not None:
+            return template, values
+    return None
+
+
+# ---------------------------------------------------------------------------- field spellings
+
+def java_generation(generation_id: int, member_id: str, protocol: Optional[str]) -> str:
+    """``AbstractCoordinator.Generation.toString()``."""
+    return f"Generation{{generationId={generation_id}, memberId='{member_id}', protocol='{protocol}'}}"
+
+
+_GENERATION = re.compile(r"^Generation\{generationId=(-?\d+), memberId='([^']*)', protocol='([^']*)'\}$")
+
+
+def parse_java_generation(text: str) -> tuple[int, str, Optional[str]]:
+    """``(generation id, member id, protocol or None)`` from :func:`java_generation`'s text."""
+    m = _GENERATION.match(text)
+    if not m:
+        raise ValueError(f"not a Java Generation: {text!r}")
+    protocol = m.group(3)
+    return int(m.group(1)), m.group(2), None if protocol == "null" else protocol
+
+
+def java_partitions(partitions: Iterable[tuple[str, int]]) -> str:
+    """``TopicPartition.toString()`` joined by ``", "``: ``orders-0, orders-1``."""
+    return ", ".join(f"{t}-{p}" for t, p in partitions)
+
+
+def parse_java_partitions(text: str) -> tuple[tuple[str, int], ...]:
+    """``orders-0, orders-1`` (or ``[orders-0, orders-1]``) -> ``(("orders", 0), ("orders", 1))``."""
+    text = text.strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    out = []
+    for item in (s.strip() for s in text.split(",")):
+        if not item:
+            continue
+        topic, sep, number = item.rpartition("-")
+        if not sep or not topic or not number.lstrip("-").isdigit():
+            raise ValueError(f"not a topic-partition: {item!r}")
+        out.append((topic, int(number)))
+    return tuple(out)
+
+
+def java_assignment(partitions: Iterable[tuple[str, int]], user_data_size: Optional[int] = None) -> str:
+    """``ConsumerPartitionAssignor.Assignment.toString()``."""
+    tail = "" if user_data_size is None else f", userDataSize={user_data_size}"
+    return f"Assignment(partitions=[{java_partitions(partitions)}]{tail})"
+
+
+_ASSIGNMENT = re.compile(r"Assignment\(partitions=\[([^\]]*)\](?:, userDataSize=\d+)?\)")
+
+
+def parse_java_assignment(text: str) -> tuple[tuple[str, int], ...]:
+    m = _ASSIGNMENT.fullmatch(text.strip())
+    if not m:
+        raise ValueError(f"not a Java Assignment: {text!r}")
+    return parse_java_partitions(m.group(1))
+
+
+def java_assignments(assignments: dict[str, Iterable[tuple[str, int]]]) -> str:
+    """A ``Map<String, Assignment>``'s ``toString()`` (the leader's "Finished assignment" line)."""
+    return "{" + ", ".join(f"{m}={java_assignment(ps)}" for m, ps in assignments.items()) + "}"
+
+
+_MAP_ENTRY = re.compile(r"(\S+?)=(Assignment\(partitions=\[[^\]]*\](?:, userDataSize=\d+)?\))(?:, |\}$)")
+
+
+def parse_java_assignments(text: str) -> dict[str, tuple[tuple[str, int], ...]]:
+    text = text.strip()
+    if not (text.startswith("{") and text.endswith("}")):
+        raise ValueError(f"not a Java map of assignments: {text!r}")
+    body = text[1:]
+    out: dict[str, tuple[tuple[str, int], ...]] = {}
+    pos = 0
+    for m in _MAP_ENTRY.finditer(body):
+        if m.start() != pos:
+            raise ValueError(f"not a Java map of assignments: {text!r}")
+        out[m.group(1)] = parse_java_assignment(m.group(2))
+        pos = m.end()
+    if body[pos:] not in ("", "}"):
+        raise ValueError(f"not a Java map of assignments: {text!r}")
+    return out
+
+
+def java_node(host: str, port: int, node_id: int, rack: Optional[str] = None) -> str:
+    """``Node.toString()`` of the coordinator as the Java client names it: the connection id is
+    ``Integer.MAX_VALUE - node id`` (AbstractCoordinator, FindCoordinatorResponseHandler)."""
+    return f"{host}:{port} (id: {2147483647 - node_id} rack: {rack})"
+
+
+_NODE = re.compile(r"^(\S+):(\d+) \(id: (-?\d+) rack: ([^)]*)\)$")
+
+
+def parse_java_node(text: str) -> tuple[str, int, int]:
+    """``(host, port, broker node id)`` of a coordinator :func:`java_node`."""
+    m = _NODE.match(text.strip())
+    if not m:
+        raise ValueError(f"not a Java Node: {text!r}")
+    connection_id = int(m.group(3))
+    return m.group(1), int(m.group(2)), 2147483647 - connection_id
+
+
+def java_optional(value: Optional[str]) -> str:
+    """``java.util.Optional.toString()``."""
+    return "Optional.empty" if value is None else f"Optional[{value}]"
+
+
+def java_context(client_id: str, group_id: str, group_instance_id: Optional[str] = None) -> str:
+    """The consumer's ``LogContext`` prefix (ConsumerUtils.createLogContext)."""
+    if group_instance_id is not None:
+        return f"[Consumer instanceId={group_instance_id}, clientId={client_id}, groupId={group_id}] "
+    return f"[Consumer clientId={client_id}, groupId={group_id}] "
+
+
+#: ``Errors.message()`` of the group errors the Java client logs (common/protocol/Errors.java).
+JAVA_ERROR_MESSAGES: dict[ErrorCode, str] = {
+    ErrorCode.COORDINATOR_LOAD_IN_PROGRESS: "The coordinator is loading and hence can't process requests.",
+    ErrorCode.COORDINATOR_NOT_AVAILABLE: "The coordinator is not available.",
+    ErrorCode.NOT_COORDINATOR: "This is not the correct coordinator.",
+    ErrorCode.ILLEGAL_GENERATION: "Specified group generation id is not valid.",
+    ErrorCode.UNKNOWN_MEMBER_ID: "The coordinator is not aware of this member.",
+    ErrorCode.REBALANCE_IN_PROGRESS: "The group is rebalancing, so a rejoin is needed.",
+    ErrorCode.MEMBER_ID_REQUIRED: ("The group member needs to have a valid member id before actually entering a "
+                                   "consumer group."),
+    ErrorCode.GROUP_MAX_SIZE_REACHED: "The consumer group has reached its max size.",
+    ErrorCode.FENCED_INSTANCE_ID: ("The broker rejected this static consumer since another consumer with the same "
+                                   "group.instance.id has registered with a different member.id."),
+}
+
+
+def error_from_java_message(text: str) -> Optional[ErrorCode]:
+    text = text.strip()
+    for code, message in JAVA_ERROR_MESSAGES.items():
+        if text == message:
+            return code
+    return None
+
+
+#: librdkafka's ``rd_kafka_err2str`` of broker errors that concern a group (src/rdkafka.c).
+LIBRDKAFKA_ERRORS: dict[str, ErrorCode] = {
+    "(no error)": ErrorCode.NONE,
+    "Success": ErrorCode.NONE,
+    "Broker: Request timed out": ErrorCode.REQUEST_TIMED_OUT,
+    "Broker: Coordinator load in progress": ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+    "Broker: Coordinator not available": ErrorCode.COORDINATOR_NOT_AVAILABLE,
+    "Broker: Not coordinator": ErrorCode.NOT_COORDINATOR,
+    "Broker: Specified group generation id is not valid": ErrorCode.ILLEGAL_GENERATION,
+    "Broker: Inconsistent group protocol": ErrorCode.INCONSISTENT_GROUP_PROTOCOL,
+    "Broker: Invalid group.id": ErrorCode.INVALID_GROUP_ID,
+    "Broker: Unknown member": ErrorCode.UNKNOWN_MEMBER_ID,
+    "Broker: Invalid session timeout": ErrorCode.INVALID_SESSION_TIMEOUT,
+    "Broker: Group rebalance in progress": ErrorCode.REBALANCE_IN_PROGRESS,
+    "Broker: Group authorization failed": ErrorCode.GROUP_AUTHORIZATION_FAILED,
+    "Broker: API version not supported": ErrorCode.UNSUPPORTED_VERSION,
+    "Broker: Group member needs a valid member ID": ErrorCode.MEMBER_ID_REQUIRED,
+    "Broker: Consumer group has reached maximum size": ErrorCode.GROUP_MAX_SIZE_REACHED,
+    "Broker: Static consumer fenced by other consumer with same group.instance.id": ErrorCode.FENCED_INSTANCE_ID,
+}
+
+
+def error_from_librdkafka(text: str) -> Optional[ErrorCode]:
+    """The broker error code of a librdkafka error text; None for a local error (``Local: ...``)."""
+    return LIBRDKAFKA_ERRORS.get(text.strip())
+
+
+# ---------------------------------------------------------------------------- whole lines
+
+@dataclass(frozen=True)
+class LogLine:
+    """One line split into its parts.
+
+    Attributes:
+        client: ``"java"`` or ``"librdkafka"``.
+        timestamp_ms: milliseconds since the Unix epoch (UTC; a time without a zone is read as UTC).
+        level: ``INFO``/``WARN``/... (librdkafka: its syslog level, ``"7"`` for debug).
+        name: who wrote it: the Java ``clientId``, or librdkafka's handle name (``c1#consumer-1``).
+        group: the Java ``groupId`` (librdkafka's group is in its messages).
+        instance_id: the Java ``instanceId`` of a static member, if any.
+        logger: the Java logger (when the layout shows it) or librdkafka's facility.
+        message: the message itself.
+    """
+
+    client: str
+    timestamp_ms: float
+    level: str
+    name: Optional[str]
+    group: Optional[str]
+    instance_id: Optional[str]
+    logger: Optional[str]
+    message: str
+
+
+_TS = re.compile(
+    r"(?P<date>(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})[T ](?P<h>\d{2}):(?P<mi>\d{2}):(?P<s>\d{2})"
+    r"(?:[.,](?P<frac>\d{1,9}))?)(?:\s?(?P<tz>Z|UTC|[+-]\d{2}:?\d{2}))?"
+)
+_EPOCH = re.compile(r"(?P<secs>\d{9,11})(?:\.(?P<frac>\d{1,9}))?")
+
+
+def parse_timestamp(text: str) -> Optional[float]:
+    """Milliseconds since the epoch of the timestamp at the start of ``text`` (after an optional
+    ``[``), or None when it does not start with one.
+
+    Understands ISO 8601 and log4j's ``2026-03-01 10:00:00,123`` (``,`` or ``.``; ``T`` or a space;
+    no zone, ``Z``, ``UTC``, ``+01:00`` or ``+0100``) and Unix seconds with a fraction (librdkafka).
+
+    Raises:
+        ValueError: it looks like a timestamp but is not a valid time (month 13, ...).
+    """
+    text = text.lstrip("[")
+    m = _TS.match(text)
+    if m:
+        y, mo, d, h, mi, s = (int(m.group(k)) for k in ("y", "mo", "d", "h", "mi", "s"))
+        if not (1 <= mo <= 12 and 1 <= d <= calendar.monthrange(y, mo)[1] and h <= 23 and mi <= 59 and s <= 60):
+            raise ValueError(f"{m.group('date')!r} is not a valid date and time")
+        frac = m.group("frac") or "0"
+        ms = calendar.timegm((y, mo, d, h, mi, s)) * 1000 + int(frac.ljust(9, "0")) / 1e6
+        tz = m.group("tz")
+        if tz and tz not in ("Z", "UTC"):
+            sign = 1 if tz[0] == "+" else -1
+            digits = tz[1:].replace(":", "")
+            ms -= sign * (int(digits[:2]) * 60 + int(digits[2:])) * 60_000
+        return ms
+    m = _EPOCH.match(text)
+    if m and (len(text) == m.end() or not text[m.end()].isdigit()):
+        frac = m.group("frac") or "0"
+        return int(m.group("secs")) * 1000 + int(frac.ljust(9, "0")) / 1e6
+    return None
+
+
+_RD_STDERR = re.compile(
+    r"^%(?P<level>\d)\|(?P<ts>[^|]*)\|(?P<fac>[A-Z0-9_]+)\|(?P<name>[^|]*)\|(?: \[thrd:(?P<thread>[^\]]*)\]:)? ?(?P<msg>.*)$")
+_RD_LOGGER = re.compile(
+    r"(?P<fac>[A-Z0-9_]+) \[(?P<name>[^\]\s]+#(?:consumer|producer)-\d+)\] (?:\[thrd:(?P<thread>[^\]]*)\]: )?(?P<msg>.*)$")
+_JAVA_CONTEXT = re.compile(
+    r"\[Consumer (?:instanceId=(?P<instance>[^,\]]*), )?clientId=(?P<client>[^,\]]*), groupId=(?P<group>[^\]]*)\] ")
+_LEVEL = re.compile(r"\b(TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\b")
+_JAVA_LOGGER_SUFFIX = re.compile(r" \((?P<logger>(?:org\.apache\.kafka|kafka)\.[\w.$]+)\)\s*$")
+_APP_INFO = re.compile(r"App info kafka\.consumer for (?P<client>\S+) unregistered")
+
+
+class MalformedLine(ValueError):
+    """A line that starts like a client's log line but cannot be read."""
+
+
+def parse_line(line: str) -> Optional[LogLine]:
+    """Split one line of a log into a :class:`LogLine`; None for a line of neither client.
+
+    librdkafka: the stderr format (``%7|<secs>.<ms>|FAC|name| [thrd:x]: msg``) or a Python
+    logger's (``<timestamp> ... FAC [name] [thrd:x]: msg``).  Java: any layout whose line starts
+    with a timestamp and carries a level and the consumer's ``[Consumer clientId=.., groupId=..]``
+    prefix (Kafka's ``[%d] %p %m (%c)``, logback's default, ...), plus AppInfoParser's "App info
+    kafka.consumer for <client> unregistered", which has no prefix.
+
+    Raises:
+        MalformedLine: the line starts like a librdkafka line or with a timestamp followed by a
+            consumer prefix, but a part of it cannot be read (a bad timestamp, a missing field).
+    """
+    line = line.rstrip("\r\n")
+    if line.startswith("%") and len(line) > 2 and line[1].isdigit():
+        m = _RD_STDERR.match(line)
+        if not m:
+            raise MalformedLine("a librdkafka line needs %LEVEL|SECONDS.MILLIS|FACILITY|NAME| MESSAGE")
+        ts = _epoch(m.group("ts"))
+        return LogLine("librdkafka", ts, m.group("level"), m.group("name"), None, None, m.group("fac"), m.group("msg"))
+    m = _RD_LOGGER.search(line)
+    if m:
+        ts = _leading_timestamp(line)
+        level = _LEVEL.search(line[:m.start()])
+        return LogLine("librdkafka", ts, level.group(1) if level else "DEBUG", m.group("name"), None, None,
+                       m.group("fac"), m.group("msg"))
+    ctx = _JAVA_CONTEXT.search(line)
+    if ctx:
+        ts = _leading_timestamp(line)
+        level = _LEVEL.search(line[:ctx.start()])
+        message, logger = _strip_logger(line[ctx.end():])
+        return LogLine("java", ts, _level_name(level.group(1)) if level else "INFO", ctx.group("client"),
+                       ctx.group("group"), ctx.group("instance"), logger, message)
+    app = _APP_INFO.search(line)
+    if app and parse_timestamp(line) is not None:
+        level = _LEVEL.search(line[:app.start()])
+        message, logger = _strip_logger(line[app.start():])
+        return LogLine("java", _leading_timestamp(line), _level_name(level.group(1)) if level else "INFO",
+                       app.group("client"), None, None, logger or _APP_INFO_LOGGER, message)
+    return None
+
+
+def _level_name(level: str) -> str:
+    return "WARN" if level == "WARNING" else level
+
+
+def _strip_logger(rest: str) -> tuple[str, Optional[str]]:
+    m = _JAVA_LOGGER_SUFFIX.search(rest)
+    if m:
+        return rest[:m.start()], m.group("logger")
+    return rest.rstrip(), None
+
+
+def _epoch(text: str) -> float:
+    m = _EPOCH.fullmatch(text)
+    if not m:
+        raise MalformedLine(f"{text!r} is not a librdkafka timestamp (Unix seconds with milliseconds, "
+                            "e.g. 1767225600.123)")
+    frac = m.group("frac") or "0"
+    return int(m.group("secs")) * 1000 + int(frac.ljust(9, "0")) / 1e6
+
+
+def _leading_timestamp(line: str) -> float:
+    try:
+        ts = parse_timestamp(line)
+    except ValueError as e:
+        raise MalformedLine(str(e)) from None
+    if ts is None:
+        raise MalformedLine("the line has no timestamp at its start (configure the log layout to print "
+                            "one, e.g. log4j's [%d])")
+    return ts
+
+
+def java_line(timestamp: str, level: str, client_id: str, group_id: str, message: str, logger: str,
+              group_instance_id: Optional[str] = None) -> str:
+    """A line in Kafka's log4j layout ``[%d] %p %m (%c)``: ``timestamp`` as written
+    (``2026-03-01 10:00:00,123``)."""
+    return f"[{timestamp}] {level} {java_context(client_id, group_id, group_instance_id)}{message} ({logger})"
+
+
+def librdkafka_line(timestamp_ms: int, level: str, facility: str, name: str, message: str,
+                    thread: str = "main") -> str:
+    """A line as librdkafka writes it to stderr."""
+    return f"%{level}|{timestamp_ms // 1000}.{timestamp_ms % 1000:03d}|{facility}|{name}| [thrd:{thread}]: {message}"
