@@ -3,8 +3,9 @@ citation of ``docs/classic-protocol.md``, ``docs/real-clients.md`` or ``docs/con
 names a section that exists.
 
 Citation conventions (stated in §0 of ``docs/consumer-protocol.md`` and of
-``docs/classic-protocol.md``): ``§6.3`` is a section heading (``### 6.3 ...``); ``§6.1.5`` is step 5 of the numbered list in
-§6.1; ``§10.3`` is step 3 of §10, which has no subsections.  A ``§`` reference belongs to the last
+``docs/classic-protocol.md``): ``§6.3`` is a section heading (``### 6.3 ...``); ``§6.1.5``, also
+written "§6.1 step 5" (or "rule 5"), is step 5 of the numbered list in §6.1; ``§10.3`` is step 3 of
+§10, which has no subsections.  A ``§`` reference belongs to the last
 ``*.md`` file named shortly before it in the same paragraph (so a citation may wrap onto the next
 line).  A bare one belongs to the file's *home document*: the first of the three references named
 in its module docstring (in the first lines of a file that is not Python), else
@@ -85,7 +86,8 @@ def resolves(doc: Path, ref: str) -> bool:
 # --------------------------------------------------------------------------- citations
 
 FORBIDDEN = re.compile(r"kafka-semantics\.md|kip848-semantics\.md|(?<!docs/)\breal-clients\.md")
-REF = re.compile(r"§\s?(\d+(?:\.\d+)*)(?:\s*[-–]\s*§?(\d+(?:\.\d+)*))?")
+REF = re.compile(r"§\s?(\d+(?:\.\d+)*)(?:\s*[-–]\s*§?(\d+(?:\.\d+)*))?"
+                 r"(?:,?\s(?:steps?|rules?)\s(\d+)(?:\s*[-–]\s*(\d+))?)?")  # "... step N" / "rule N"
 MD_NAME = re.compile(r"(?<![\w-])([\w-]+\.md)\b")
 TARGETS = {doc.name: doc for doc in REFERENCES}
 MODULE_DOCSTRING = re.compile(r'\A(?:\s*#[^\n]*\n)*\s*[rRuU]?("""|\'\'\')(.*?)\1', re.DOTALL)
@@ -122,7 +124,9 @@ def citations() -> tuple[tuple[str, int, Path, str], ...]:
                 continue  # a section of some other document
             doc = TARGETS[near[-1]] if near else default
             lineno = body.count("\n", 0, m.start()) + 1
-            found += [(rel(path), lineno, doc, ref.rstrip(".")) for ref in m.groups() if ref]
+            first, last, *steps = m.groups()
+            refs = [first, last] + [f"{first}.{step}" for step in steps if step]
+            found += [(rel(path), lineno, doc, ref) for ref in refs if ref]
     return tuple(found)
 
 
@@ -195,6 +199,14 @@ def test_resolver_knows_sections_and_steps(ref, ok):
                                      ("7.5", False), ("10.7", True), ("11", False)])
 def test_resolver_knows_the_consumer_protocol_reference(ref, ok):
     assert resolves(CONSUMER, ref) is ok
+
+
+# The section sign is escaped so that this file's own scan does not take the examples for citations.
+@pytest.mark.parametrize("cited, groups", [("\u00a72.4 steps 4-5", ("2.4", None, "4", "5")),
+                                           ("\u00a76, rule 2", ("6", None, "2", None)),
+                                           ("\u00a75.2\u20135.4", ("5.2", "5.4", None, None))])
+def test_steps_and_ranges_are_part_of_a_citation(cited, groups):
+    assert REF.search(cited).groups() == groups
 
 
 def test_a_bare_section_belongs_to_the_home_document():
