@@ -1,5 +1,7 @@
 """Past-tense trace events of consumer groups: Kafka's records, plus a few derived facts.
 
+Section numbers (§) refer to docs/consumer-protocol.md.
+
 How it works
 ------------
 Kafka's ``GroupMetadataManager`` never changes a consumer group directly: a handler returns
@@ -41,7 +43,7 @@ __all__ = [
 
 
 class EpochBumpReason(Enum):
-    """Why the group epoch was bumped (kip848-semantics.md §3.1), first matching cause in Kafka's
+    """Why the group epoch was bumped (docs/consumer-protocol.md §3.1), first matching cause in Kafka's
     order of checks."""
 
     NEW_GROUP = "the group was new"  # bumpGroupEpoch = group.groupEpoch() == 0

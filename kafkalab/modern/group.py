@@ -1,5 +1,7 @@
 """A consumer group and its members, changed only by replaying records.
 
+Section numbers (§) refer to docs/consumer-protocol.md.
+
 How it works
 ------------
 :class:`ConsumerGroupMember` is Kafka's ``ConsumerGroupMember``: an immutable record (change it with
@@ -257,7 +259,7 @@ class ConsumerGroup:
     @staticmethod
     def compute_subscription_type(regexes: Mapping[str, int], counts: Mapping[str, SubscriptionCount],
                                   num_members: int) -> str:
-        """Kafka's ``ModernGroup.subscriptionType`` (kip848-semantics.md §3.4, §5.1)."""
+        """Kafka's ``ModernGroup.subscriptionType`` (docs/consumer-protocol.md §3.4, §5.1)."""
         if not counts:
             return SubscriptionType.HOMOGENEOUS
         if not regexes:

@@ -4,7 +4,7 @@ How it works
 ------------
 One module per API, as Kafka's ``GroupMetadataManager`` splits its ``consumerGroup*`` methods:
 
-* :func:`validate_request` is ``throwIfConsumerGroupHeartbeatRequestIsInvalid`` (kip848-semantics.md
+* :func:`validate_request` is ``throwIfConsumerGroupHeartbeatRequestIsInvalid`` (docs/consumer-protocol.md
   §2.3): checks in Kafka's order, before any group is looked at;
 * :func:`regular_heartbeat` is ``consumerGroupHeartbeat(groupId, memberId, memberEpoch, ...)``
   (§2.4): get or create the group, check its size, find or create the member (dynamic:
@@ -169,7 +169,7 @@ def _consumer_group(mgr: "ConsumerGroupManager", group_id: str, *, create: bool,
         # An empty classic group is tombstoned (its offsets stay) and replaced.
         batch.delete_classic_group = group_id
     else:
-        # A non-empty classic group: the online upgrade (kip848-semantics.md §7.1) is done by the
+        # A non-empty classic group: the online upgrade (docs/consumer-protocol.md §7.1) is done by the
         # coordinator integration; without it the id belongs to another group type.
         raise ApiError(E.GROUP_ID_NOT_FOUND, f"Group {group_id} is not a consumer group.")
     batch.new_group = True

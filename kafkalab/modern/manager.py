@@ -1,5 +1,7 @@
 """The consumer-group half of a group coordinator (Kafka's ``GroupMetadataManager``, consumer part).
 
+Section numbers (§) refer to docs/consumer-protocol.md.
+
 How it works
 ------------
 :class:`ConsumerGroupManager` owns a broker's consumer groups and answers what concerns them:
@@ -210,7 +212,7 @@ class ConsumerGroupManager:
     # ------------------------------------------------------------------ ConsumerGroupHeartbeat
 
     def consumer_group_heartbeat(self, request: ConsumerGroupHeartbeatRequest, now: int) -> ConsumerGroupHeartbeatResponse:
-        """Handle one ConsumerGroupHeartbeat (kip848-semantics.md §2).
+        """Handle one ConsumerGroupHeartbeat (docs/consumer-protocol.md §2).
 
         Args:
             request: the request (the coordinator has checked it may serve ``request.group_id``).
@@ -318,7 +320,7 @@ class ConsumerGroupManager:
     # ------------------------------------------------------------------ ConsumerGroupDescribe
 
     def consumer_group_describe(self, request: ConsumerGroupDescribeRequest, now: int) -> ConsumerGroupDescribeResponse:
-        """Handle ConsumerGroupDescribe (kip848-semantics.md §7.4) for groups this manager holds.
+        """Handle ConsumerGroupDescribe (docs/consumer-protocol.md §7.4) for groups this manager holds.
 
         The coordinator checks per group id whether it coordinates it (NOT_COORDINATOR, ...) and
         may call :meth:`describe_group` itself for the ids it serves.
@@ -369,7 +371,7 @@ class ConsumerGroupManager:
     def validate_offset_commit(self, group_id: str, member_id: str, group_instance_id: Optional[str],
                                member_epoch: int, api_version: int, *, is_transactional: bool = False
                                ) -> Optional[ErrorCode]:
-        """Kafka's ``ConsumerGroup.validateOffsetCommit`` (kip848-semantics.md §6).
+        """Kafka's ``ConsumerGroup.validateOffsetCommit`` (docs/consumer-protocol.md §6).
 
         Args:
             group_id: a consumer group of this manager.

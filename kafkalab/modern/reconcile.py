@@ -3,7 +3,7 @@
 How it works
 ------------
 Kafka's ``CurrentAssignmentBuilder.build`` runs for one member at its own heartbeat (never for the
-whole group at once) and returns the member's next step (kip848-semantics.md §3.3).  Inputs: the
+whole group at once) and returns the member's next step (docs/consumer-protocol.md §3.3).  Inputs: the
 member (state, epoch, assigned partitions A, partitions pending revocation R), the target epoch T
 and the member's target G, who owns each partition now (``current_partition_epoch``: the owner's
 epoch, -1 if free) and the partitions the member says it owns (O; ``None`` when the heartbeat

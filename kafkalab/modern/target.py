@@ -3,7 +3,7 @@
 How it works
 ------------
 Kafka's ``TargetAssignmentBuilder.build`` (called from ``GroupMetadataManager.updateTargetAssignment``
-when ``groupEpoch > targetAssignmentEpoch``, kip848-semantics.md §3.2) describes the whole group to
+when ``groupEpoch > targetAssignmentEpoch``, docs/consumer-protocol.md §3.2) describes the whole group to
 the assignor at once:
 
 * one ``MemberSubscriptionAndAssignment`` per member: the topic ids it subscribes to (its topic

@@ -1,4 +1,4 @@
-"""group.consumer.* configs (kip848-semantics.md §1.3), the metadata image and topic ids."""
+"""group.consumer.* configs (docs/consumer-protocol.md §1.3), the metadata image and topic ids."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def config(**kw):
 
 
 def test_kafkas_defaults():
-    """kip848-semantics.md §1.3: session 45000 (45000..60000), heartbeat 5000 (5000..15000), max size
+    """docs/consumer-protocol.md §1.3: session 45000 (45000..60000), heartbeat 5000 (5000..15000), max size
     2147483647, assignors uniform,range, migration bidirectional, protocols classic,consumer."""
     c = ConsumerGroupConfig.__dataclass_fields__
     defaults = {name: f.default for name, f in c.items()}
@@ -57,7 +57,7 @@ def test_kafkas_defaults():
     (dict(group_coordinator_rebalance_protocols=("consumer",)), "must list 'classic'"),
 ])
 def test_bounds_are_checked_as_kafka_does(kw, message):
-    """kip848-semantics.md §1.3: GroupCoordinatorConfig's require(...) rules, each value >= 1."""
+    """docs/consumer-protocol.md §1.3: GroupCoordinatorConfig's require(...) rules, each value >= 1."""
     with pytest.raises(ConfigError, match=message):
         config(**kw)
 
@@ -67,7 +67,7 @@ def test_migration_policy_is_case_insensitive():
 
 
 def test_assignors_are_names_or_plugin_objects():
-    """kip848-semantics.md §1.3 / §5.1: the first assignor is the default; objects plug in by name."""
+    """docs/consumer-protocol.md §1.3 / §5.1: the first assignor is the default; objects plug in by name."""
     m = ConsumerGroupManager(config(), timers=TimerTable(), emit=lambda e: None)
     assert list(m.assignors) == ["uniform", "range"] and m.default_assignor == "uniform"
     with pytest.raises(ConfigError, match="two server-side assignors"):
@@ -81,7 +81,7 @@ def test_assignors_are_names_or_plugin_objects():
 
 
 def test_per_group_overrides_are_validated_against_the_broker_bounds():
-    """kip848-semantics.md §1.3: consumer.session.timeout.ms / consumer.heartbeat.interval.ms per
+    """docs/consumer-protocol.md §1.3: consumer.session.timeout.ms / consumer.heartbeat.interval.ms per
     group, within the broker's min/max, session > interval."""
     h = Harness()
     with pytest.raises(ConfigError, match="consumer_session_timeout_ms=30000 is out of range"):
@@ -151,7 +151,7 @@ def test_bad_metadata_changes_raise_clear_errors(call, error):
 
 
 def test_racks_are_carried_to_the_assignor():
-    """kip848-semantics.md §5.1: partition racks travel in the describer (unused by uniform/range)."""
+    """docs/consumer-protocol.md §5.1: partition racks travel in the describer (unused by uniform/range)."""
     seen = []
 
     class Peek(RangeAssignor):

@@ -1,4 +1,4 @@
-"""What moves the group epoch, and how the target assignment is computed (kip848-semantics.md
+"""What moves the group epoch, and how the target assignment is computed (docs/consumer-protocol.md
 §3.1, §3.2, §5.1)."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def bumps(h: Harness) -> list[tuple[int, R]]:
 # ---------------------------------------------------------------------------- §3.1
 
 def test_the_first_heartbeat_of_a_new_group_bumps_it_to_epoch_one():
-    """kip848-semantics.md §3.1: new group 0 -> 1 (bumpGroupEpoch = groupEpoch == 0), even for a
+    """docs/consumer-protocol.md §3.1: new group 0 -> 1 (bumpGroupEpoch = groupEpoch == 0), even for a
     member subscribed to nothing."""
     h = Harness()
     h.join("a", topics=())
@@ -27,7 +27,7 @@ def test_the_first_heartbeat_of_a_new_group_bumps_it_to_epoch_one():
 
 
 def test_a_new_member_with_topic_names_bumps_and_one_without_does_not():
-    """kip848-semantics.md §3.1: {} -> a list counts as a subscription change; a member joining with
+    """docs/consumer-protocol.md §3.1: {} -> a list counts as a subscription change; a member joining with
     an empty subscription does not bump (inferred in the reference)."""
     h = Harness()
     h.join("a")
@@ -38,7 +38,7 @@ def test_a_new_member_with_topic_names_bumps_and_one_without_does_not():
 
 
 def test_an_unchanged_heartbeat_does_not_bump():
-    """kip848-semantics.md §3.1 "not a bump": a heartbeat with unchanged fields."""
+    """docs/consumer-protocol.md §3.1 "not a bump": a heartbeat with unchanged fields."""
     h = Harness()
     h.join("a")
     h.heartbeat("a", topics=("foo",), full=True)
@@ -46,7 +46,7 @@ def test_an_unchanged_heartbeat_does_not_bump():
 
 
 def test_a_subscribed_topic_that_appears_bumps_at_the_next_heartbeat_only():
-    """kip848-semantics.md §3.1: a topic created, grown or deleted changes the subscription metadata;
+    """docs/consumer-protocol.md §3.1: a topic created, grown or deleted changes the subscription metadata;
     onNewMetadataImage only requests a refresh, the next heartbeat recomputes it and bumps."""
     h = Harness({"foo": 2})
     h.join("a", topics=("foo", "bar"))
@@ -64,7 +64,7 @@ def test_a_subscribed_topic_that_appears_bumps_at_the_next_heartbeat_only():
 
 
 def test_metadata_changes_of_topics_nobody_reads_do_not_touch_the_group():
-    """kip848-semantics.md §3.1: only groups subscribed to a changed topic are asked to refresh."""
+    """docs/consumer-protocol.md §3.1: only groups subscribed to a changed topic are asked to refresh."""
     h = Harness({"foo": 2})
     h.join("a")
     h.create_topic("other", 5)
@@ -73,7 +73,7 @@ def test_metadata_changes_of_topics_nobody_reads_do_not_touch_the_group():
 
 
 def test_leaving_or_being_fenced_bumps_the_epoch():
-    """kip848-semantics.md §3.1: a member leaving (-1) or fenced by a timeout bumps once."""
+    """docs/consumer-protocol.md §3.1: a member leaving (-1) or fenced by a timeout bumps once."""
     h = Harness()
     h.join("a")
     h.join("b")
@@ -87,7 +87,7 @@ def test_leaving_or_being_fenced_bumps_the_epoch():
 
 
 def test_a_static_temporary_leave_and_rejoin_do_not_bump():
-    """kip848-semantics.md §3.1 "not a bump": a static member's -2 and its rejoin with the same
+    """docs/consumer-protocol.md §3.1 "not a bump": a static member's -2 and its rejoin with the same
     subscription."""
     h = Harness()
     h.join("a", instance_id="i")
@@ -102,7 +102,7 @@ def test_a_static_temporary_leave_and_rejoin_do_not_bump():
 # ---------------------------------------------------------------------------- §3.2 target
 
 def test_the_target_is_computed_for_all_members_at_once():
-    """kip848-semantics.md §3.2: one assignor run per new epoch, covering every member, with epoch
+    """docs/consumer-protocol.md §3.2: one assignor run per new epoch, covering every member, with epoch
     = group epoch; a TargetAssignmentComputed record follows the per-member records."""
     h = Harness({"foo": 6})
     h.join("a")
@@ -117,7 +117,7 @@ def test_the_target_is_computed_for_all_members_at_once():
 
 
 def test_only_changed_targets_are_written():
-    """kip848-semantics.md §3.2: a record per member whose target changed (always one for a member
+    """docs/consumer-protocol.md §3.2: a record per member whose target changed (always one for a member
     without a stored target), none for the others."""
     h = Harness({"foo": 2, "bar": 2})
     h.join("a", topics=("foo",))
@@ -132,7 +132,7 @@ def test_only_changed_targets_are_written():
 
 
 def test_the_assignor_is_the_one_most_members_name_else_the_default():
-    """kip848-semantics.md §3.2: the most-voted ServerAssignor (a member's choice is only a vote),
+    """docs/consumer-protocol.md §3.2: the most-voted ServerAssignor (a member's choice is only a vote),
     else the first of group.consumer.assignors; ties go to the one listed first (kafkalab's rule,
     docs/differences-consumer.md)."""
     h = Harness()
@@ -148,7 +148,7 @@ def test_the_assignor_is_the_one_most_members_name_else_the_default():
 
 
 def test_the_assignor_sees_previous_targets_and_only_existing_subscribed_topics():
-    """kip848-semantics.md §3.2 / §5.1: each member's previous *target* (not what it owns), its
+    """docs/consumer-protocol.md §3.2 / §5.1: each member's previous *target* (not what it owns), its
     subscribed topic ids restricted to existing topics, rack and instance id; isPartitionAssigned
     reads the stored target."""
     h = Harness({"foo": 4})
@@ -168,7 +168,7 @@ def test_the_assignor_sees_previous_targets_and_only_existing_subscribed_topics(
 
 
 def test_a_static_member_replacing_an_old_id_inherits_its_target():
-    """kip848-semantics.md §3.2: a joining static member that replaces an old member id inherits the
+    """docs/consumer-protocol.md §3.2: a joining static member that replaces an old member id inherits the
     old member's target; the old id is dropped from the assignor's input."""
     h = Harness({"foo": 4, "bar": 1})
     sticky = h.assignors[0]
@@ -183,7 +183,7 @@ def test_a_static_member_replacing_an_old_id_inherits_its_target():
 
 
 def test_subscription_type_given_to_the_assignor():
-    """kip848-semantics.md §5.1: HOMOGENEOUS iff every subscribed topic has every member as a
+    """docs/consumer-protocol.md §5.1: HOMOGENEOUS iff every subscribed topic has every member as a
     by-name subscriber -- a member with an empty subscription makes the group HETEROGENEOUS."""
     h = Harness({"foo": 2, "bar": 2})
     h.join("a", topics=("foo",))
@@ -197,7 +197,7 @@ def test_subscription_type_given_to_the_assignor():
 
 
 def test_an_assignor_failure_is_unknown_server_error_and_changes_nothing():
-    """kip848-semantics.md §2.2 / §3.2: PartitionAssignorException -> UNKNOWN_SERVER_ERROR
+    """docs/consumer-protocol.md §2.2 / §3.2: PartitionAssignorException -> UNKNOWN_SERVER_ERROR
     "Failed to compute a new target assignment for epoch N: ..."; no record is written."""
     h = Harness(assignors=[StickyAssignor(), FailingAssignor()])
     h.join("a")
@@ -210,7 +210,7 @@ def test_an_assignor_failure_is_unknown_server_error_and_changes_nothing():
 
 
 def test_a_topic_the_describer_does_not_know_makes_the_assignor_fail():
-    """kip848-semantics.md §5.1: numPartitions is -1 for a topic not in the subscription metadata."""
+    """docs/consumer-protocol.md §5.1: numPartitions is -1 for a topic not in the subscription metadata."""
     class Peeking(RangeAssignor):
         def assign(self, group_spec, describer):
             assert describer.num_partitions("AAAAAAAAAAAAAAAAAAAAAA") == -1
@@ -221,7 +221,7 @@ def test_a_topic_the_describer_does_not_know_makes_the_assignor_fail():
 
 
 def test_a_replacing_static_member_counts_once():
-    """kip848-semantics.md §3.2 / §4.4: Kafka updates the subscription counts and assignor votes
+    """docs/consumer-protocol.md §3.2 / §4.4: Kafka updates the subscription counts and assignor votes
     incrementally (old member out, new member in), so the copy of a static member under its new id
     takes the old id's place: the subscription stays HOMOGENEOUS and its assignor vote counts once."""
     h = Harness({"foo": 4})
@@ -239,7 +239,7 @@ def test_a_replacing_static_member_counts_once():
 
 
 def test_the_subscription_metadata_is_refreshed_only_on_request():
-    """kip848-semantics.md §1.1: METADATA_REFRESH_INTERVAL_MS is Integer.MAX_VALUE, so after a
+    """docs/consumer-protocol.md §1.1: METADATA_REFRESH_INTERVAL_MS is Integer.MAX_VALUE, so after a
     recomputation the next one happens only when onNewMetadataImage asks for it."""
     h = Harness()
     h.join("a")
@@ -251,7 +251,7 @@ def test_the_subscription_metadata_is_refreshed_only_on_request():
 
 
 def test_the_records_of_a_join_that_creates_the_group_come_in_kafkas_order():
-    """kip848-semantics.md §2.4: MemberSubscription, SubscriptionMetadata, GroupEpoch,
+    """docs/consumer-protocol.md §2.4: MemberSubscription, SubscriptionMetadata, GroupEpoch,
     TargetAssignment, TargetAssignmentEpoch, CurrentAssignment."""
     h = Harness()
     h.join("a")
@@ -261,7 +261,7 @@ def test_the_records_of_a_join_that_creates_the_group_come_in_kafkas_order():
 
 
 def test_fencing_nobody_changes_nothing():
-    """kip848-semantics.md §4.2: removing an empty set of members is a no-op (no epoch bump)."""
+    """docs/consumer-protocol.md §4.2: removing an empty set of members is a no-op (no epoch bump)."""
     from kafkalab.modern.heartbeat import Batch, fence_members
 
     h = Harness()

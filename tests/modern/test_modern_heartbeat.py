@@ -1,4 +1,4 @@
-"""Regular heartbeats, member-epoch validation and leaves (kip848-semantics.md §2.4-§2.6, §4.5)."""
+"""Regular heartbeats, member-epoch validation and leaves (docs/consumer-protocol.md §2.4-§2.6, §4.5)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class Classic:
 # ---------------------------------------------------------------------------- §2.4 step 1: the group
 
 def test_a_join_creates_the_group_and_a_heartbeat_does_not():
-    """kip848-semantics.md §2.4 step 1: epoch 0 gets or creates the group; epoch > 0 (or a leave)
+    """docs/consumer-protocol.md §2.4 step 1: epoch 0 gets or creates the group; epoch > 0 (or a leave)
     to a missing group is GROUP_ID_NOT_FOUND."""
     h = Harness()
     resp = h.heartbeat("a", epoch=1)
@@ -42,7 +42,7 @@ def test_a_join_creates_the_group_and_a_heartbeat_does_not():
 
 
 def test_an_empty_classic_group_is_replaced_and_a_non_empty_one_keeps_its_id():
-    """kip848-semantics.md §2.4 step 1: an empty classic group is tombstoned and replaced by a
+    """docs/consumer-protocol.md §2.4 step 1: an empty classic group is tombstoned and replaced by a
     consumer group; any other classic group makes the id GROUP_ID_NOT_FOUND (the online upgrade
     of §7.1 comes with the coordinator integration)."""
     classic = Classic(g="Empty", busy="Stable")
@@ -57,7 +57,7 @@ def test_an_empty_classic_group_is_replaced_and_a_non_empty_one_keeps_its_id():
 
 
 def test_a_failed_join_does_not_create_the_group():
-    """kip848-semantics.md §2.4: a new group exists only once its first heartbeat succeeded."""
+    """docs/consumer-protocol.md §2.4: a new group exists only once its first heartbeat succeeded."""
     h = Harness(max_size=1)
     h.join("a", regex="[")
     assert h.mgr.groups == {} and h.trace == []
@@ -66,7 +66,7 @@ def test_a_failed_join_does_not_create_the_group():
 # ---------------------------------------------------------------------------- §2.4 step 2 / §4.5: size
 
 def test_a_full_group_refuses_new_members_but_not_existing_ones():
-    """kip848-semantics.md §2.4 step 2, §4.5: GROUP_MAX_SIZE_REACHED when numMembers >= max for a
+    """docs/consumer-protocol.md §2.4 step 2, §4.5: GROUP_MAX_SIZE_REACHED when numMembers >= max for a
     new member id (or an empty v0 id); existing members always pass."""
     h = Harness(max_size=2)
     h.join("a")
@@ -80,7 +80,7 @@ def test_a_full_group_refuses_new_members_but_not_existing_ones():
 
 
 def test_the_size_check_comes_before_the_member_lookup():
-    """kip848-semantics.md §4.5: an unknown member of a full group gets GROUP_MAX_SIZE_REACHED,
+    """docs/consumer-protocol.md §4.5: an unknown member of a full group gets GROUP_MAX_SIZE_REACHED,
     not UNKNOWN_MEMBER_ID."""
     h = Harness(max_size=1)
     h.join("a")
@@ -90,7 +90,7 @@ def test_the_size_check_comes_before_the_member_lookup():
 # ---------------------------------------------------------------------------- §2.4 steps 4-5
 
 def test_unknown_member_with_a_non_zero_epoch():
-    """kip848-semantics.md §2.4 step 4: unknown id and epoch != 0 -> UNKNOWN_MEMBER_ID."""
+    """docs/consumer-protocol.md §2.4 step 4: unknown id and epoch != 0 -> UNKNOWN_MEMBER_ID."""
     h = Harness()
     h.join("a")
     resp = h.heartbeat("b", epoch=1)
@@ -98,7 +98,7 @@ def test_unknown_member_with_a_non_zero_epoch():
 
 
 def test_null_fields_mean_unchanged():
-    """kip848-semantics.md §2.4 step 5: only non-null request fields (and RebalanceTimeoutMs != -1)
+    """docs/consumer-protocol.md §2.4 step 5: only non-null request fields (and RebalanceTimeoutMs != -1)
     update the member; client id and host always come from the request."""
     h = Harness({"foo": 2, "bar": 2})
     h.join("a", topics=("foo",), rack_id="r1", assignor="range", rebalance_timeout_ms=1234)
@@ -113,7 +113,7 @@ def test_null_fields_mean_unchanged():
 
 
 def test_only_a_change_of_topic_names_bumps_the_epoch():
-    """kip848-semantics.md §2.4 step 6: ServerAssignor, RackId, RebalanceTimeoutMs changes write the
+    """docs/consumer-protocol.md §2.4 step 6: ServerAssignor, RackId, RebalanceTimeoutMs changes write the
     member record but do not bump the epoch; a changed name set does; order and duplicates do not count."""
     h = Harness({"foo": 2, "bar": 2})
     h.join("a", topics=("foo", "bar"))
@@ -129,7 +129,7 @@ def test_only_a_change_of_topic_names_bumps_the_epoch():
 
 
 def test_a_target_is_computed_only_when_the_epoch_moved_past_it():
-    """kip848-semantics.md §2.4 step 8: groupEpoch > targetAssignmentEpoch -> a new target for the
+    """docs/consumer-protocol.md §2.4 step 8: groupEpoch > targetAssignmentEpoch -> a new target for the
     whole group; otherwise the stored target is used and the assignor is not called."""
     h = Harness()
     sticky = h.assignors[0]
@@ -145,7 +145,7 @@ def test_a_target_is_computed_only_when_the_epoch_moved_past_it():
 
 
 def test_the_session_timer_is_rescheduled_by_each_successful_heartbeat():
-    """kip848-semantics.md §2.4 step 10 / §4.1: 45 s (group.consumer.session.timeout.ms) from the
+    """docs/consumer-protocol.md §2.4 step 10 / §4.1: 45 s (group.consumer.session.timeout.ms) from the
     last successful heartbeat, or the group's override."""
     from kafkalab.modern import GroupConfig
 
@@ -162,7 +162,7 @@ def test_the_session_timer_is_rescheduled_by_each_successful_heartbeat():
 
 
 def test_assignment_is_sent_on_join_on_full_requests_and_on_change_only():
-    """kip848-semantics.md §2.4 step 11: Assignment iff epoch 0, a full request (rebalance timeout,
+    """docs/consumer-protocol.md §2.4 step 11: Assignment iff epoch 0, a full request (rebalance timeout,
     names or regex, and TopicPartitions all set), or the assigned set changed; else null = "no change"."""
     h = Harness()
     assert h.join("a", topics=()).assignment is not None  # a join always gets one, even empty
@@ -178,7 +178,7 @@ def test_assignment_is_sent_on_join_on_full_requests_and_on_change_only():
 # ---------------------------------------------------------------------------- §2.5 epoch validation
 
 def test_a_greater_epoch_is_fenced():
-    """kip848-semantics.md §2.5: e > memberEpoch -> FENCED_MEMBER_EPOCH with Kafka's message."""
+    """docs/consumer-protocol.md §2.5: e > memberEpoch -> FENCED_MEMBER_EPOCH with Kafka's message."""
     h = Harness()
     h.join("a")
     resp = h.heartbeat("a", epoch=2)
@@ -188,7 +188,7 @@ def test_a_greater_epoch_is_fenced():
 
 
 def test_the_previous_epoch_is_accepted_with_a_subset_of_the_assigned_partitions():
-    """kip848-semantics.md §2.5: e == previousMemberEpoch with TopicPartitions ⊆ assigned is
+    """docs/consumer-protocol.md §2.5: e == previousMemberEpoch with TopicPartitions ⊆ assigned is
     accepted (the epoch-moving response was lost) and answered with the current epoch."""
     h = Harness()
     h.join("a")
@@ -201,7 +201,7 @@ def test_the_previous_epoch_is_accepted_with_a_subset_of_the_assigned_partitions
 
 
 def test_the_previous_epoch_is_fenced_without_a_subset():
-    """kip848-semantics.md §2.5: previous epoch but TopicPartitions omitted, or not a subset of
+    """docs/consumer-protocol.md §2.5: previous epoch but TopicPartitions omitted, or not a subset of
     the assigned partitions (including a reported topic it has no partition of) -> fenced."""
     h = Harness({"foo": 4, "bar": 1})
     h.join("a")
@@ -215,7 +215,7 @@ def test_the_previous_epoch_is_fenced_without_a_subset():
 
 
 def test_a_rejoin_with_a_known_id_is_accepted_only_if_the_previous_epoch_is_zero():
-    """kip848-semantics.md §2.5: epoch 0 with an existing id goes through the same check: accepted
+    """docs/consumer-protocol.md §2.5: epoch 0 with an existing id goes through the same check: accepted
     when the first response was lost (previous epoch 0), fenced otherwise (4.0, before KAFKA-19233)."""
     h = Harness()
     h.join("a")
@@ -235,7 +235,7 @@ def test_a_rejoin_with_a_known_id_is_accepted_only_if_the_previous_epoch_is_zero
 # ---------------------------------------------------------------------------- §2.6 leave
 
 def test_a_dynamic_leave_removes_the_member_bumps_the_epoch_and_computes_no_target():
-    """kip848-semantics.md §2.6: -1 fences the member (epoch not validated); the response carries
+    """docs/consumer-protocol.md §2.6: -1 fences the member (epoch not validated); the response carries
     MemberEpoch -1 and nothing else; the group goes to Assigning until the next heartbeat."""
     h = Harness()
     h.join("a")
@@ -253,7 +253,7 @@ def test_a_dynamic_leave_removes_the_member_bumps_the_epoch_and_computes_no_targ
 
 
 def test_a_leave_from_an_unknown_member_or_with_a_wrong_epoch():
-    """kip848-semantics.md §2.6: unknown id -> UNKNOWN_MEMBER_ID; the request epoch is not checked."""
+    """docs/consumer-protocol.md §2.6: unknown id -> UNKNOWN_MEMBER_ID; the request epoch is not checked."""
     h = Harness()
     h.join("a")
     assert h.leave("zz").error_code is E.UNKNOWN_MEMBER_ID
@@ -262,7 +262,7 @@ def test_a_leave_from_an_unknown_member_or_with_a_wrong_epoch():
 
 
 def test_static_leave_checks_the_instance_id_then_the_member_id():
-    """kip848-semantics.md §2.6: static leave: unknown instance -> UNKNOWN_MEMBER_ID; the instance
+    """docs/consumer-protocol.md §2.6: static leave: unknown instance -> UNKNOWN_MEMBER_ID; the instance
     held by another member id -> FENCED_INSTANCE_ID."""
     h = Harness()
     h.join("a", instance_id="i-a")
@@ -274,7 +274,7 @@ def test_static_leave_checks_the_instance_id_then_the_member_id():
 
 
 def test_static_leave_minus_one_removes_the_member_for_good():
-    """kip848-semantics.md §2.6 / §4.4: a static member's -1 is a full removal like a dynamic leave."""
+    """docs/consumer-protocol.md §2.6 / §4.4: a static member's -1 is a full removal like a dynamic leave."""
     h = Harness()
     h.join("a", instance_id="i-a")
     resp = h.leave("a", epoch=-1)
@@ -284,7 +284,7 @@ def test_static_leave_minus_one_removes_the_member_for_good():
 
 
 def test_static_temporary_leave_keeps_the_member_at_epoch_minus_two():
-    """kip848-semantics.md §2.6 / §4.4: -2 keeps the member with its partitions (still owned),
+    """docs/consumer-protocol.md §2.6 / §4.4: -2 keeps the member with its partitions (still owned),
     clears pending revocations, no epoch bump, answer epoch -2."""
     h = Harness()
     h.join("a", instance_id="i-a")

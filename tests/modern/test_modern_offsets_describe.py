@@ -1,5 +1,5 @@
 """Offsets with member epochs, ConsumerGroupDescribe, ListGroups, DeleteGroups
-(kip848-semantics.md §6, §7.4)."""
+(docs/consumer-protocol.md §6, §7.4)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def commit(h, member_id, epoch, version=9, instance=None, txn=False):
 # ---------------------------------------------------------------------------- §6 OffsetCommit / OffsetFetch
 
 def test_offset_commit_needs_the_exact_member_epoch():
-    """kip848-semantics.md §6 rule 5: epoch != memberEpoch -> STALE_MEMBER_EPOCH, exact equality:
+    """docs/consumer-protocol.md §6 rule 5: epoch != memberEpoch -> STALE_MEMBER_EPOCH, exact equality:
     the previous epoch is rejected and so is a larger one."""
     h = Harness()
     h.join("a")
@@ -35,7 +35,7 @@ def test_offset_commit_needs_the_exact_member_epoch():
 
 
 def test_offset_commit_from_an_unknown_member_or_an_old_version():
-    """kip848-semantics.md §6 rules 3-4: unknown member id (also "" with members present) ->
+    """docs/consumer-protocol.md §6 rules 3-4: unknown member id (also "" with members present) ->
     UNKNOWN_MEMBER_ID; a consumer-protocol member below v9 -> UNSUPPORTED_VERSION (not for
     TxnOffsetCommit)."""
     h = Harness()
@@ -47,7 +47,7 @@ def test_offset_commit_from_an_unknown_member_or_an_old_version():
 
 
 def test_admin_commits_are_accepted_only_by_an_empty_group():
-    """kip848-semantics.md §6 rule 2: epoch < 0 and no members -> accepted; TxnOffsetCommit with no
+    """docs/consumer-protocol.md §6 rule 2: epoch < 0 and no members -> accepted; TxnOffsetCommit with no
     member id, epoch or instance id -> accepted."""
     h = Harness()
     h.join("a")
@@ -58,7 +58,7 @@ def test_admin_commits_are_accepted_only_by_an_empty_group():
 
 
 def test_offset_fetch_with_member_epochs():
-    """kip848-semantics.md §6: OffsetFetch v9: null id and epoch < 0 accepted (admin); otherwise an
+    """docs/consumer-protocol.md §6: OffsetFetch v9: null id and epoch < 0 accepted (admin); otherwise an
     unknown member (also "") -> UNKNOWN_MEMBER_ID, another epoch -> STALE_MEMBER_EPOCH."""
     h = Harness()
     h.join("a")
@@ -71,7 +71,7 @@ def test_offset_fetch_with_member_epochs():
 
 
 def test_offset_expiry_keeps_offsets_of_subscribed_topics():
-    """kip848-semantics.md §6: an offset of a topic no member subscribes to can expire."""
+    """docs/consumer-protocol.md §6: an offset of a topic no member subscribes to can expire."""
     h = Harness({"foo": 1, "bar": 1})
     h.join("a", topics=("foo",), regex="b.*")
     h.advance(0)
@@ -82,7 +82,7 @@ def test_offset_expiry_keeps_offsets_of_subscribed_topics():
 # ---------------------------------------------------------------------------- §7.4 describe
 
 def test_consumer_group_describe():
-    """kip848-semantics.md §7.4: state, epochs, assignor, members with epoch, assignment (not
+    """docs/consumer-protocol.md §7.4: state, epochs, assignor, members with epoch, assignment (not
     pending revocation), target, subscriptions, MemberType 1 (v1)."""
     h = Harness({"foo": 4, "bar": 1})
     h.join("a", topics=("foo",), rack_id="r1", instance_id="ia")
@@ -105,7 +105,7 @@ def test_consumer_group_describe():
 
 
 def test_describe_leaves_out_topics_no_longer_in_the_image():
-    """kip848-semantics.md §7.4: assignment topics are described by id and name from the image; a
+    """docs/consumer-protocol.md §7.4: assignment topics are described by id and name from the image; a
     deleted topic's partitions are left out."""
     h = Harness({"foo": 2, "bar": 1})
     h.join("a", topics=("foo", "bar"))
@@ -133,7 +133,7 @@ def test_describe_snapshot_shows_epochs_target_and_reconciliation_state():
 # ---------------------------------------------------------------------------- ListGroups / DeleteGroups
 
 def test_list_groups_with_types_and_states():
-    """kip848-semantics.md §7.3: ListGroups lists consumer groups with type "consumer" and their
+    """docs/consumer-protocol.md §7.3: ListGroups lists consumer groups with type "consumer" and their
     state; filters are case-insensitive."""
     h = Harness()
     h.join("a")
@@ -147,7 +147,7 @@ def test_list_groups_with_types_and_states():
 
 
 def test_only_an_empty_group_can_be_deleted():
-    """kip848-semantics.md §6: DeleteGroups -> NON_EMPTY_GROUP unless the state is Empty."""
+    """docs/consumer-protocol.md §6: DeleteGroups -> NON_EMPTY_GROUP unless the state is Empty."""
     h = Harness()
     h.join("a")
     assert h.mgr.delete_group("g", h.now) is E.NON_EMPTY_GROUP

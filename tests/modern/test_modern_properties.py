@@ -7,7 +7,7 @@ static members), crashes (a member stops for good), pauses (it stops, then resum
 static members under a new member id, subscription changes, topics created, grown or deleted, and
 time passing (which fires session, rebalance and regex timers).
 
-The model consumer behaves like the Java ``AsyncKafkaConsumer`` (kip848-semantics.md §8): it sends
+The model consumer behaves like the Java ``AsyncKafkaConsumer`` (docs/consumer-protocol.md §8): it sends
 its epoch and what it owns, takes new partitions at once and gives up revoked ones either at once
 or -- a "slow" consumer, whose onPartitionsRevoked takes a while -- only when it next acknowledges
 (meanwhile it reports them as still owned, or omits TopicPartitions); it rejoins with epoch 0 and
@@ -66,7 +66,7 @@ ROGUE_CODES = EXPECTED_CODES | {E.FENCED_INSTANCE_ID}
 
 @dataclass
 class Client:
-    """A model KIP-848 consumer (kip848-semantics.md §8)."""
+    """A model KIP-848 consumer (docs/consumer-protocol.md §8)."""
 
     name: str
     member_id: str
@@ -378,7 +378,7 @@ def run(world: World, actions: list) -> None:
 @settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(client_spec, min_size=1, max_size=5), st.lists(action, max_size=40))
 def test_random_schedules_keep_the_protocols_promises(starts, actions):
-    """kip848-semantics.md §3.3, §4: safety after every step, convergence at the end."""
+    """docs/consumer-protocol.md §3.3, §4: safety after every step, convergence at the end."""
     world = World()
     for spec in starts:
         world.send(world.new_client(*spec))

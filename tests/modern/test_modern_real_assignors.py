@@ -1,5 +1,6 @@
 """The consumer protocol with Kafka's server-side assignors (kafkalab.modern.assignor: uniform and
-range), configured by name as on a broker (``group.consumer.assignors=uniform,range``).
+range), configured by name as on a broker (``group.consumer.assignors=uniform,range``);
+docs/consumer-protocol.md §5.
 
 The other tests use two small stand-in assignors through the same plug-in interface; this module
 checks the real ones end to end and skips while kafkalab.modern.assignor is not in the tree.
@@ -24,7 +25,7 @@ KAFKA = ("uniform", "range")
 
 
 def test_uniform_is_the_default_and_range_is_chosen_by_vote():
-    """kip848-semantics.md §3.2 / §5.4: the default assignor is the first configured (uniform);
+    """docs/consumer-protocol.md §3.2 / §5.4: the default assignor is the first configured (uniform);
     range moves partitions (not sticky) and members revoke before others get them."""
     h = Harness({"foo": 6, "bar": 3}, assignors=KAFKA)
     h.join("m1", topics=("foo", "bar"))

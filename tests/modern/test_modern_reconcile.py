@@ -1,4 +1,4 @@
-"""Reconciliation, revoke before assign (kip848-semantics.md §3.3), on CurrentAssignmentBuilder
+"""Reconciliation, revoke before assign (docs/consumer-protocol.md §3.3), on CurrentAssignmentBuilder
 directly and through heartbeats."""
 
 from __future__ import annotations
@@ -45,13 +45,13 @@ def view(m):
 # ---------------------------------------------------------------------------- CurrentAssignmentBuilder
 
 def test_stable_at_the_target_epoch_is_unchanged():
-    """kip848-semantics.md §3.3 STABLE: nothing to do when memberEpoch == T."""
+    """docs/consumer-protocol.md §3.3 STABLE: nothing to do when memberEpoch == T."""
     m = member(assigned={T1: [1, 2]})
     assert reconcile(m, 10, {T1: frozenset({1, 2, 3})}, owners(), None) is m
 
 
 def test_stable_moves_straight_to_a_new_epoch_when_nothing_is_revoked():
-    """kip848-semantics.md §3.3 next() rule 2/4: no revocation -> epoch T at once, STABLE; every
+    """docs/consumer-protocol.md §3.3 next() rule 2/4: no revocation -> epoch T at once, STABLE; every
     epoch change keeps the old epoch as previous."""
     m = member(assigned={T1: [1, 2]})
     out = reconcile(m, 11, {T1: frozenset({1, 2, 3})}, owners(), tps())
@@ -61,7 +61,7 @@ def test_stable_moves_straight_to_a_new_epoch_when_nothing_is_revoked():
 
 
 def test_revocation_comes_first_and_nothing_is_added_meanwhile():
-    """kip848-semantics.md §3.3 next() rule 1: revoke != {} and the member may own it ->
+    """docs/consumer-protocol.md §3.3 next() rule 1: revoke != {} and the member may own it ->
     UNREVOKED_PARTITIONS at the *current* epoch, A = keep, R = revoke, no new partition."""
     m = member(assigned={T1: [1, 2, 3]})
     target = {T1: frozenset({3, 4}), T2: frozenset({0})}
@@ -71,7 +71,7 @@ def test_revocation_comes_first_and_nothing_is_added_meanwhile():
 
 
 def test_revocation_is_skipped_when_the_member_no_longer_reports_the_revoked_partitions():
-    """kip848-semantics.md §3.3: rule 1 is skipped when the heartbeat's TopicPartitions has none of
+    """docs/consumer-protocol.md §3.3: rule 1 is skipped when the heartbeat's TopicPartitions has none of
     the partitions to revoke (testStableToUnreleasedPartitionsWithOwnedPartitionsNotHavingRevokedPartitions)."""
     m = member(assigned={T1: [1, 2, 3]})
     out = reconcile(m, 11, {T1: frozenset({3, 4})}, owners(topic1_4=10), tps(topic1=[3]))
@@ -79,7 +79,7 @@ def test_revocation_is_skipped_when_the_member_no_longer_reports_the_revoked_par
 
 
 def test_unrevoked_waits_while_the_member_may_still_own_a_revoked_partition():
-    """kip848-semantics.md §3.3 UNREVOKED_PARTITIONS: TopicPartitions omitted, or still holding one
+    """docs/consumer-protocol.md §3.3 UNREVOKED_PARTITIONS: TopicPartitions omitted, or still holding one
     of R -> unchanged (a heartbeat without TopicPartitions never acknowledges a revocation)."""
     m = member(S.UNREVOKED_PARTITIONS, assigned={T1: [3]}, revoking={T1: [1, 2]})
     for owned in (None, tps(topic1=[2, 3])):
@@ -87,14 +87,14 @@ def test_unrevoked_waits_while_the_member_may_still_own_a_revoked_partition():
 
 
 def test_unrevoked_moves_to_epoch_plus_one_once_the_revocation_is_acknowledged():
-    """kip848-semantics.md §3.3: once none of R is reported -> next(memberEpoch + 1, A)."""
+    """docs/consumer-protocol.md §3.3: once none of R is reported -> next(memberEpoch + 1, A)."""
     m = member(S.UNREVOKED_PARTITIONS, assigned={T1: [3]}, revoking={T1: [1, 2]})
     out = reconcile(m, 11, {T1: frozenset({3, 4})}, owners(topic1_1=10, topic1_2=10), tps(topic1=[3]))
     assert view(out) == (S.STABLE, 11, 10, {T1: [3, 4]}, {})
 
 
 def test_a_newer_target_during_revocation_moves_one_epoch_at_a_time():
-    """kip848-semantics.md §3.3: target changed again while UNREVOKED at e: after revoking the member
+    """docs/consumer-protocol.md §3.3: target changed again while UNREVOKED at e: after revoking the member
     moves to e+1, possibly still UNREVOKED for the newer target -- not straight to T."""
     m = member(S.UNREVOKED_PARTITIONS, assigned={T1: [3, 4]}, revoking={T1: [1, 2]})
     out = reconcile(m, 12, {T1: frozenset({4})}, owners(), tps(topic1=[3, 4]))
@@ -102,7 +102,7 @@ def test_a_newer_target_during_revocation_moves_one_epoch_at_a_time():
 
 
 def test_unreleased_partitions_are_added_as_they_are_freed():
-    """kip848-semantics.md §3.3 UNRELEASED_PARTITIONS -> next(memberEpoch, A): free partitions are
+    """docs/consumer-protocol.md §3.3 UNRELEASED_PARTITIONS -> next(memberEpoch, A): free partitions are
     added, owned ones (currentPartitionEpoch != -1) wait."""
     m = member(S.UNRELEASED_PARTITIONS, epoch=11, previous=10, assigned={T1: [1]})
     target = {T1: frozenset({1, 2, 3})}
@@ -116,7 +116,7 @@ def test_unreleased_partitions_are_added_as_they_are_freed():
 
 
 def test_own_pending_revocations_count_as_owned():
-    """kip848-semantics.md §3.3: a partition the member itself still has pending revocation is
+    """docs/consumer-protocol.md §3.3: a partition the member itself still has pending revocation is
     owned (partition epoch set), so a newer target giving it back waits one heartbeat."""
     m = member(S.UNREVOKED_PARTITIONS, assigned={T1: [3]}, revoking={T1: [1]})
     out = reconcile(m, 12, {T1: frozenset({1, 3})}, owners(topic1_1=10), tps(topic1=[3]))
@@ -125,14 +125,14 @@ def test_own_pending_revocations_count_as_owned():
 
 @pytest.mark.parametrize("owned", [None, tps(topic1=[1])])
 def test_unknown_state_is_fenced_unless_it_owns_an_empty_list(owned):
-    """kip848-semantics.md §3.3 UNKNOWN: O null or non-empty -> FENCED_MEMBER_EPOCH."""
+    """docs/consumer-protocol.md §3.3 UNKNOWN: O null or non-empty -> FENCED_MEMBER_EPOCH."""
     m = member(S.UNKNOWN, assigned={T1: [1]})
     with pytest.raises(FencedMemberEpoch, match="unknown state"):
         reconcile(m, 11, {T1: frozenset({1, 2})}, owners(), owned)
 
 
 def test_unknown_state_with_an_empty_list_restarts_at_the_target_epoch():
-    """kip848-semantics.md §3.3 UNKNOWN: O == [] -> next(T, A)."""
+    """docs/consumer-protocol.md §3.3 UNKNOWN: O == [] -> next(T, A)."""
     m = member(S.UNKNOWN, assigned={T1: [1]})
     out = reconcile(m, 11, {T1: frozenset({2})}, owners(), ())
     assert view(out) == (S.STABLE, 11, 10, {T1: [2]}, {})
@@ -141,7 +141,7 @@ def test_unknown_state_with_an_empty_list_restarts_at_the_target_epoch():
 # ---------------------------------------------------------------------------- through heartbeats
 
 def test_reconciliation_process_of_kafkas_test():
-    """kip848-semantics.md §3.3 worked trace (testReconciliationProcess, shape): M3 joins a group of
+    """docs/consumer-protocol.md §3.3 worked trace (testReconciliationProcess, shape): M3 joins a group of
     M1, M2; they revoke at their old epoch, M3 picks partitions up as they are freed, and every
     member reaches the new epoch on its own."""
     h = Harness({"foo": 6, "bar": 3}, assignors=[RangeAssignor()])
@@ -175,7 +175,7 @@ def test_reconciliation_process_of_kafkas_test():
 
 
 def test_no_partition_is_given_while_another_member_still_owns_it():
-    """kip848-semantics.md §3.3: no double ownership -- a partition goes to its new owner only once
+    """docs/consumer-protocol.md §3.3: no double ownership -- a partition goes to its new owner only once
     nobody owns it (pending revocation counts as owned)."""
     h = Harness()
     h.join("a")
@@ -188,7 +188,7 @@ def test_no_partition_is_given_while_another_member_still_owns_it():
 
 
 def test_members_reach_the_new_epoch_independently():
-    """kip848-semantics.md §3.3: no global barrier -- a member with nothing to give up moves to the
+    """docs/consumer-protocol.md §3.3: no global barrier -- a member with nothing to give up moves to the
     new epoch at its next heartbeat while another is still revoking."""
     h = Harness({"foo": 4, "bar": 2})
     h.join("a", topics=("foo",))
@@ -202,7 +202,7 @@ def test_members_reach_the_new_epoch_independently():
 
 
 def test_entering_unrevoked_schedules_the_rebalance_timer_and_leaving_it_cancels_it():
-    """kip848-semantics.md §3.3 / §4.3: UNREVOKED schedules rebalance-timeout-<group>-<member> with
+    """docs/consumer-protocol.md §3.3 / §4.3: UNREVOKED schedules rebalance-timeout-<group>-<member> with
     the member's rebalance timeout and epoch; reconciling to any other state cancels it."""
     h = Harness(rebalance_timeout_ms=7_000)
     h.join("a")
@@ -217,7 +217,7 @@ def test_entering_unrevoked_schedules_the_rebalance_timer_and_leaving_it_cancels
 
 
 def test_a_reconciliation_step_writes_one_current_assignment_record():
-    """kip848-semantics.md §3.3: a changed member writes a CurrentAssignment record."""
+    """docs/consumer-protocol.md §3.3: a changed member writes a CurrentAssignment record."""
     h = Harness()
     h.join("a")
     h.join("b")

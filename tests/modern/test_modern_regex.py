@@ -1,4 +1,4 @@
-"""Regular-expression subscriptions (kip848-semantics.md §3.4)."""
+"""Regular-expression subscriptions (docs/consumer-protocol.md §3.4)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ TOPICS = {"orders": 2, "orders-eu": 2, "payments": 2, "topic-1": 1}
 
 
 def test_an_invalid_regex_is_refused_with_kafkas_message():
-    """kip848-semantics.md §3.4: a regex that does not compile -> INVALID_REGULAR_EXPRESSION
+    """docs/consumer-protocol.md §3.4: a regex that does not compile -> INVALID_REGULAR_EXPRESSION
     "SubscribedTopicRegex `[` is not a valid regular expression: missing closing ]."."""
     h = Harness(TOPICS)
     resp = h.join("a", topics=None, regex="[")
@@ -37,14 +37,14 @@ def test_an_invalid_regex_is_refused_with_kafkas_message():
     ("(a)\\1", "invalid escape sequence"),
 ])
 def test_re2_errors_and_unsupported_syntax(regex, description):
-    """kip848-semantics.md §3.4: Kafka compiles with RE2/J, which has no look-around and no
+    """docs/consumer-protocol.md §3.4: Kafka compiles with RE2/J, which has no look-around and no
     back-references; the common syntax errors carry RE2/J's description."""
     assert regex_error(regex) == description
     assert regex_error("orders.*") is None
 
 
 def test_a_regex_is_a_full_match():
-    """kip848-semantics.md §3.4: matcher(topic).matches() -- `^topic*` does not match `topic-1`."""
+    """docs/consumer-protocol.md §3.4: matcher(topic).matches() -- `^topic*` does not match `topic-1`."""
     names = list(TOPICS)
     assert resolve("orders.*", names) == {"orders", "orders-eu"}
     assert resolve("orders", names) == {"orders"}
@@ -53,7 +53,7 @@ def test_a_regex_is_a_full_match():
 
 
 def test_a_new_regex_joins_at_the_current_epoch_and_the_resolution_bumps_it():
-    """kip848-semantics.md §3.4 / §3.1: a member whose regex nobody uses joins with an empty
+    """docs/consumer-protocol.md §3.4 / §3.1: a member whose regex nobody uses joins with an empty
     assignment, no bump; the asynchronous resolution writes the regex and bumps the epoch
     (Assigning); the next heartbeat computes the target."""
     h = Harness(TOPICS)
@@ -78,7 +78,7 @@ def bumps_last(h):
 
 
 def test_joining_with_an_already_resolved_regex_bumps_at_once():
-    """kip848-semantics.md §3.4 / §3.1: a member subscribing to a regex already resolved for the
+    """docs/consumer-protocol.md §3.4 / §3.1: a member subscribing to a regex already resolved for the
     group bumps the epoch and gets its share in the same heartbeat."""
     h = Harness(TOPICS)
     h.join("a", topics=None, regex="orders.*")
@@ -90,7 +90,7 @@ def test_joining_with_an_already_resolved_regex_bumps_at_once():
 
 
 def test_the_last_member_leaving_a_regex_writes_its_tombstone():
-    """kip848-semantics.md §3.4 / §4.2: the last member leaving a regex (leave or change) removes
+    """docs/consumer-protocol.md §3.4 / §4.2: the last member leaving a regex (leave or change) removes
     the resolved regex."""
     h = Harness(TOPICS)
     h.join("a", topics=None, regex="orders.*")
@@ -109,7 +109,7 @@ def test_the_last_member_leaving_a_regex_writes_its_tombstone():
 
 
 def test_refreshes_are_batched_every_ten_seconds():
-    """kip848-semantics.md §3.4: a refresh is scheduled only if none is running and the last one is
+    """docs/consumer-protocol.md §3.4: a refresh is scheduled only if none is running and the last one is
     older than 10 s (REGEX_BATCH_REFRESH_INTERVAL_MS); later heartbeats pick up what waited."""
     h = Harness(TOPICS)
     h.join("a", topics=None, regex="orders.*")
@@ -127,7 +127,7 @@ def test_refreshes_are_batched_every_ten_seconds():
 
 
 def test_new_topics_trigger_a_refresh_at_the_next_heartbeat():
-    """kip848-semantics.md §3.4: a refresh is due when topics were created since the last
+    """docs/consumer-protocol.md §3.4: a refresh is due when topics were created since the last
     resolution; a new match bumps the epoch."""
     h = Harness(TOPICS)
     h.join("a", topics=None, regex="orders.*")
@@ -145,7 +145,7 @@ def test_new_topics_trigger_a_refresh_at_the_next_heartbeat():
 
 
 def test_a_resolution_with_the_same_topics_writes_the_record_but_does_not_bump():
-    """kip848-semantics.md §3.4: one record per regex still in use; the epoch moves only if a
+    """docs/consumer-protocol.md §3.4: one record per regex still in use; the epoch moves only if a
     resolved set or the subscription metadata changed."""
     h = Harness(TOPICS)
     h.join("a", topics=None, regex="orders.*")
@@ -159,7 +159,7 @@ def test_a_resolution_with_the_same_topics_writes_the_record_but_does_not_bump()
 
 
 def test_names_and_regex_together_subscribe_to_the_union():
-    """kip848-semantics.md §3.4: the protocol allows both; the member reads the union."""
+    """docs/consumer-protocol.md §3.4: the protocol allows both; the member reads the union."""
     h = Harness(TOPICS)
     h.join("a", topics=("payments",), regex="orders")
     h.advance(0)
@@ -168,7 +168,7 @@ def test_names_and_regex_together_subscribe_to_the_union():
 
 
 def test_subscription_type_with_regexes():
-    """kip848-semantics.md §3.4: HOMOGENEOUS iff exactly one regex is used by all members and no
+    """docs/consumer-protocol.md §3.4: HOMOGENEOUS iff exactly one regex is used by all members and no
     topic is subscribed by name."""
     h = Harness(TOPICS)
     h.join("a", topics=None, regex="orders.*")
@@ -186,7 +186,7 @@ def test_subscription_type_with_regexes():
 
 
 def test_a_regex_result_for_a_group_that_no_longer_uses_it_is_ignored():
-    """kip848-semantics.md §3.4: regexes nobody subscribes to any more are skipped by the result."""
+    """docs/consumer-protocol.md §3.4: regexes nobody subscribes to any more are skipped by the result."""
     h = Harness(TOPICS)
     h.join("a", topics=("payments",))
     h.join("b", topics=None, regex="orders.*")

@@ -1,5 +1,5 @@
 """The consumer group's states: the rule, the table, and every (state, request kind) pair
-(kip848-semantics.md §1.1, §1.2)."""
+(docs/consumer-protocol.md §1.1, §1.2)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ S = ConsumerGroupState
 
 
 def test_the_state_is_computed_from_the_groups_data():
-    """kip848-semantics.md §1.1: no members -> Empty; groupEpoch > targetAssignmentEpoch ->
+    """docs/consumer-protocol.md §1.1: no members -> Empty; groupEpoch > targetAssignmentEpoch ->
     Assigning; a member not STABLE at the target epoch -> Reconciling; else Stable."""
     assert compute_state(0, 5, 3, False) is S.EMPTY
     assert compute_state(2, 5, 4, True) is S.ASSIGNING
@@ -37,7 +37,7 @@ def test_the_state_is_computed_from_the_groups_data():
 
 
 def test_member_defaults_and_epoch_updates():
-    """kip848-semantics.md §1.2: a new member is epoch 0, previous -1, STABLE, rebalance timeout -1,
+    """docs/consumer-protocol.md §1.2: a new member is epoch 0, previous -1, STABLE, rebalance timeout -1,
     empty regex; updateMemberEpoch keeps the old epoch as previous (equal when unchanged)."""
     m = ConsumerGroupMember("m")
     assert (m.member_epoch, m.previous_member_epoch, m.state, m.rebalance_timeout_ms, m.subscribed_topic_regex,
@@ -47,7 +47,7 @@ def test_member_defaults_and_epoch_updates():
 
 
 def test_dead_is_never_set():
-    """kip848-semantics.md §1.1: Dead exists in the enum but no transition leads to it."""
+    """docs/consumer-protocol.md §1.1: Dead exists in the enum but no transition leads to it."""
     assert all(to is not S.DEAD for _f, _t, to in all_transitions())
 
 
@@ -65,7 +65,7 @@ def observed(h: Harness) -> set:
 
 
 def test_every_listed_transition_happens():
-    """kip848-semantics.md §1.1: every row of TRANSITIONS is reachable (and, by the manager's check,
+    """docs/consumer-protocol.md §1.1: every row of TRANSITIONS is reachable (and, by the manager's check,
     nothing else happens); Assigning is only visible after a bump without a heartbeat."""
     seen = set()
     h = Harness({"foo": 4, "bar": 2})
@@ -185,7 +185,7 @@ for _s in ("none", "empty", "assigning", "reconciling", "stable"):
 
 @pytest.mark.parametrize("state, kind", sorted(EXPECTED), ids=[f"{s}-{k}" for s, k in sorted(EXPECTED)])
 def test_every_state_and_request_kind(state, kind):
-    """kip848-semantics.md §1.1 and §2: each request kind in each state gets a documented code and
+    """docs/consumer-protocol.md §1.1 and §2: each request kind in each state gets a documented code and
     leaves the group in the listed state; an error changes nothing."""
     h = build(state)
     assert h.state == ("(none)" if state == "none" else state.capitalize())
@@ -209,7 +209,7 @@ def test_the_pair_table_is_complete():
 
 
 def test_member_transitions_table_lists_what_reconciliation_does():
-    """kip848-semantics.md §3.3: the member-state table used for diagrams has only reachable pairs."""
+    """docs/consumer-protocol.md §3.3: the member-state table used for diagrams has only reachable pairs."""
     assert (MemberState.STABLE, MemberState.UNREVOKED_PARTITIONS) in MEMBER_TRANSITIONS
     assert all(to is not MemberState.UNKNOWN for _f, to in MEMBER_TRANSITIONS)
     assert (MemberState.UNKNOWN, MemberState.UNREVOKED_PARTITIONS) not in MEMBER_TRANSITIONS

@@ -1,4 +1,4 @@
-"""Session and rebalance timeouts, fencing and static members (kip848-semantics.md §4)."""
+"""Session and rebalance timeouts, fencing and static members (docs/consumer-protocol.md §4)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ S = MemberState
 # ---------------------------------------------------------------------------- §4.1 session timeout
 
 def test_a_silent_member_is_fenced_when_its_session_expires():
-    """kip848-semantics.md §4.1: the timer fires once now >= deadline and fences the member
+    """docs/consumer-protocol.md §4.1: the timer fires once now >= deadline and fences the member
     ("the member session expired")."""
     h = Harness()
     h.join("a")
@@ -32,7 +32,7 @@ def test_a_silent_member_is_fenced_when_its_session_expires():
 
 
 def test_a_leave_cancels_the_session_timer_and_a_temporary_leave_does_not():
-    """kip848-semantics.md §4.1: cancelled on -1 leave and fencing; a -2 leave neither cancels nor
+    """docs/consumer-protocol.md §4.1: cancelled on -1 leave and fencing; a -2 leave neither cancels nor
     reschedules it, so an absent static member is removed when it expires."""
     h = Harness()
     h.join("a")
@@ -49,7 +49,7 @@ def test_a_leave_cancels_the_session_timer_and_a_temporary_leave_does_not():
 # ---------------------------------------------------------------------------- §4.2 fencing
 
 def test_a_fenced_members_partitions_are_free_but_reach_others_only_with_a_new_target():
-    """kip848-semantics.md §4.2: removal frees the partitions at once (partition epochs removed),
+    """docs/consumer-protocol.md §4.2: removal frees the partitions at once (partition epochs removed),
     bumps the epoch (Assigning); the next heartbeat computes the target that hands them out; the
     fenced member learns it at its next heartbeat: UNKNOWN_MEMBER_ID."""
     h = Harness()
@@ -66,7 +66,7 @@ def test_a_fenced_members_partitions_are_free_but_reach_others_only_with_a_new_t
 
 
 def test_fencing_a_member_that_is_gone_is_a_no_op():
-    """kip848-semantics.md §4.2: a stale session timer of a removed (or replaced) member does nothing."""
+    """docs/consumer-protocol.md §4.2: a stale session timer of a removed (or replaced) member does nothing."""
     h = Harness()
     h.join("a", instance_id="i")
     h.leave("a")
@@ -81,7 +81,7 @@ def test_fencing_a_member_that_is_gone_is_a_no_op():
 # ---------------------------------------------------------------------------- §4.3 rebalance timeout
 
 def test_a_member_that_does_not_revoke_in_time_is_fenced():
-    """kip848-semantics.md §4.3: UNREVOKED for longer than its RebalanceTimeoutMs (max.poll.interval.ms)
+    """docs/consumer-protocol.md §4.3: UNREVOKED for longer than its RebalanceTimeoutMs (max.poll.interval.ms)
     -> fenced; the partitions then go to the waiting member."""
     h = Harness(rebalance_timeout_ms=20_000)
     h.join("a")
@@ -99,7 +99,7 @@ def test_a_member_that_does_not_revoke_in_time_is_fenced():
 
 
 def test_a_stale_rebalance_timer_is_a_no_op():
-    """kip848-semantics.md §4.3: the timer fences only if the member is still at the epoch it was
+    """docs/consumer-protocol.md §4.3: the timer fences only if the member is still at the epoch it was
     scheduled for."""
     h = Harness(rebalance_timeout_ms=20_000)
     h.join("a")
@@ -113,7 +113,7 @@ def test_a_stale_rebalance_timer_is_a_no_op():
 
 
 def test_there_is_no_timeout_for_unreleased_partitions():
-    """kip848-semantics.md §4.3: a gaining member just waits (only its session timer runs)."""
+    """docs/consumer-protocol.md §4.3: a gaining member just waits (only its session timer runs)."""
     h = Harness()
     h.join("a")
     h.join("b")
@@ -124,7 +124,7 @@ def test_there_is_no_timeout_for_unreleased_partitions():
 # ---------------------------------------------------------------------------- §4.4 static members
 
 def test_a_static_join_while_the_instance_is_held_is_refused():
-    """kip848-semantics.md §4.4: the instance id's member is not at -2 -> UNRELEASED_INSTANCE_ID for
+    """docs/consumer-protocol.md §4.4: the instance id's member is not at -2 -> UNRELEASED_INSTANCE_ID for
     the newcomer (classic fenced the old member instead); the holder is untouched."""
     h = Harness()
     h.join("a", instance_id="i")
@@ -137,7 +137,7 @@ def test_a_static_join_while_the_instance_is_held_is_refused():
 
 
 def test_a_static_member_back_within_its_session_gets_its_partitions_back_without_a_rebalance():
-    """kip848-semantics.md §4.4: the -2 member is replaced (tombstones for the old id, the new id
+    """docs/consumer-protocol.md §4.4: the -2 member is replaced (tombstones for the old id, the new id
     with the old target and partitions at epoch 0 / previous 0), no epoch bump, and reconciliation
     returns the old partitions at the current target epoch."""
     h = Harness()
@@ -160,7 +160,7 @@ def test_a_static_member_back_within_its_session_gets_its_partitions_back_withou
 
 
 def test_a_static_rejoin_with_a_changed_subscription_bumps_as_usual():
-    """kip848-semantics.md §4.4: a changed subscription on the replacing join bumps the epoch."""
+    """docs/consumer-protocol.md §4.4: a changed subscription on the replacing join bumps the epoch."""
     h = Harness({"foo": 2, "bar": 2})
     h.join("a", instance_id="i")
     epoch = h.group.group_epoch
@@ -170,7 +170,7 @@ def test_a_static_rejoin_with_a_changed_subscription_bumps_as_usual():
 
 
 def test_partitions_of_an_absent_static_member_stay_reserved():
-    """kip848-semantics.md §4.4: at -2 the partitions are still owned, unavailable to others, until
+    """docs/consumer-protocol.md §4.4: at -2 the partitions are still owned, unavailable to others, until
     the member returns or its session expires."""
     h = Harness()
     h.join("a", instance_id="i")
@@ -188,7 +188,7 @@ def test_partitions_of_an_absent_static_member_stay_reserved():
 
 
 def test_static_heartbeats_check_the_instance_id_then_the_epoch():
-    """kip848-semantics.md §4.4: epoch != 0: unknown instance -> UNKNOWN_MEMBER_ID, held by another
+    """docs/consumer-protocol.md §4.4: epoch != 0: unknown instance -> UNKNOWN_MEMBER_ID, held by another
     id -> FENCED_INSTANCE_ID, then the epoch rules of §2.5."""
     h = Harness()
     h.join("a", instance_id="i")
@@ -202,7 +202,7 @@ def test_static_heartbeats_check_the_instance_id_then_the_epoch():
 
 
 def test_a_fenced_static_member_rejoining_before_its_session_expires_gets_unreleased_instance_id():
-    """kip848-semantics.md §4.4 (inferred): fenced with FENCED_MEMBER_EPOCH, rejoining (epoch 0)
+    """docs/consumer-protocol.md §4.4 (inferred): fenced with FENCED_MEMBER_EPOCH, rejoining (epoch 0)
     while the server still holds it at an epoch != -2."""
     h = Harness()
     h.join("a", instance_id="i")

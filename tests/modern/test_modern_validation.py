@@ -1,4 +1,4 @@
-"""ConsumerGroupHeartbeat validation, versions and error responses (kip848-semantics.md §2.1-§2.3)."""
+"""ConsumerGroupHeartbeat validation, versions and error responses (docs/consumer-protocol.md §2.1-§2.3)."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ INVALID = [
 
 @pytest.mark.parametrize("case, fields, code, message", INVALID, ids=[c[0] for c in INVALID])
 def test_each_validation_rule_answers_with_kafkas_code_and_message(case, fields, code, message):
-    """kip848-semantics.md §2.3: each check, with its exact code and message, before any group is touched."""
+    """docs/consumer-protocol.md §2.3: each check, with its exact code and message, before any group is touched."""
     h = Harness()
     resp = h.send(request(**fields))
     assert (resp.error_code, resp.error_message) == (code, message)
@@ -54,7 +54,7 @@ def test_each_validation_rule_answers_with_kafkas_code_and_message(case, fields,
 
 
 def test_validation_checks_run_in_kafkas_order_and_the_first_failure_wins():
-    """kip848-semantics.md §2.3: a request breaking several rules gets the earliest one's message."""
+    """docs/consumer-protocol.md §2.3: a request breaking several rules gets the earliest one's message."""
     h = Harness()
     everything_wrong = dict(member_id="", group_id="", instance_id="", rack_id="", rebalance_timeout_ms=-1,
                             topic_partitions=None, subscribed_topic_names=None, server_assignor="bar")
@@ -73,7 +73,7 @@ def test_validation_checks_run_in_kafkas_order_and_the_first_failure_wins():
 
 
 def test_an_empty_subscription_is_a_valid_join():
-    """kip848-semantics.md §2.3 rule 5: an empty list of names (or an empty regex) is accepted."""
+    """docs/consumer-protocol.md §2.3 rule 5: an empty list of names (or an empty regex) is accepted."""
     h = Harness()
     assert h.join("a", topics=()).error_code is E.NONE
     assert h.join("b", topics=None, regex="").error_code is E.NONE
@@ -81,7 +81,7 @@ def test_an_empty_subscription_is_a_valid_join():
 
 
 def test_blank_means_only_control_characters_and_spaces_as_java_trim():
-    """kip848-semantics.md §2.3: "blank" is String.trim().isEmpty() (chars <= U+0020), so a
+    """docs/consumer-protocol.md §2.3: "blank" is String.trim().isEmpty() (chars <= U+0020), so a
     non-breaking space is a valid member id."""
     h = Harness()
     assert h.send(request(member_id="\x00\x1f ")).error_message == "MemberId can't be empty."
@@ -89,7 +89,7 @@ def test_blank_means_only_control_characters_and_spaces_as_java_trim():
 
 
 def test_v0_join_with_empty_member_id_gets_a_generated_id():
-    """kip848-semantics.md §2.1: v0 lets the coordinator generate the member id on a join."""
+    """docs/consumer-protocol.md §2.1: v0 lets the coordinator generate the member id on a join."""
     h = Harness()
     resp = h.send(request(api_version=0, member_id=""))
     assert resp.error_code is E.NONE and len(resp.member_id) == 22
@@ -99,7 +99,7 @@ def test_v0_join_with_empty_member_id_gets_a_generated_id():
 
 
 def test_v0_join_with_a_member_id_uses_it_and_v1_requires_one():
-    """kip848-semantics.md §2.1: a non-empty id on a v0 join is used as-is; v1 (KIP-1082) refuses
+    """docs/consumer-protocol.md §2.1: a non-empty id on a v0 join is used as-is; v1 (KIP-1082) refuses
     an empty id even on a join."""
     h = Harness()
     assert h.send(request(api_version=0, member_id="mine")).member_id == "mine"
@@ -108,7 +108,7 @@ def test_v0_join_with_a_member_id_uses_it_and_v1_requires_one():
 
 
 def test_every_successful_response_carries_the_member_id():
-    """kip848-semantics.md §2.1: MemberId is returned on every successful heartbeat (both versions)."""
+    """docs/consumer-protocol.md §2.1: MemberId is returned on every successful heartbeat (both versions)."""
     h = Harness()
     h.join("a")
     assert h.heartbeat("a").member_id == "a"
@@ -116,7 +116,7 @@ def test_every_successful_response_carries_the_member_id():
 
 
 def test_regex_is_a_v1_field():
-    """kip848-semantics.md §2.1: SubscribedTopicRegex exists from v1; a v0 request object with one
+    """docs/consumer-protocol.md §2.1: SubscribedTopicRegex exists from v1; a v0 request object with one
     is malformed (a clear ValueError, not a protocol answer)."""
     with pytest.raises(ValueError, match="api_version >= 1"):
         ConsumerGroupHeartbeatRequest(group_id="g", member_id="m", subscribed_topic_regex="f.*", api_version=0)
@@ -136,7 +136,7 @@ def test_malformed_request_objects_raise_type_errors():
 
 
 def test_an_error_response_carries_only_the_code_and_message():
-    """kip848-semantics.md §2.2: MemberId null, MemberEpoch 0, HeartbeatIntervalMs 0, no Assignment."""
+    """docs/consumer-protocol.md §2.2: MemberId null, MemberEpoch 0, HeartbeatIntervalMs 0, no Assignment."""
     h = Harness()
     resp = h.send(request(member_epoch=5))
     assert resp.error_code is E.GROUP_ID_NOT_FOUND
@@ -144,7 +144,7 @@ def test_an_error_response_carries_only_the_code_and_message():
 
 
 def test_errors_never_refresh_the_session_timer():
-    """kip848-semantics.md §2.2: the session timer is rescheduled only at the end of a successful heartbeat."""
+    """docs/consumer-protocol.md §2.2: the session timer is rescheduled only at the end of a successful heartbeat."""
     h = Harness()
     h.join("a")
     deadline = h.timers.get(session_timeout_key("g", "a")).deadline
@@ -156,7 +156,7 @@ def test_errors_never_refresh_the_session_timer():
 
 
 def test_consumer_protocol_disabled_answers_unsupported_version():
-    """kip848-semantics.md §1.3: without `consumer` in group.coordinator.rebalance.protocols, CGHB
+    """docs/consumer-protocol.md §1.3: without `consumer` in group.coordinator.rebalance.protocols, CGHB
     and ConsumerGroupDescribe answer UNSUPPORTED_VERSION."""
     from kafkalab.messages import ConsumerGroupDescribeRequest
 
@@ -168,7 +168,7 @@ def test_consumer_protocol_disabled_answers_unsupported_version():
 
 
 def test_topics_travel_by_topic_id_in_both_directions():
-    """kip848-semantics.md §2.1: Assignment and TopicPartitions name topics by id only; a topic
+    """docs/consumer-protocol.md §2.1: Assignment and TopicPartitions name topics by id only; a topic
     reported by name is an unknown topic id."""
     h = Harness()
     h.join("a")

@@ -22,9 +22,9 @@ Example::
 Plug in your own by subclassing :class:`ConsumerGroupPartitionAssignor` (as Kafka's own tests
 install a mock assignor): :func:`get_assignor` accepts the instance wherever a name is accepted.
 
-Fidelity: the results equal Kafka's compiled classes (apache/kafka ``group-coordinator``, the
-snapshot of ``shared/kip848-semantics.md``) on thousands of random groups, including the places
-where Java's ``HashSet`` iteration order decides (:mod:`kafkalab.modern.assignor._java`); see
+Fidelity: the results equal Kafka's compiled classes (apache/kafka ``group-coordinator`` at
+commit 1eb7644, whose assignors are those docs/consumer-protocol.md §5 describes) on thousands of
+random groups, including the places where Java's ``HashSet`` iteration order decides (:mod:`kafkalab.modern.assignor._java`); see
 tests/test_modern_assignors_java_golden.py.  Iteration order is part of the input: the order of
 ``GroupSpec.members`` is ``memberIds()`` order, and so on (see :mod:`.api`).
 
