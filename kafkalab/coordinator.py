@@ -30,7 +30,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from . import trace as tr
 from .cluster import partition_for_group
@@ -247,6 +247,22 @@ class Coordinator(SansIO):
         """Make the next ``count`` group-record writes fail with the storage error ``error``
         (e.g. NOT_LEADER_OR_FOLLOWER), as a broken ``__consumer_offsets`` append would."""
         self._write_errors.extend([ErrorCode(error)] * count)
+
+    def on_partitions_deleted(self, partitions: Iterable[tuple[str, int]], now: int) -> list[Reply]:
+        """Topics were deleted: drop every committed offset of these ``(topic, partition)`` pairs
+        in the groups this coordinator owns (Kafka's ``GroupCoordinator.onPartitionsDeleted``,
+        which writes an offset tombstone for each), so a topic created again with the same name
+        starts without them."""
+        self._begin(now)
+        deleted = set(partitions)
+        for gid, group in self.groups.items():
+            gone = [tp for tp in group.offsets if tp in deleted] if self.owns(gid) else []
+            for tp in gone:
+                del group.offsets[tp]
+                self.log.offsets.get(gid, {}).pop(tp, None)
+            if gone:
+                self._emit(tr.Note(now, gid, f"offsets of deleted partitions dropped: {sorted(gone)}"))
+        return self._end()
 
     # ------------------------------------------------------------------ partition ownership
 

@@ -246,6 +246,25 @@ class Server:
         """
         self.call(lambda: self.cluster.create_topic(name, partitions, replication_factor))
 
+    def create_partitions(self, name: str, count: int) -> None:
+        """Grow topic ``name`` to ``count`` partitions (thread-safe), as CreatePartitions would.
+
+        Raises:
+            ValueError: no such topic, or ``count`` is not larger than its partition count.
+        """
+        self.call(lambda: self.cluster.create_partitions(name, count))
+
+    def delete_topic(self, name: str) -> None:
+        """Delete topic ``name`` (thread-safe), as DeleteTopics would.
+
+        Raises:
+            ValueError: no such topic, or ``__consumer_offsets``.
+        """
+        def delete() -> None:
+            self._deliver(self.cluster.delete_topic(name, self.now()))
+            self._drain()
+        self.call(delete)
+
     @property
     def trace(self) -> list:
         """Every coordinator's trace events, merged in time order (a copy, thread-safe)."""
