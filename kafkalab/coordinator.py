@@ -75,6 +75,23 @@ __all__ = ["Coordinator", "Reply", "GroupLog", "GroupRecord", "MemberRecord", "p
 S = GroupState
 
 
+def _error_response(request: Request, code: ErrorCode) -> Response:
+    """``request``'s response carrying ``code`` everywhere it has an error code."""
+    if isinstance(request, JoinGroupRequest):
+        return Coordinator._join_error(request.api_version, code, request.member_id)
+    if isinstance(request, OffsetCommitRequest):
+        return OffsetCommitResponse(topics=tuple(
+            OffsetCommitResponseTopic(t.name, tuple(OffsetCommitResponsePartition(p.partition_index, code)
+                                                    for p in t.partitions))
+            for t in request.topics))
+    if isinstance(request, DescribeGroupsRequest):
+        return DescribeGroupsResponse(groups=tuple(DescribedGroup(error_code=code, group_id=g) for g in request.groups))
+    response = {SyncGroupRequest: SyncGroupResponse, HeartbeatRequest: HeartbeatResponse,
+                LeaveGroupRequest: LeaveGroupResponse, OffsetFetchRequest: OffsetFetchResponse,
+                ListGroupsRequest: ListGroupsResponse}[type(request)]
+    return response(error_code=code)
+
+
 def partition_for(group_id: str, num_partitions: int) -> int:
     """The ``__consumer_offsets`` partition of ``group_id`` (see :func:`kafkalab.cluster.partition_for_group`)."""
     return partition_for_group(group_id, num_partitions)
@@ -196,7 +213,10 @@ class Coordinator(SansIO):
             )
         self._begin(now)
         self._emit(tr.RequestReceived(now, origin, getattr(request, "group_id", None), request))
-        handler(self, request, origin)
+        try:
+            handler(self, request, origin)
+        except Exception as exc:  # a bug in kafkalab: answer and rebuild, never wedge the group
+            self._recover(exc, getattr(request, "group_id", None), request, origin)
         return self._end()
 
     def on_timer(self, now: int) -> list[Reply]:
@@ -207,7 +227,10 @@ class Coordinator(SansIO):
             if timer is None:
                 break
             self._emit(tr.TimerFired(now, timer.key))
-            self._fire(timer)
+            try:
+                self._fire(timer)
+            except Exception as exc:  # a bug in kafkalab: answer and rebuild, never wedge the group
+                self._recover(exc, timer.key[1] if len(timer.key) > 1 else None)
         return self._end()
 
     def next_deadline(self) -> int | None:
@@ -321,30 +344,67 @@ class Coordinator(SansIO):
         if self.owned_partitions is not None:
             self.owned_partitions.add(partition)
         for group_id in self.log.group_ids(partition):
-            record = self.log.groups.get(group_id)
-            group = Group(group_id)
-            if record is not None:
-                group.protocol_type = record.protocol_type
-                group.generation_id = record.generation_id
-                group.protocol_name = record.protocol_name
-                for m in record.members:
-                    protocols = ((record.protocol_name or "", m.subscription),)
-                    group.add(Member(m.member_id, m.group_instance_id, m.client_id, m.client_host,
-                                     m.rebalance_timeout_ms, m.session_timeout_ms,
-                                     record.protocol_type or "", protocols, m.assignment))
-                group.leader_id = record.leader_id if record.leader_id in group.members else group.leader_id
-            group.offsets = dict(self.log.offsets.get(group_id, {}))
-            self.groups[group_id] = group
-            # GROUP_LOADED leads to Stable with members and to Empty without (rebalance state is
-            # not persisted).
-            self._transition(group, Trigger.GROUP_LOADED)
-            if record is not None:
-                group.current_state_timestamp = record.current_state_timestamp
+            self._load_group(group_id)
         if loading:
             self.loading_partitions.add(partition)
         else:
             self._on_loaded(partition)
         return self._end()
+
+    def _load_group(self, group_id: str) -> Group:
+        """Read one group back from the log (its last group record and its offsets)."""
+        record = self.log.groups.get(group_id)
+        group = Group(group_id)
+        if record is not None:
+            group.protocol_type = record.protocol_type
+            group.generation_id = record.generation_id
+            group.protocol_name = record.protocol_name
+            for m in record.members:
+                protocols = ((record.protocol_name or "", m.subscription),)
+                group.add(Member(m.member_id, m.group_instance_id, m.client_id, m.client_host,
+                                 m.rebalance_timeout_ms, m.session_timeout_ms,
+                                 record.protocol_type or "", protocols, m.assignment))
+            group.leader_id = record.leader_id if record.leader_id in group.members else group.leader_id
+        group.offsets = dict(self.log.offsets.get(group_id, {}))
+        self.groups[group_id] = group
+        # GROUP_LOADED leads to Stable with members and to Empty without (rebalance state is
+        # not persisted).
+        self._transition(group, Trigger.GROUP_LOADED)
+        if record is not None:
+            group.current_state_timestamp = record.current_state_timestamp
+        return group
+
+    def _recover(self, exc: Exception, group_id: Optional[str], request: Optional[Request] = None,
+                 origin: Any = None) -> None:
+        """An exception inside a handler or a timer (a bug in kafkalab; Kafka's runtime answers
+        the request UNKNOWN_SERVER_ERROR). kafkalab keeps every group alive (docs/differences.md):
+        the failing request gets UNKNOWN_SERVER_ERROR, the group's parked JoinGroup and SyncGroup
+        requests NOT_COORDINATOR (so their clients look the coordinator up again and rejoin), and
+        the group is rebuilt from its last record, as a coordinator failover would rebuild it."""
+        self._emit(tr.Note(self._now, group_id, f"internal error: {type(exc).__name__}: {exc}; "
+                                                "the group is rebuilt from its last record"))
+        answered = {reply.origin for reply in self._out}
+        if request is not None and origin not in answered:
+            answered.add(origin)
+            self._send(origin, group_id, _error_response(request, ErrorCode.UNKNOWN_SERVER_ERROR))
+        group = self.groups.pop(group_id, None) if group_id is not None else None
+        if group is not None:
+            for member in group.members.values():
+                join, sync = member.awaiting_join, member.awaiting_sync
+                if join is not None and join.origin not in answered:
+                    answered.add(join.origin)
+                    self._send(join.origin, group_id, self._join_error(
+                        join.api_version, ErrorCode.NOT_COORDINATOR, member.member_id))
+                if sync is not None and sync.origin not in answered:
+                    answered.add(sync.origin)
+                    self._send(sync.origin, group_id, SyncGroupResponse(error_code=ErrorCode.NOT_COORDINATOR))
+            for key in [k for k in self.timers.keys() if k[1:2] == (group_id,)]:
+                self.timers.cancel(key)
+            if group_id in self.log.groups or group_id in self.log.offsets:
+                reloaded = self._load_group(group_id)
+                for member in reloaded.members.values():
+                    self._schedule_heartbeat(reloaded, member)
+        self._maybe_arm_offsets_expiry()
 
     def finish_loading(self, partition: int, now: int | None = None) -> list[Reply]:
         """The partition finished loading: its groups are served and, as in Kafka's
