@@ -878,9 +878,11 @@ class Coordinator(SansIO):
             return
         if not self._maybe_elect_new_joined_leader(group) and group.members:
             # Only static members that did not rejoin are left: wait another rebalance timeout
-            # until their sessions expire.
+            # until their sessions expire.  A rebalance timeout of 0 or less (no client sends
+            # one) makes Kafka retry at once, busy-looping; kafkalab retries 1 ms later, as an
+            # on_timer call cannot loop forever at one instant (docs/differences.md).
             self._emit(tr.Note(self._now, gid, "no member rejoined; the join phase waits another rebalance timeout"))
-            self.timers.schedule(("join", gid), self._now + group.rebalance_timeout_ms())
+            self.timers.schedule(("join", gid), self._now + max(group.rebalance_timeout_ms(), 1))
             return
         group.generation_id += 1
         if group.members:
