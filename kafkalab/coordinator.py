@@ -75,8 +75,9 @@ __all__ = ["Coordinator", "Reply", "GroupLog", "GroupRecord", "MemberRecord", "p
 S = GroupState
 
 
-def _error_response(request: Request, code: ErrorCode) -> Response:
-    """``request``'s response carrying ``code`` everywhere it has an error code."""
+def _error_response(request: Request, code: ErrorCode) -> Optional[Response]:
+    """``request``'s response carrying ``code`` everywhere it has an error code (None for a
+    request type this coordinator does not serve)."""
     if isinstance(request, JoinGroupRequest):
         return Coordinator._join_error(request.api_version, code, request.member_id)
     if isinstance(request, OffsetCommitRequest):
@@ -88,8 +89,8 @@ def _error_response(request: Request, code: ErrorCode) -> Response:
         return DescribeGroupsResponse(groups=tuple(DescribedGroup(error_code=code, group_id=g) for g in request.groups))
     response = {SyncGroupRequest: SyncGroupResponse, HeartbeatRequest: HeartbeatResponse,
                 LeaveGroupRequest: LeaveGroupResponse, OffsetFetchRequest: OffsetFetchResponse,
-                ListGroupsRequest: ListGroupsResponse}[type(request)]
-    return response(error_code=code)
+                ListGroupsRequest: ListGroupsResponse}.get(type(request))
+    return None if response is None else response(error_code=code)
 
 
 def partition_for(group_id: str, num_partitions: int) -> int:
@@ -384,9 +385,10 @@ class Coordinator(SansIO):
         self._emit(tr.Note(self._now, group_id, f"internal error: {type(exc).__name__}: {exc}; "
                                                 "the group is rebuilt from its last record"))
         answered = {reply.origin for reply in self._out}
-        if request is not None and origin not in answered:
+        answer = _error_response(request, ErrorCode.UNKNOWN_SERVER_ERROR) if request is not None else None
+        if answer is not None and origin not in answered:
             answered.add(origin)
-            self._send(origin, group_id, _error_response(request, ErrorCode.UNKNOWN_SERVER_ERROR))
+            self._send(origin, group_id, answer)
         group = self.groups.pop(group_id, None) if group_id is not None else None
         if group is not None:
             for member in group.members.values():

@@ -197,3 +197,24 @@ def test_the_driver_forms_a_real_group_and_misroutes_requests_to_the_other_broke
     answers = [e.response for c in driver.cluster.coordinators.values() for e in c.trace
                if type(e).__name__ == "ResponseSent" and e.origin == origin]
     assert [a.error_code.name for a in answers] == ["NOT_COORDINATOR"]
+
+
+def test_a_join_group_frame_listing_a_protocol_twice_is_answered_by_the_wire_cluster():
+    """The wedge of issue 16, sans-IO through the codec: a Stable group of three, then a JoinGroup
+    v5 frame listing "range" twice. Kafka would count "range" 5 times for 4 members, refuse the
+    others' rejoins and throw in its join timer; here everyone gets an answer in one generation."""
+    driver = WireDriver(CoordinatorConfig(group_initial_rebalance_delay_ms=0))
+    warm_up(driver)
+    generation = driver.cluster.describe("g")["generation_id"]
+    protocols = (m.JoinGroupRequestProtocol("range", b"\x00\x00"),) * 2
+    driver.send(m.JoinGroupRequest(group_id="g", session_timeout_ms=10_000, rebalance_timeout_ms=10_000,
+                                   protocols=protocols, api_version=5, client_id="hostile"))
+    driver.send(m.JoinGroupRequest(group_id="g", session_timeout_ms=10_000, rebalance_timeout_ms=10_000,
+                                   member_id=driver.checker.member_ids[-1], protocols=protocols, api_version=5,
+                                   client_id="hostile"))
+    for i in range(3):                                   # the three members rejoin
+        driver.send(driver.checker.follow({"group_id": "g", "kind": "join", "who": i, "duplicate": False}))
+    assert not driver.checker.outstanding
+    described = driver.cluster.describe("g")
+    assert described["state"] == "CompletingRebalance" and len(described["members"]) == 4
+    assert described["generation_id"] == generation + 1 and described["protocol_name"] == "range"
