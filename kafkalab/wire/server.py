@@ -154,7 +154,7 @@ class Server:
         num_partitions: Kafka's ``num.partitions`` (for auto-created topics).
         max_frame_bytes: the largest request frame accepted (Kafka's ``socket.request.max.bytes``,
             100 MiB); a larger one closes the connection.
-        seed: seeds member ids and topic ids.
+        seed: seeds member ids (topic ids are derived from topic names).
         trace: keep the coordinators' traces (``server.trace``).
         trace_limit: keep only about the last ``trace_limit`` events of each coordinator (``None``:
             all of them; a long-running ``kafkalab serve`` keeps 100,000).

@@ -24,7 +24,6 @@ what they recorded. Every wait has a generous deadline, for a loaded 2-core mach
 from __future__ import annotations
 
 import threading
-import time
 from typing import Optional
 
 import pytest
