@@ -11,6 +11,11 @@ Examples::
     kafkalab serve                                   # one broker on 127.0.0.1:9092
     kafkalab serve --brokers 3 --topic orders:6      # brokers on 9092-9094, topic "orders" with 6 partitions
     kafkalab serve --group-initial-rebalance-delay-ms 0 --group-min-session-timeout-ms 1000 -v
+    kafkalab serve --group-max-size 5 --offsets-topic-num-partitions 10
+
+Every broker config of the group coordinator (:class:`~kafkalab.config.CoordinatorConfig`) is an
+option named after Kafka's config (``group.max.size`` is ``--group-max-size``); a value out of
+Kafka's range is refused with a message naming the option (exit code 2).
 
 ``kafkalab tap`` is a proxy in front of any Kafka cluster reachable over plaintext: clients
 connect to it instead of the cluster, and it records their group requests and the answers as JSON
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import signal
 import socket
@@ -43,6 +49,54 @@ __all__ = ["main"]
 _QUIET_EVENTS = ("RequestReceived", "ResponseSent", "TimerFired",
                  # the coordinator's bookkeeping records (kafkalab.trace): shown from -vv on
                  "MemberUpdated", "PendingMemberAdded", "AssignmentChanged", "GroupRecordWritten")
+
+#: What each CoordinatorConfig field is, for ``kafkalab serve --help`` (the option is the field
+#: name with dashes; the Kafka config is the field name with dots, except where noted).
+_CONFIG_HELP = {
+    "group_min_session_timeout_ms": "group.min.session.timeout.ms: the smallest session.timeout.ms a consumer "
+                                    "may ask for",
+    "group_max_session_timeout_ms": "group.max.session.timeout.ms: the largest session.timeout.ms a consumer "
+                                    "may ask for",
+    "group_initial_rebalance_delay_ms": "group.initial.rebalance.delay.ms: how long a new group waits for more "
+                                        "members",
+    "group_max_size": "group.max.size: the most members a group may have",
+    "offsets_topic_num_partitions": "offsets.topic.num.partitions: partitions of __consumer_offsets (which "
+                                    "broker coordinates a group)",
+    "offsets_retention_minutes": "offsets.retention.minutes: how long the committed offsets of a group "
+                                 "without members are kept",
+    "offsets_retention_check_interval_ms": "offsets.retention.check.interval.ms: how often expired offsets are "
+                                           "removed",
+    "offset_metadata_max_bytes": "offset.metadata.max.bytes: the longest metadata string of a committed offset",
+    "new_member_join_timeout_ms": "not a Kafka config (Kafka fixes it at 5 minutes): how long a new member's "
+                                  "JoinGroup may wait before it is removed",
+}
+
+
+_ALWAYS_SHOWN = ("group_initial_rebalance_delay_ms", "group_min_session_timeout_ms")
+
+
+def _option(field: str) -> str:
+    return "--" + field.replace("_", "-")
+
+
+def _kafka_name(field: str) -> str:
+    return field.replace("_", ".") if field != "new_member_join_timeout_ms" else "new-member join timeout (ms)"
+
+
+def _config_from_args(args: argparse.Namespace) -> CoordinatorConfig:
+    """The CoordinatorConfig the options ask for.
+
+    Raises:
+        ConfigError: a value is out of range; the message names the option.
+    """
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(CoordinatorConfig)}
+    try:
+        return CoordinatorConfig(**values)
+    except ConfigError as exc:
+        message = str(exc)
+        for f in sorted(dataclasses.fields(CoordinatorConfig), key=lambda f: -len(f.name)):
+            message = message.replace(f"CoordinatorConfig.{f.name}", _option(f.name)).replace(f.name, _option(f.name))
+        raise ConfigError(message) from None
 
 
 def _positive(text: str) -> int:
@@ -81,13 +135,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--brokers", type=int, default=1, help="number of brokers (each coordinates its share of "
                        "the groups)")
     serve.add_argument("--advertised-host", default=None, help="host name given to clients (default: --host)")
-    serve.add_argument("--group-initial-rebalance-delay-ms", type=_positive,
-                       default=defaults.group_initial_rebalance_delay_ms,
-                       help="group.initial.rebalance.delay.ms: how long a new group waits for more members")
-    serve.add_argument("--group-min-session-timeout-ms", type=_positive, default=defaults.group_min_session_timeout_ms,
-                       help="group.min.session.timeout.ms: the smallest session.timeout.ms a consumer may ask for")
-    serve.add_argument("--group-max-session-timeout-ms", type=_positive, default=defaults.group_max_session_timeout_ms,
-                       help="group.max.session.timeout.ms")
+    configs = serve.add_argument_group("group coordinator configs (Kafka's broker configs, with Kafka's defaults)")
+    for f in dataclasses.fields(CoordinatorConfig):
+        configs.add_argument(_option(f.name), dest=f.name, type=int, default=getattr(defaults, f.name),
+                             metavar="N", help=_CONFIG_HELP[f.name])
+    serve.add_argument("--num-partitions", type=int, default=1, metavar="N",
+                       help="num.partitions: partitions of a topic created by a Metadata request")
     serve.add_argument("--topic", type=_topic, action="append", default=[], metavar="NAME[:PARTITIONS]",
                        help="create a topic at start (repeatable)")
     serve.add_argument("--no-auto-create-topics", action="store_true",
@@ -152,15 +205,11 @@ def _printer(verbosity: int):
     return show
 
 
-async def _serve(args: argparse.Namespace) -> None:
-    config = CoordinatorConfig(
-        group_initial_rebalance_delay_ms=args.group_initial_rebalance_delay_ms,
-        group_min_session_timeout_ms=args.group_min_session_timeout_ms,
-        group_max_session_timeout_ms=args.group_max_session_timeout_ms,
-    )
+async def _serve(args: argparse.Namespace, config: CoordinatorConfig) -> None:
     server = Server(args.host, args.port, brokers=args.brokers, advertised_host=args.advertised_host,
                     config=config, topics=dict(args.topic), auto_create_topics=not args.no_auto_create_topics,
-                    max_frame_bytes=args.max_frame_bytes, trace=True, trace_limit=100_000)
+                    num_partitions=args.num_partitions, max_frame_bytes=args.max_frame_bytes, trace=True,
+                    trace_limit=100_000)
     if args.verbose:
         server.add_listener(_printer(args.verbose))
     await server.start_async()
@@ -175,9 +224,10 @@ async def _serve(args: argparse.Namespace) -> None:
         f"{server.advertised_host}:{ports[0]}-{ports[-1]}"
     print(f"kafkalab: {len(ports)} broker{'s' if len(ports) > 1 else ''} on {where}; "
           f"bootstrap.servers={server.bootstrap_servers}", flush=True)
-    print(f"  group.initial.rebalance.delay.ms={config.group_initial_rebalance_delay_ms}, "
-          f"group.min.session.timeout.ms={config.group_min_session_timeout_ms}; "
-          f"topics: {', '.join(f'{n}:{p}' for n, p in args.topic) or 'none yet'}. Ctrl-C stops.", flush=True)
+    shown = [f for f in dataclasses.fields(config) if f.name in _ALWAYS_SHOWN or getattr(config, f.name) != f.default]
+    settings = ", ".join(f"{_kafka_name(f.name)}={getattr(config, f.name)}" for f in shown)
+    print(f"  {settings}; topics: {', '.join(f'{n}:{p}' for n, p in args.topic) or 'none yet'}. Ctrl-C stops.",
+          flush=True)
     await server.serve_forever()
     print("kafkalab: stopped", flush=True)
 
@@ -257,8 +307,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.brokers < 1:
             print("kafkalab serve: --brokers must be at least 1", file=sys.stderr)
             return 2
+        if args.num_partitions < 1:
+            print(f"kafkalab serve: --num-partitions must be at least 1, got {args.num_partitions}", file=sys.stderr)
+            return 2
         try:
-            asyncio.run(_serve(args))
+            config = _config_from_args(args)
+        except ConfigError as exc:
+            print(f"kafkalab serve: {exc}", file=sys.stderr)
+            return 2
+        try:
+            asyncio.run(_serve(args, config))
         except KeyboardInterrupt:
             print("kafkalab: stopped", flush=True)
         except OSError as exc:

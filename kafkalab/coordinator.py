@@ -30,7 +30,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from . import trace as tr
 from .cluster import partition_for_group
@@ -73,6 +73,24 @@ from .sansio import SansIO
 __all__ = ["Coordinator", "Reply", "GroupLog", "GroupRecord", "MemberRecord", "partition_for"]
 
 S = GroupState
+
+
+def _error_response(request: Request, code: ErrorCode) -> Optional[Response]:
+    """``request``'s response carrying ``code`` everywhere it has an error code (None for a
+    request type this coordinator does not serve)."""
+    if isinstance(request, JoinGroupRequest):
+        return Coordinator._join_error(request.api_version, code, request.member_id)
+    if isinstance(request, OffsetCommitRequest):
+        return OffsetCommitResponse(topics=tuple(
+            OffsetCommitResponseTopic(t.name, tuple(OffsetCommitResponsePartition(p.partition_index, code)
+                                                    for p in t.partitions))
+            for t in request.topics))
+    if isinstance(request, DescribeGroupsRequest):
+        return DescribeGroupsResponse(groups=tuple(DescribedGroup(error_code=code, group_id=g) for g in request.groups))
+    response = {SyncGroupRequest: SyncGroupResponse, HeartbeatRequest: HeartbeatResponse,
+                LeaveGroupRequest: LeaveGroupResponse, OffsetFetchRequest: OffsetFetchResponse,
+                ListGroupsRequest: ListGroupsResponse}.get(type(request))
+    return None if response is None else response(error_code=code)
 
 
 def partition_for(group_id: str, num_partitions: int) -> int:
@@ -196,7 +214,10 @@ class Coordinator(SansIO):
             )
         self._begin(now)
         self._emit(tr.RequestReceived(now, origin, getattr(request, "group_id", None), request))
-        handler(self, request, origin)
+        try:
+            handler(self, request, origin)
+        except Exception as exc:  # a bug in kafkalab: answer and rebuild, never wedge the group
+            self._recover(exc, getattr(request, "group_id", None), request, origin)
         return self._end()
 
     def on_timer(self, now: int) -> list[Reply]:
@@ -207,7 +228,10 @@ class Coordinator(SansIO):
             if timer is None:
                 break
             self._emit(tr.TimerFired.for_key(now, timer.key))
-            self._fire(timer)
+            try:
+                self._fire(timer)
+            except Exception as exc:  # a bug in kafkalab: answer and rebuild, never wedge the group
+                self._recover(exc, timer.key[1] if len(timer.key) > 1 else None)
         return self._end()
 
     def next_deadline(self) -> int | None:
@@ -247,6 +271,22 @@ class Coordinator(SansIO):
         """Make the next ``count`` group-record writes fail with the storage error ``error``
         (e.g. NOT_LEADER_OR_FOLLOWER), as a broken ``__consumer_offsets`` append would."""
         self._write_errors.extend([ErrorCode(error)] * count)
+
+    def on_partitions_deleted(self, partitions: Iterable[tuple[str, int]], now: int) -> list[Reply]:
+        """Topics were deleted: drop every committed offset of these ``(topic, partition)`` pairs
+        in the groups this coordinator owns (Kafka's ``GroupCoordinator.onPartitionsDeleted``,
+        which writes an offset tombstone for each), so a topic created again with the same name
+        starts without them."""
+        self._begin(now)
+        deleted = set(partitions)
+        for gid, group in self.groups.items():
+            gone = [tp for tp in group.offsets if tp in deleted] if self.owns(gid) else []
+            for tp in gone:
+                del group.offsets[tp]
+                self.log.offsets.get(gid, {}).pop(tp, None)
+            if gone:
+                self._emit(tr.OffsetsDeleted(now, gid, tuple(sorted(gone))))
+        return self._end()
 
     # ------------------------------------------------------------------ partition ownership
 
@@ -306,37 +346,75 @@ class Coordinator(SansIO):
         if self.owned_partitions is not None:
             self.owned_partitions.add(partition)
         for group_id in self.log.group_ids(partition):
-            record = self.log.groups.get(group_id)
-            group = Group(group_id)
-            if record is not None:
-                group.protocol_type = record.protocol_type
-                group.generation_id = record.generation_id
-                group.protocol_name = record.protocol_name
-                for m in record.members:
-                    protocols = ((record.protocol_name or "", m.subscription),)
-                    group.add(Member(m.member_id, m.group_instance_id, m.client_id, m.client_host,
-                                     m.rebalance_timeout_ms, m.session_timeout_ms,
-                                     record.protocol_type or "", protocols, m.assignment))
-                group.leader_id = record.leader_id if record.leader_id in group.members else group.leader_id
-            group.offsets = dict(self.log.offsets.get(group_id, {}))
-            self.groups[group_id] = group
-            # GROUP_LOADED leads to Stable with members and to Empty without (rebalance state is
-            # not persisted).
-            self._transition(group, Trigger.GROUP_LOADED)
-            if self._tracing:
-                self._emit(tr.GroupLoaded(now, group_id, group.generation_id, group.protocol_type, group.protocol_name,
-                                          group.leader_id, tuple(
-                                              tr.LoadedMember(m.member_id, m.group_instance_id, m.client_id,
-                                                              m.client_host, m.session_timeout_ms,
-                                                              m.rebalance_timeout_ms, m.assignment)
-                                              for m in group.members.values())))
-            if record is not None:
-                group.current_state_timestamp = record.current_state_timestamp
+            self._load_group(group_id)
         if loading:
             self.loading_partitions.add(partition)
         else:
             self._on_loaded(partition)
         return self._end()
+
+    def _load_group(self, group_id: str) -> Group:
+        """Read one group back from the log (its last group record and its offsets)."""
+        record = self.log.groups.get(group_id)
+        group = Group(group_id)
+        if record is not None:
+            group.protocol_type = record.protocol_type
+            group.generation_id = record.generation_id
+            group.protocol_name = record.protocol_name
+            for m in record.members:
+                protocols = ((record.protocol_name or "", m.subscription),)
+                group.add(Member(m.member_id, m.group_instance_id, m.client_id, m.client_host,
+                                 m.rebalance_timeout_ms, m.session_timeout_ms,
+                                 record.protocol_type or "", protocols, m.assignment))
+            group.leader_id = record.leader_id if record.leader_id in group.members else group.leader_id
+        group.offsets = dict(self.log.offsets.get(group_id, {}))
+        self.groups[group_id] = group
+        # GROUP_LOADED leads to Stable with members and to Empty without (rebalance state is
+        # not persisted).
+        self._transition(group, Trigger.GROUP_LOADED)
+        if self._tracing:
+            self._emit(tr.GroupLoaded(self._now, group_id, group.generation_id, group.protocol_type,
+                                      group.protocol_name, group.leader_id, tuple(
+                                          tr.LoadedMember(m.member_id, m.group_instance_id, m.client_id,
+                                                          m.client_host, m.session_timeout_ms,
+                                                          m.rebalance_timeout_ms, m.assignment)
+                                          for m in group.members.values())))
+        if record is not None:
+            group.current_state_timestamp = record.current_state_timestamp
+        return group
+
+    def _recover(self, exc: Exception, group_id: Optional[str], request: Optional[Request] = None,
+                 origin: Any = None) -> None:
+        """An exception inside a handler or a timer (a bug in kafkalab; Kafka's runtime answers
+        the request UNKNOWN_SERVER_ERROR). kafkalab keeps every group alive (docs/differences.md):
+        the failing request gets UNKNOWN_SERVER_ERROR, the group's parked JoinGroup and SyncGroup
+        requests NOT_COORDINATOR (so their clients look the coordinator up again and rejoin), and
+        the group is rebuilt from its last record, as a coordinator failover would rebuild it."""
+        self._emit(tr.InternalError(self._now, group_id, f"{type(exc).__name__}: {exc}"))
+        answered = {reply.origin for reply in self._out}
+        answer = _error_response(request, ErrorCode.UNKNOWN_SERVER_ERROR) if request is not None else None
+        if answer is not None and origin not in answered:
+            answered.add(origin)
+            self._send(origin, group_id, answer)
+        group = self.groups.pop(group_id, None) if group_id is not None else None
+        if group is not None:
+            for member in group.members.values():
+                join, sync = member.awaiting_join, member.awaiting_sync
+                if join is not None and join.origin not in answered:
+                    answered.add(join.origin)
+                    self._send(join.origin, group_id, self._join_error(
+                        join.api_version, ErrorCode.NOT_COORDINATOR, member.member_id))
+                if sync is not None and sync.origin not in answered:
+                    answered.add(sync.origin)
+                    self._send(sync.origin, group_id, SyncGroupResponse(error_code=ErrorCode.NOT_COORDINATOR))
+            for key in [k for k in self.timers.keys() if k[1:2] == (group_id,)]:
+                self.timers.cancel(key)
+            self._emit(tr.GroupRemoved(self._now, group_id, tr.GroupRemovalReason.INTERNAL_ERROR))
+            if group_id in self.log.groups or group_id in self.log.offsets:
+                reloaded = self._load_group(group_id)
+                for member in reloaded.members.values():
+                    self._schedule_heartbeat(reloaded, member)
+        self._maybe_arm_offsets_expiry()
 
     def finish_loading(self, partition: int, now: int | None = None) -> list[Reply]:
         """The partition finished loading: its groups are served and, as in Kafka's
@@ -842,9 +920,12 @@ class Coordinator(SansIO):
             return
         if not self._maybe_elect_new_joined_leader(group) and group.members:
             # Only static members that did not rejoin are left: wait another rebalance timeout
-            # until their sessions expire.
-            self._emit(tr.JoinPhaseExtended(self._now, gid, group.rebalance_timeout_ms()))
-            self.timers.schedule(("join", gid), self._now + group.rebalance_timeout_ms())
+            # until their sessions expire.  A rebalance timeout of 0 or less (no client sends
+            # one) makes Kafka retry at once, busy-looping; kafkalab retries 1 ms later, as an
+            # on_timer call cannot loop forever at one instant (docs/differences.md).
+            wait = max(group.rebalance_timeout_ms(), 1)
+            self._emit(tr.JoinPhaseExtended(self._now, gid, wait))
+            self.timers.schedule(("join", gid), self._now + wait)
             return
         group.generation_id += 1
         if group.members:

@@ -3,6 +3,12 @@
 These mirror Kafka's ``ClassicGroup`` and ``ClassicGroupMember``.  A group keeps running counts
 (members awaiting join, members listing each protocol) so that the "has everyone joined?" and
 "does every member support this protocol?" questions are O(1) however large the group grows.
+
+A protocol name that one JoinGroup lists twice counts once for that member (its first entry is
+the one that votes and whose metadata is used, as in Kafka). Kafka counts it twice, which can
+leave a group with no protocol "every member supports": Kafka then refuses the other members'
+JoinGroups with INCONSISTENT_GROUP_PROTOCOL, or its join phase throws and the group stays in
+PreparingRebalance (docs/differences.md).
 Only :mod:`kafkalab.coordinator` mutates these objects; ``state`` changes only through
 :meth:`Group.transition`.
 """
@@ -50,6 +56,11 @@ class Member:
     @property
     def protocol_names(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.protocols)
+
+    @property
+    def distinct_protocol_names(self) -> tuple[str, ...]:
+        """The protocol names, each once (a JoinGroup may list one twice; no real client does)."""
+        return tuple(dict.fromkeys(name for name, _ in self.protocols))
 
     def metadata(self, protocol: str) -> bytes:
         """The subscription metadata the member sent for ``protocol``."""
@@ -134,7 +145,7 @@ class Group:
             self.protocol_type = member.protocol_type
         self.members[member.member_id] = member
         self.pending_join_members.pop(member.member_id, None)
-        self.supported_protocols.update(member.protocol_names)
+        self.supported_protocols.update(member.distinct_protocol_names)
         if member.group_instance_id is not None:
             self.static_members[member.group_instance_id] = member.member_id
         if member.awaiting_join is not None:
@@ -150,7 +161,7 @@ class Group:
         member = self.members.pop(member_id, None)
         if member is None:
             return None
-        self.supported_protocols.subtract(member.protocol_names)
+        self.supported_protocols.subtract(member.distinct_protocol_names)
         self.supported_protocols += Counter()  # drop zero counts
         if member.awaiting_join is not None:
             self.num_awaiting_join -= 1
@@ -164,9 +175,9 @@ class Group:
         return member
 
     def update_protocols(self, member: Member, protocols, rebalance_timeout_ms: int, session_timeout_ms: int) -> None:
-        self.supported_protocols.subtract(member.protocol_names)
+        self.supported_protocols.subtract(member.distinct_protocol_names)
         member.protocols = tuple(protocols)
-        self.supported_protocols.update(member.protocol_names)
+        self.supported_protocols.update(member.distinct_protocol_names)
         self.supported_protocols += Counter()
         member.rebalance_timeout_ms = rebalance_timeout_ms
         member.session_timeout_ms = session_timeout_ms

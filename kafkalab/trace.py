@@ -46,8 +46,8 @@ __all__ = [
     "RequestReceived", "ResponseSent", "TimerKind", "TimerFired",
     "StateChanged", "MemberAdded", "MemberUpdated", "MemberRemovalReason", "MemberRemoved",
     "PendingMemberAdded", "LeaderChanged", "AssignmentChanged", "LoadedMember", "GroupLoaded",
-    "GroupRemovalReason", "GroupRemoved", "GroupRecordWritten", "InitialRebalanceDelayEnded",
-    "JoinPhaseExtended", "GroupView", "fold",
+    "GroupRemovalReason", "GroupRemoved", "GroupRecordWritten", "InternalError", "OffsetsDeleted",
+    "InitialRebalanceDelayEnded", "JoinPhaseExtended", "GroupView", "fold",
 ]
 
 #: Re-exported from :mod:`kafkalab.tracelog` when first used (``from kafkalab.trace import
@@ -336,6 +336,9 @@ class GroupRemovalReason(_Phrase):
     """A JoinGroup created the group but appending its first record failed (the change is reverted)."""
     UNLOADED = "its __consumer_offsets partition moved to another broker"
     """This broker no longer leads the group's partition (coordinator failover or a leader move)."""
+    INTERNAL_ERROR = "an internal error; it is rebuilt from its last record"
+    """A bug in kafkalab raised inside a handler or timer: the group is dropped and read back from
+    the log, as a failover would rebuild it (docs/differences.md)."""
 
 
 @dataclass(frozen=True)
@@ -349,6 +352,32 @@ class GroupRemoved(TraceEvent):
         if self.reason is GroupRemovalReason.CREATION_WRITE_FAILED:
             return f"writing the new group {self.group_id} failed; it was never created"
         return f"group {self.group_id} was unloaded: {self.reason.value}"
+
+
+@dataclass(frozen=True)
+class InternalError(TraceEvent):
+    """An exception inside one of the coordinator's handlers or timers (a bug in kafkalab, never
+    a protocol outcome); ``error`` is the exception's type and message. The group is rebuilt."""
+
+    group_id: Optional[str]
+    error: str
+
+    def describe(self) -> str:
+        where = f" in group {self.group_id}" if self.group_id else ""
+        return f"internal error{where}: {self.error}; the affected requests were answered with errors"
+
+
+@dataclass(frozen=True)
+class OffsetsDeleted(TraceEvent):
+    """The group's committed offsets of deleted topics' partitions were dropped (Kafka's
+    ``onPartitionsDeleted`` writes an offset tombstone for each)."""
+
+    group_id: str
+    partitions: tuple[tuple[str, int], ...]
+
+    def describe(self) -> str:
+        names = ", ".join(f"{t}-{p}" for t, p in self.partitions)
+        return f"group {self.group_id}: committed offsets of deleted partitions dropped ({names})"
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,17 @@ and no clock (the asyncio adapter, :mod:`kafkalab.wire.server`, passes ``now`` i
 * **Fetch waits**, as Kafka's does: with less than ``min_bytes`` available it is parked until a
   produce brings enough data or ``max_wait`` expires (a timer, like the coordinator's).
 * ApiVersions advertises exactly :data:`kafkalab.wire.codec.API_VERSIONS`; Metadata lists the
-  brokers, the topics (with stable topic ids for v10+) and ``__consumer_offsets``, whose partition
-  leaders are the group coordinators; CreateTopics and ListOffsets behave as Kafka's do for a
-  cluster with no replication to wait for. InitProducerId hands out producer ids for idempotent
+  brokers, the topics (with deterministic topic ids for v10+, :func:`~kafkalab.wire.topics.topic_id_for`)
+  and ``__consumer_offsets``, whose partition leaders are the group coordinators; ListOffsets
+  behaves as Kafka's does for a cluster with no replication to wait for.
+* **Admin APIs** answer as Kafka's KRaft controller does (``ControllerApis`` and
+  ``ReplicationControlManager``), with its checks, error codes and messages: CreateTopics,
+  CreatePartitions (a topic only grows: INVALID_PARTITIONS otherwise) and DeleteTopics (by name
+  or, v6+, by id; an unknown one gets UNKNOWN_TOPIC_OR_PARTITION / UNKNOWN_TOPIC_ID). A request
+  whose ``timeout`` is 0 or negative has missed the controller's deadline: REQUEST_TIMED_OUT for
+  every topic, nothing changed. A deleted topic is gone at once: Metadata, Produce, Fetch and
+  ListOffsets answer for it as for a topic that never existed, parked Fetches return, and the
+  coordinators drop the committed offsets of its partitions (Kafka's ``onPartitionsDeleted``). InitProducerId hands out producer ids for idempotent
   producers (Produce then checks their sequence numbers as Kafka does); there are no transactions.
 
 Every entry point returns :class:`~kafkalab.Reply` objects. ``origin`` is an :class:`Origin`
@@ -37,7 +45,6 @@ refreshes its metadata).
 from __future__ import annotations
 
 import heapq
-import random
 import re
 import uuid
 from dataclasses import dataclass
@@ -52,6 +59,7 @@ from ..cluster import OFFSETS_TOPIC, Broker, Cluster
 from ..config import CoordinatorConfig
 from ..coordinator import Coordinator, GroupLog, Reply
 from ..errors import ErrorCode
+from ..java import hash_map_order
 from ..sansio import SansIO
 from .codec import (
     API_VERSIONS,
@@ -62,13 +70,27 @@ from .codec import (
     build,
 )
 from .records import DEFAULT_MAX_MESSAGE_BYTES, validate_produce_records
-from .topics import LEADER_EPOCH, PartitionLog, Topic, check_new_topic, placement, valid_topic_name
+from .topics import (
+    LEADER_EPOCH,
+    PartitionLog,
+    Topic,
+    check_new_partitions,
+    check_new_topic,
+    placement,
+    topic_id_for,
+    valid_topic_name,
+)
 
 __all__ = ["Origin", "NoResponse", "NO_RESPONSE", "CLOSE_CONNECTION", "WireCluster"]
 
 _MS = timedelta(milliseconds=1)
 _ZERO_UUID = uuid.UUID(int=0)
 _NO_AUTHORIZED_OPERATIONS = -(2**31)
+_INTERNAL_TOPIC_MESSAGE = ("kafkalab cannot {verb} the internal topic {name}: its partitions are what "
+                           "assigns groups to their coordinators")
+# Kafka's default messages (Errors.java), which ApiError(error) carries.
+_UNKNOWN_TOPIC_MESSAGE = "This server does not host this topic-partition."
+_UNKNOWN_TOPIC_ID_MESSAGE = "This server does not host this topic ID."
 
 
 class Origin(NamedTuple):
@@ -117,7 +139,8 @@ class WireCluster(SansIO):
         max_partitions: the most partitions one topic may have (not a Kafka limit; it keeps a
             stray CreateTopics from filling memory).
         cluster_id: what Metadata calls the cluster.
-        seed: seeds the member ids and topic ids, so runs repeat exactly.
+        seed: seeds the member ids, so runs repeat exactly (topic ids are derived from the topic
+            names: :func:`~kafkalab.wire.topics.topic_id_for`).
         trace: keep the coordinators' traces.
     """
 
@@ -143,22 +166,17 @@ class WireCluster(SansIO):
         self.max_partitions = max_partitions
         self.cluster_id = cluster_id
         self.controller_id = self.cluster.brokers[0].node_id
-        self._rng = random.Random(seed)
         self.topics: dict[str, Topic] = {}
         self._topics_by_id: dict[uuid.UUID, Topic] = {}
+        #: How many times each topic name was created (its id changes with every re-creation).
+        self._incarnations: dict[str, int] = {}
         self._parked: list[_ParkedFetch] = []
         self._seq = 0
         self._next_producer_id = 1000
         self._now = 0
         self._out: list[Reply] = []
-        offsets = Topic(
-            OFFSETS_TOPIC, self._new_topic_id(),
-            [PartitionLog() for _ in range(self.config.offsets_topic_num_partitions)],
-            [self.cluster.replicas_of(p) for p in range(self.config.offsets_topic_num_partitions)],
-            is_internal=True,
-        )
-        self.topics[OFFSETS_TOPIC] = offsets
-        self._topics_by_id[offsets.topic_id] = offsets
+        self._add_topic(OFFSETS_TOPIC, [self.cluster.replicas_of(p)
+                                        for p in range(self.config.offsets_topic_num_partitions)], internal=True)
 
     # ------------------------------------------------------------ views
 
@@ -206,12 +224,6 @@ class WireCluster(SansIO):
 
     # ------------------------------------------------------------ topics
 
-    def _new_topic_id(self) -> uuid.UUID:
-        while True:
-            tid = uuid.UUID(int=self._rng.getrandbits(128), version=4)
-            if tid not in self._topics_by_id and tid.int > 1:  # 0 and 1 are Kafka's reserved ids
-                return tid
-
     def _placement(self, num_partitions: int, replication_factor: int) -> list[tuple[int, ...]]:
         return placement([b.node_id for b in self.cluster.live_brokers], num_partitions, replication_factor)
 
@@ -219,11 +231,47 @@ class WireCluster(SansIO):
         return check_new_topic(name, num_partitions, replication_factor, exists=name in self.topics,
                                max_partitions=self.max_partitions, live_brokers=len(self.cluster.live_brokers))
 
-    def _add_topic(self, name: str, replicas: list[tuple[int, ...]]) -> Topic:
-        topic = Topic(name, self._new_topic_id(), [PartitionLog() for _ in replicas], replicas)
+    def _add_topic(self, name: str, replicas: list[tuple[int, ...]], *, internal: bool = False) -> Topic:
+        incarnation = self._incarnations[name] = self._incarnations.get(name, -1) + 1
+        tid = topic_id_for(name, incarnation)
+        if tid in self._topics_by_id:  # pragma: no cover - a uuid5 collision
+            raise RuntimeError(f"topic id {tid} of {name!r} is taken by {self._topics_by_id[tid].name!r}")
+        topic = Topic(name, tid, [PartitionLog() for _ in replicas], replicas, is_internal=internal)
         self.topics[name] = topic
         self._topics_by_id[topic.topic_id] = topic
         return topic
+
+    def _remove_topic(self, topic: Topic) -> None:
+        """Delete a topic: it is gone for every API at once; parked Fetches of it return (Kafka
+        completes a DelayedFetch whose partition went away) and the coordinators drop the
+        committed offsets of its partitions (``GroupCoordinator.onPartitionsDeleted``)."""
+        del self.topics[topic.name]
+        del self._topics_by_id[topic.topic_id]
+        partitions = [(topic.name, p) for p in range(topic.num_partitions)]
+        for coordinator in self.coordinators.values():
+            self._out.extend(coordinator.on_partitions_deleted(partitions, self._now))
+        self._wake_fetches()
+
+    def _grow_topic(self, topic: Topic, count: int, assignments: Optional[list[list[int]]]) -> None:
+        start = topic.num_partitions
+        if assignments is None:
+            new = self._placement(count, topic.replication_factor)[start:]
+        else:
+            new = [tuple(a) for a in assignments]
+        topic.replicas.extend(new)
+        topic.partitions.extend(PartitionLog() for _ in new)
+
+    def _check_growth(self, topic: Optional[Topic], name: str, count: int,
+                      assignments: Optional[list[list[int]]]) -> tuple[ErrorCode, Optional[str]]:
+        if topic is None:
+            # ReplicationControlManager throws UnknownTopicOrPartitionException(): no message.
+            return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, None
+        if topic.is_internal:
+            return ErrorCode.INVALID_REQUEST, _INTERNAL_TOPIC_MESSAGE.format(verb="add partitions to", name=name)
+        return check_new_partitions(name, topic.num_partitions, count, assignments,
+                                    replication_factor=topic.replication_factor,
+                                    known_brokers={b.node_id for b in self.cluster.brokers},
+                                    max_partitions=self.max_partitions)
 
     def create_topic(self, name: str, partitions: int = 1, replication_factor: int = 1) -> Topic:
         """Create a topic (as CreateTopics would); return it.
@@ -236,6 +284,36 @@ class WireCluster(SansIO):
         if error is not ErrorCode.NONE:
             raise ValueError(f"{error.name}: {message}")
         return self._add_topic(name, self._placement(partitions, replication_factor))
+
+    def create_partitions(self, name: str, count: int) -> Topic:
+        """Grow topic ``name`` to ``count`` partitions (as CreatePartitions would); return it.
+
+        Raises:
+            ValueError: no such topic, or ``count`` is not larger than its partition count (the
+                message is Kafka's).
+        """
+        topic = self.topics.get(name)
+        error, message = self._check_growth(topic, name, count, None)
+        if error is not ErrorCode.NONE:
+            raise ValueError(f"{error.name}: {message or f'no topic {name!r}'}")
+        self._grow_topic(topic, count, None)
+        return topic
+
+    def delete_topic(self, name: str, now: int) -> list[Reply]:
+        """Delete topic ``name`` (as DeleteTopics would); return the replies it caused (parked
+        Fetches of the topic answered).
+
+        Raises:
+            ValueError: no such topic, or ``__consumer_offsets``.
+        """
+        topic = self.topics.get(name)
+        if topic is None:
+            raise ValueError(f"UNKNOWN_TOPIC_OR_PARTITION: no topic {name!r}")
+        if topic.is_internal:
+            raise ValueError("INVALID_REQUEST: " + _INTERNAL_TOPIC_MESSAGE.format(verb="delete", name=name))
+        self._begin(now)
+        self._remove_topic(topic)
+        return self._end()
 
     # ------------------------------------------------------------ entry points
 
@@ -458,6 +536,109 @@ class WireCluster(SansIO):
                 result["topic_id"] = topic.topic_id
         cls = kio.index.load_response_schema(19, header.api_version)
         self._send(origin, build(cls, throttle_time=0, topics=results))
+
+    # ------------------------------------------------------------ CreatePartitions
+
+    def _create_partitions(self, node_id: int, header: RequestHeader, request: Any, origin: Any) -> None:
+        """``ControllerApis.createPartitions`` and ``ReplicationControlManager.createPartitions``."""
+        cls = kio.index.load_response_schema(37, header.api_version)
+        names = [t.name for t in request.topics]
+        seen: set[str] = set()
+        duplicates = [n for n in names if n in seen or seen.add(n)]
+        # Kafka collects the names in HashSets: the answer lists them in those sets' order.
+        results = [{"name": n, "error_code": ErrorCode.INVALID_REQUEST, "error_message": "Duplicate topic name."}
+                   for n in hash_map_order(dict.fromkeys(duplicates))]
+        duplicated = set(duplicates)
+        valid = [n for n in hash_map_order(dict.fromkeys(names)) if n not in duplicated]
+        if valid and request.timeout // _MS <= 0:
+            # The controller's deadline (now + timeout) passed before it ran: the whole request
+            # fails with a TimeoutException (CreatePartitionsRequest.getErrorResponse).
+            self._send(origin, build(cls, throttle_time=0, results=[
+                {"name": n, "error_code": ErrorCode.REQUEST_TIMED_OUT, "error_message": None} for n in names]))
+            return
+        by_name = {t.name: t for t in reversed(request.topics)}  # Kafka's find(): the first entry
+        for name in valid:
+            t = by_name[name]
+            assignments = None if t.assignments is None else [list(a.broker_ids) for a in t.assignments]
+            topic = self.topics.get(name)
+            error, message = self._check_growth(topic, name, t.count, assignments)
+            if error is ErrorCode.NONE and not request.validate_only:
+                self._grow_topic(topic, t.count, assignments)
+            results.append({"name": name, "error_code": error, "error_message": message})
+        self._send(origin, build(cls, throttle_time=0, results=results))
+
+    # ------------------------------------------------------------ DeleteTopics
+
+    def _delete_topics(self, node_id: int, header: RequestHeader, request: Any, origin: Any) -> None:
+        """``ControllerApis.deleteTopics`` and ``ReplicationControlManager.deleteTopics``.
+
+        The answers come in the order Kafka computes them; Kafka then shuffles them (so that their
+        positions reveal nothing), which kafkalab does not.
+        """
+        v = header.api_version
+        cls = kio.index.load_response_schema(20, v)
+        if v >= 6:
+            entries = [(t.name, t.topic_id or _ZERO_UUID) for t in request.topics]
+        else:
+            entries = [(n, _ZERO_UUID) for n in request.topic_names]
+        results: list[dict] = []
+
+        def answer(name: Optional[str], tid: uuid.UUID, error: ErrorCode, message: Optional[str]) -> None:
+            results.append({"name": name, "topic_id": tid, "error_code": error, "error_message": message})
+
+        names: dict[str, None] = {}
+        duplicate_names: dict[str, None] = {}
+        ids: dict[uuid.UUID, None] = {}
+        duplicate_ids: dict[uuid.UUID, None] = {}
+        for name, tid in entries:
+            if name is None and tid == _ZERO_UUID:
+                answer(None, _ZERO_UUID, ErrorCode.INVALID_REQUEST, "Neither topic name nor id were specified.")
+            elif name is not None and tid != _ZERO_UUID:
+                answer(name, tid, ErrorCode.INVALID_REQUEST, "You may not specify both topic name and topic id.")
+            else:
+                key, seen, dups = (name, names, duplicate_names) if name is not None else (tid, ids, duplicate_ids)
+                if key in dups or key in seen:
+                    dups[key] = None
+                    seen.pop(key, None)
+                else:
+                    seen[key] = None
+        for name in duplicate_names:
+            answer(name, _ZERO_UUID, ErrorCode.INVALID_REQUEST, "Duplicate topic name.")
+        for tid in duplicate_ids:
+            answer(None, tid, ErrorCode.INVALID_REQUEST, "Duplicate topic id.")
+        if (names or ids) and request.timeout // _MS <= 0:
+            # The controller's deadline passed before it looked the topics up: every topic of
+            # the request gets REQUEST_TIMED_OUT (DeleteTopicsRequest.getErrorResponse).
+            self._send(origin, build(cls, throttle_time=0, responses=[
+                {"name": name, "topic_id": tid, "error_code": ErrorCode.REQUEST_TIMED_OUT, "error_message": None}
+                for name, tid in entries]))
+            return
+        to_delete: dict[uuid.UUID, Topic] = {}
+        for tid in ids:
+            topic = self._topics_by_id.get(tid)
+            if topic is None:
+                answer(None, tid, ErrorCode.UNKNOWN_TOPIC_ID, _UNKNOWN_TOPIC_ID_MESSAGE)
+            else:
+                to_delete[tid] = topic
+        for name in names:
+            topic = self.topics.get(name)
+            if topic is None:
+                answer(name, _ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, _UNKNOWN_TOPIC_MESSAGE)
+            elif topic.topic_id in duplicate_ids or topic.topic_id in to_delete:
+                duplicate_ids[topic.topic_id] = None
+                to_delete.pop(topic.topic_id, None)
+                answer(name, topic.topic_id, ErrorCode.INVALID_REQUEST,
+                       "The provided topic name maps to an ID that was already supplied.")
+            else:
+                to_delete[topic.topic_id] = topic
+        for tid, topic in to_delete.items():
+            if topic.is_internal:
+                answer(topic.name, tid, ErrorCode.INVALID_REQUEST,
+                       _INTERNAL_TOPIC_MESSAGE.format(verb="delete", name=topic.name))
+                continue
+            self._remove_topic(topic)
+            answer(topic.name, tid, ErrorCode.NONE, None)
+        self._send(origin, build(cls, throttle_time=0, responses=results))
 
     # ------------------------------------------------------------ Produce
 
@@ -684,5 +865,7 @@ class WireCluster(SansIO):
         3: _metadata,
         18: _api_versions,
         19: _create_topics,
+        20: _delete_topics,
         22: _init_producer_id,
+        37: _create_partitions,
     }

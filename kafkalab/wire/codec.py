@@ -20,8 +20,9 @@ JSON message schemas. For the group APIs the codec converts between kio's object
 speaks: kio's ``datetime.timedelta`` durations (``session_timeout``) become ints of milliseconds
 (``session_timeout_ms``), kio's ``ErrorCode`` becomes kafkalab's, and the request header's
 ``client_id`` (plus the peer address as ``client_host``) goes on the JoinGroup request. The other
-APIs (ApiVersions, Metadata, CreateTopics, Produce, Fetch, ListOffsets, InitProducerId) stay kio objects; the
-:class:`~kafkalab.wire.broker.WireCluster` answers them.
+APIs (ApiVersions, Metadata, CreateTopics, CreatePartitions, DeleteTopics, Produce, Fetch,
+ListOffsets, InitProducerId) stay kio objects; the :class:`~kafkalab.wire.broker.WireCluster`
+answers them.
 
 Two shapes exist only on the wire: OffsetFetch v8+ batches several groups in one request
 (:class:`OffsetFetchBatch` in, :class:`OffsetFetchBatchResponse` out), and an ApiVersions request
@@ -81,13 +82,16 @@ API_VERSIONS: dict[int, tuple[int, int]] = {
     16: m.API_VERSIONS["ListGroups"],
     18: (0, 4),    # ApiVersions
     19: (2, 7),    # CreateTopics
+    20: (1, 6),    # DeleteTopics (v6 names topics by name or by id)
     22: (0, 5),    # InitProducerId (idempotent producers; no transactions)
+    37: (0, 3),    # CreatePartitions
 }
 
 API_NAMES: dict[int, str] = {
     0: "Produce", 1: "Fetch", 2: "ListOffsets", 3: "Metadata", 8: "OffsetCommit", 9: "OffsetFetch",
     10: "FindCoordinator", 11: "JoinGroup", 12: "Heartbeat", 13: "LeaveGroup", 14: "SyncGroup",
-    15: "DescribeGroups", 16: "ListGroups", 18: "ApiVersions", 19: "CreateTopics", 22: "InitProducerId",
+    15: "DescribeGroups", 16: "ListGroups", 18: "ApiVersions", 19: "CreateTopics", 20: "DeleteTopics",
+    22: "InitProducerId", 37: "CreatePartitions",
 }
 
 #: API key -> the kafkalab request class a group API decodes into.

@@ -154,7 +154,7 @@ class Server:
         num_partitions: Kafka's ``num.partitions`` (for auto-created topics).
         max_frame_bytes: the largest request frame accepted (Kafka's ``socket.request.max.bytes``,
             100 MiB); a larger one closes the connection.
-        seed: seeds member ids and topic ids.
+        seed: seeds member ids (topic ids are derived from topic names).
         trace: keep the coordinators' traces (``server.trace``).
         trace_limit: keep only about the last ``trace_limit`` events of each coordinator (``None``:
             all of them; a long-running ``kafkalab serve`` keeps 100,000).
@@ -245,6 +245,25 @@ class Server:
             ValueError: it exists already, or the name or counts are invalid (Kafka's message).
         """
         self.call(lambda: self.cluster.create_topic(name, partitions, replication_factor))
+
+    def create_partitions(self, name: str, count: int) -> None:
+        """Grow topic ``name`` to ``count`` partitions (thread-safe), as CreatePartitions would.
+
+        Raises:
+            ValueError: no such topic, or ``count`` is not larger than its partition count.
+        """
+        self.call(lambda: self.cluster.create_partitions(name, count))
+
+    def delete_topic(self, name: str) -> None:
+        """Delete topic ``name`` (thread-safe), as DeleteTopics would.
+
+        Raises:
+            ValueError: no such topic, or ``__consumer_offsets``.
+        """
+        def delete() -> None:
+            self._deliver(self.cluster.delete_topic(name, self.now()))
+            self._drain()
+        self.call(delete)
 
     @property
     def trace(self) -> list:

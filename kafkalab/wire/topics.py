@@ -11,11 +11,25 @@ For idempotent producers it keeps Kafka's per-producer state: the epoch, the las
 number and the last five batches, so that a retried batch is acknowledged again but stored once
 and a gap in the sequence is refused (``ProducerStateManager``).
 
-:func:`valid_topic_name` is Kafka's ``Topic.validate``. Everything here is pure: no clock, no I/O.
+:func:`valid_topic_name` is Kafka's ``Topic.validate``; :func:`check_new_topic` and
+:func:`check_new_partitions` are the controller's checks for CreateTopics and CreatePartitions.
+
+Topic ids
+---------
+Kafka draws a random ``Uuid`` for every topic it creates. kafkalab derives it instead, so that
+runs repeat exactly (:func:`topic_id_for`, the same scheme as ``kafkalab.modern.metadata``):
+``uuid5(TOPIC_ID_NAMESPACE, name)`` for the first topic of a name, and
+``uuid5(TOPIC_ID_NAMESPACE, f"{name}#{n}")`` for its n-th re-creation after a deletion, so a
+topic deleted and created again gets a new id, as in Kafka. Like ``Uuid.randomUuid()``, an id
+equal to Kafka's reserved ``ZERO_UUID`` or ``ONE_UUID``, or whose base64 form starts with ``-``,
+is skipped: the seed gets a ``/k`` suffix (k = 1, 2, ...) until the id is acceptable.
+
+Everything here is pure: no clock, no I/O.
 """
 
 from __future__ import annotations
 
+import base64
 import bisect
 import re
 import uuid
@@ -23,15 +37,29 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..errors import ErrorCode
+from ..modern.metadata import TOPIC_ID_NAMESPACE
+from ..modern.metadata import topic_id_for as _topic_id_text
 from .records import patch_batch, read_header, record_timestamps
 
-__all__ = ["PartitionLog", "Topic", "valid_topic_name", "check_new_topic", "placement", "LEADER_EPOCH"]
+__all__ = ["PartitionLog", "Topic", "valid_topic_name", "check_new_topic", "check_new_partitions", "placement",
+           "topic_id_for", "TOPIC_ID_NAMESPACE", "LEADER_EPOCH"]
 
 #: The leader epoch of every data partition: no leader ever changes for one here.
 LEADER_EPOCH = 0
 
 _LEGAL_TOPIC = re.compile(r"[a-zA-Z0-9._-]+")
 _MAX_TOPIC_NAME = 249
+
+def topic_id_for(name: str, incarnation: int = 0) -> uuid.UUID:
+    """The deterministic topic id of topic ``name`` as a :class:`uuid.UUID` (kio's type): the id
+    :func:`kafkalab.modern.metadata.topic_id_for` gives, so the wire server and the coordinator's
+    metadata agree (see that function for the scheme).
+
+    Args:
+        name: the topic name.
+        incarnation: 0 for the first topic of this name, n for its n-th re-creation.
+    """
+    return uuid.UUID(bytes=base64.urlsafe_b64decode(_topic_id_text(name, incarnation) + "=="))
 
 
 def valid_topic_name(name: Optional[str]) -> Optional[str]:
@@ -78,6 +106,58 @@ def check_new_topic(name: str, num_partitions: int, replication_factor: int, *, 
         return (ErrorCode.INVALID_REPLICATION_FACTOR,
                 f"Unable to replicate the partition {replication_factor} time(s): The target replication factor "
                 f"of {replication_factor} cannot be reached because only {live_brokers} broker(s) are registered.")
+    return ErrorCode.NONE, None
+
+
+def check_new_partitions(name: str, current: int, count: int, assignments: Optional[list[list[int]]], *,
+                         replication_factor: int, known_brokers: set[int],
+                         max_partitions: int) -> tuple[ErrorCode, Optional[str]]:
+    """Whether topic ``name`` (``current`` partitions) may grow to ``count`` partitions, with the
+    errors and messages of Kafka's controller (``ReplicationControlManager.createPartitions``).
+
+    Args:
+        name: the topic.
+        current: its partition count now.
+        count: the asked-for total.
+        assignments: the replicas of each new partition, or None to let the broker place them.
+        replication_factor: the topic's (every new partition must have that many replicas).
+        known_brokers: the node ids of the registered brokers.
+        max_partitions: the most partitions kafkalab lets one topic have.
+
+    Returns:
+        ``(NONE, None)``, or the error and its message.
+    """
+    if count == current:
+        return ErrorCode.INVALID_PARTITIONS, f"Topic already has {current} partition(s)."
+    if count < current:
+        return (ErrorCode.INVALID_PARTITIONS,
+                f"The topic {name} currently has {current} partition(s); {count} would not be an increase.")
+    if count > max_partitions:
+        return (ErrorCode.INVALID_PARTITIONS,
+                f"kafkalab allows at most {max_partitions} partitions per topic, got {count}.")
+    additional = count - current
+    if assignments is not None:
+        if len(assignments) != additional:
+            return (ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+                    f"Attempted to add {additional} additional partition(s), but only {len(assignments)} "
+                    "assignment(s) were specified.")
+        for replicas in assignments:
+            # Kafka's validateManualPartitionAssignment, in its order.
+            if not replicas:
+                return ErrorCode.INVALID_REPLICA_ASSIGNMENT, "The manual partition assignment includes an empty replica list."
+            previous = None
+            for broker in sorted(replicas):
+                if broker not in known_brokers:
+                    return (ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+                            f"The manual partition assignment includes broker {broker}, but no such broker is registered.")
+                if broker == previous:
+                    return (ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+                            f"The manual partition assignment includes the broker {broker} more than once.")
+                previous = broker
+            if len(replicas) != replication_factor:
+                return (ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+                        f"The manual partition assignment includes a partition with {len(replicas)} replica(s), but "
+                        f"this is not consistent with previous partitions, which have {replication_factor} replica(s).")
     return ErrorCode.NONE, None
 
 
@@ -234,6 +314,10 @@ class Topic:
     @property
     def num_partitions(self) -> int:
         return len(self.partitions)
+
+    @property
+    def replication_factor(self) -> int:
+        return len(self.replicas[0]) if self.replicas else 0
 
     def leader(self, partition: int) -> int:
         return self.replicas[partition][0]

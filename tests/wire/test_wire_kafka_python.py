@@ -167,3 +167,30 @@ def test_admin_idempotent_producer_and_a_group_of_three(make_server):
         for c in consumers:
             c.close()
         admin.close()
+
+
+def test_admin_grows_and_deletes_topics_and_gets_kafkas_errors(make_server):
+    """kafka-python's admin client uses CreatePartitions v3 and DeleteTopics v6 here (the newest
+    both sides know); errors come back as Kafka's error classes, with the controller's message."""
+    from kafka.admin import NewPartitions
+    from kafka.errors import InvalidPartitionsError, UnknownTopicOrPartitionError
+
+    server = make_server(topics={"kp-grow": 2, "kp-gone": 1})
+    admin = KafkaAdminClient(bootstrap_servers=server.bootstrap_servers, request_timeout_ms=10000)
+    try:
+        grown = admin.create_partitions({"kp-grow": NewPartitions(total_count=5)})
+        assert [(r.name, r.error_code, r.error_message) for r in grown.results] == [("kp-grow", 0, None)]
+        assert server.call(lambda: server.cluster.topics["kp-grow"].num_partitions) == 5
+        gone_id = server.call(lambda: server.cluster.topics["kp-gone"].topic_id)
+        deleted = admin.delete_topics(["kp-gone"])
+        assert [(t["name"], t["topic_id"], t["error_code"]) for t in deleted["topics"]] == [
+            ("kp-gone", str(gone_id), 0)]
+        assert "kp-gone" not in admin.list_topics()
+        with pytest.raises(InvalidPartitionsError, match="The topic kp-grow currently has 5 partition"):
+            admin.create_partitions({"kp-grow": NewPartitions(total_count=2)})
+        with pytest.raises(UnknownTopicOrPartitionError):
+            admin.create_partitions({"nope": NewPartitions(total_count=2)})
+        with pytest.raises(UnknownTopicOrPartitionError, match="This server does not host this topic-partition"):
+            admin.delete_topics(["nope"])
+    finally:
+        admin.close()

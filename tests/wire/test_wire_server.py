@@ -212,3 +212,65 @@ def test_an_invalid_initial_topic_fails_start_and_frees_the_port():
     with pytest.raises(ValueError, match="INVALID_TOPIC_EXCEPTION"):
         server.start()
     assert not server.running and server._thread is None
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--group-max-size", "0"], "--group-max-size=0 is out of range; allowed: 1..2147483647"),
+    (["--group-min-session-timeout-ms", "7000", "--group-max-session-timeout-ms", "6000"],
+     "--group-min-session-timeout-ms (7000) must not exceed --group-max-session-timeout-ms (6000)"),
+    (["--offsets-topic-num-partitions", "-3"], "--offsets-topic-num-partitions=-3 is out of range"),
+    (["--offset-metadata-max-bytes", str(2**31)], "--offset-metadata-max-bytes=2147483648 is out of range"),
+    (["--new-member-join-timeout-ms", "0"], "--new-member-join-timeout-ms=0 is out of range"),
+    (["--num-partitions", "0"], "--num-partitions must be at least 1"),
+])
+def test_the_command_line_refuses_bad_broker_configs_naming_the_option(capsys, argv, message):
+    from kafkalab.cli import main
+
+    assert main(["serve", "--port", "0", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kafkalab serve: ") and message in err and "Traceback" not in err
+
+
+def test_every_coordinator_config_is_a_command_line_option():
+    import dataclasses
+
+    from kafkalab.cli import _config_from_args, build_parser
+    from kafkalab.config import CoordinatorConfig
+
+    fields = [f.name for f in dataclasses.fields(CoordinatorConfig)]
+    argv = ["serve"]
+    for i, name in enumerate(fields):
+        argv += ["--" + name.replace("_", "-"), str(7000 + i)]
+    config = _config_from_args(build_parser().parse_args(argv))
+    assert [getattr(config, name) for name in fields] == [7000 + i for i in range(len(fields))]
+    assert _config_from_args(build_parser().parse_args(["serve"])) == CoordinatorConfig()
+
+
+def test_the_command_line_applies_group_max_size(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kafkalab.cli", "serve", "--port", "0", "--group-max-size", "1",
+         "--group-initial-rebalance-delay-ms", "0", "--group-min-session-timeout-ms", "1000"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        banner = proc.stdout.readline()
+        settings = proc.stdout.readline()
+        assert "group.max.size=1" in settings, settings
+        host, port = banner.rsplit("bootstrap.servers=", 1)[1].strip().split(":")
+        join = dict(group_id="g", session_timeout=10_000, rebalance_timeout=10_000, group_instance_id=None,
+                    protocol_type="consumer", protocols=[{"name": "range", "metadata": b""}], reason=None)
+        with RawClient((host, int(port))) as first, RawClient((host, int(port))) as second:
+            assert first.call(11, 3, member_id="", **join).error_code == 0          # v3: joins at once
+            assert second.call(11, 3, member_id="", **join).error_code.name == "group_max_size_reached"
+    finally:
+        proc.send_signal(__import__("signal").SIGINT)
+        try:
+            proc.communicate(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)

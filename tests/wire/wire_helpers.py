@@ -59,7 +59,9 @@ def sample_values(api_key: int) -> dict:
         3: dict(topics=[{"name": "fz", "topic_id": None}], allow_auto_topic_creation=True,
                 include_cluster_authorized_operations=False, include_topic_authorized_operations=False),
         18: dict(client_software_name="fuzz", client_software_version="1"),
+        20: dict(topic_names=["fz-deleted"], topics=[{"name": "fz-deleted", "topic_id": None}], timeout=1000),
         22: dict(transactional_id=None, transaction_timeout=1000, producer_id=-1, producer_epoch=-1),
+        37: dict(topics=[{"name": "fz", "count": 4, "assignments": None}], timeout=1000, validate_only=True),
     }[api_key]
 
 
