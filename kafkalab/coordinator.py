@@ -36,7 +36,8 @@ from . import trace as tr
 from .cluster import partition_for_group
 from .config import CoordinatorConfig
 from .errors import ErrorCode, map_storage_error
-from .group import Group, Member, OffsetAndMetadata, Parked
+from .grouplog import GroupLog, empty_group_metadata_record, group_from_record, group_metadata_record
+from .classic.group import Group, Member, OffsetAndMetadata, Parked
 from .messages import (
     DescribedGroup,
     DescribedGroupMember,
@@ -67,17 +68,12 @@ from .messages import (
     SyncGroupRequest,
     SyncGroupResponse,
 )
-from .state import CAN_REBALANCE, GroupState, Trigger
+from .classic.state import CAN_REBALANCE, GroupState, Trigger
 from .sansio import SansIO
 
-__all__ = ["Coordinator", "Reply", "GroupLog", "GroupRecord", "MemberRecord", "partition_for"]
+__all__ = ["Coordinator", "Reply"]
 
 S = GroupState
-
-
-def partition_for(group_id: str, num_partitions: int) -> int:
-    """The ``__consumer_offsets`` partition of ``group_id`` (see :func:`kafkalab.cluster.partition_for_group`)."""
-    return partition_for_group(group_id, num_partitions)
 
 
 @dataclass(frozen=True)
@@ -86,51 +82,6 @@ class Reply:
 
     origin: Any
     response: Response
-
-
-# ---------------------------------------------------------------------------- the log
-
-@dataclass(frozen=True)
-class MemberRecord:
-    member_id: str
-    group_instance_id: Optional[str]
-    client_id: str
-    client_host: str
-    rebalance_timeout_ms: int
-    session_timeout_ms: int
-    subscription: bytes
-    assignment: bytes
-
-
-@dataclass(frozen=True)
-class GroupRecord:
-    """What Kafka's ``GroupMetadataValue`` record keeps (the rebalance state is not persisted)."""
-
-    group_id: str
-    protocol_type: Optional[str]
-    generation_id: int
-    protocol_name: Optional[str]
-    leader_id: Optional[str]
-    current_state_timestamp: int
-    members: tuple[MemberRecord, ...]
-
-
-class GroupLog:
-    """The replicated ``__consumer_offsets`` topic, reduced to what a coordinator reads back:
-    the latest group record and the latest committed offsets per group, by partition."""
-
-    def __init__(self, num_partitions: int = 50) -> None:
-        self.num_partitions = num_partitions
-        self.groups: dict[str, GroupRecord] = {}
-        self.offsets: dict[str, dict[tuple[str, int], OffsetAndMetadata]] = {}
-        self.writes = 0
-
-    def partition(self, group_id: str) -> int:
-        return partition_for(group_id, self.num_partitions)
-
-    def group_ids(self, partition: int) -> list[str]:
-        ids = set(self.groups) | set(self.offsets)
-        return sorted(g for g in ids if self.partition(g) == partition)
 
 
 # ---------------------------------------------------------------------------- the coordinator
@@ -253,7 +204,8 @@ class Coordinator(SansIO):
     def partition_of(self, group_id: str) -> int:
         p = self._partition_cache.get(group_id)
         if p is None:
-            p = self._partition_cache[group_id] = partition_for(group_id, self.config.offsets_topic_num_partitions)
+            p = self._partition_cache[group_id] = partition_for_group(
+                group_id, self.config.offsets_topic_num_partitions)
         return p
 
     def owns(self, group_id: str) -> bool:
@@ -307,17 +259,7 @@ class Coordinator(SansIO):
             self.owned_partitions.add(partition)
         for group_id in self.log.group_ids(partition):
             record = self.log.groups.get(group_id)
-            group = Group(group_id)
-            if record is not None:
-                group.protocol_type = record.protocol_type
-                group.generation_id = record.generation_id
-                group.protocol_name = record.protocol_name
-                for m in record.members:
-                    protocols = ((record.protocol_name or "", m.subscription),)
-                    group.add(Member(m.member_id, m.group_instance_id, m.client_id, m.client_host,
-                                     m.rebalance_timeout_ms, m.session_timeout_ms,
-                                     record.protocol_type or "", protocols, m.assignment))
-                group.leader_id = record.leader_id if record.leader_id in group.members else group.leader_id
+            group = group_from_record(group_id, record)
             group.offsets = dict(self.log.offsets.get(group_id, {}))
             self.groups[group_id] = group
             # GROUP_LOADED leads to Stable with members and to Empty without (rebalance state is
@@ -397,31 +339,10 @@ class Coordinator(SansIO):
             error = self._write_errors.pop(0)
             self._emit(tr.GroupRecordWritten(self._now, group.group_id, group.generation_id, 0, error))
             return error
-        if empty:
-            self.log.groups[group.group_id] = GroupRecord(
-                group.group_id, group.protocol_type, group.generation_id, None, None,
-                group.current_state_timestamp, ())
-            self.log.writes += 1
-            self._emit(tr.GroupRecordWritten(self._now, group.group_id, group.generation_id, 0))
-            return ErrorCode.NONE
-        assignments = assignments if assignments is not None else {}
-        members = tuple(
-            MemberRecord(
-                m.member_id, m.group_instance_id, m.client_id, m.client_host,
-                m.rebalance_timeout_ms, m.session_timeout_ms,
-                m.metadata(group.protocol_name) if group.protocol_name in m.protocol_names else b"",
-                assignments.get(m.member_id, m.assignment),
-            )
-            for m in group.members.values()
-        ) if group.state is not S.EMPTY else ()
-        # Like Kafka's record, keep the time the group entered its current state (offset
-        # expiry of an Empty group counts from it, also after a failover).
-        self.log.groups[group.group_id] = GroupRecord(
-            group.group_id, group.protocol_type, group.generation_id, group.protocol_name,
-            group.leader_id, group.current_state_timestamp, members,
-        )
+        record = empty_group_metadata_record(group) if empty else group_metadata_record(group, assignments)
+        self.log.groups[group.group_id] = record
         self.log.writes += 1
-        self._emit(tr.GroupRecordWritten(self._now, group.group_id, group.generation_id, len(members)))
+        self._emit(tr.GroupRecordWritten(self._now, group.group_id, group.generation_id, len(record.members)))
         return ErrorCode.NONE
 
     def _member_updated(self, group: Group, member: Member, **changes) -> None:

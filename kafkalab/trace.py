@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Callable, Iterable, Optional
 
+from .classic.state import GroupState, Trigger
 from .errors import ErrorCode
-from .state import GroupState, Trigger
 
 __all__ = [
     "TraceEvent", "who", "api_name",

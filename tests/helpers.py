@@ -30,7 +30,8 @@ from typing import Any, Iterable, Optional
 
 from kafkalab import Coordinator, CoordinatorConfig, ErrorCode, GroupState, Trigger
 from kafkalab import trace as tr
-from kafkalab.coordinator import GroupLog, Reply
+from kafkalab.coordinator import Reply
+from kafkalab.grouplog import GroupLog
 from kafkalab.messages import (
     HeartbeatRequest,
     HeartbeatResponse,

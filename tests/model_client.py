@@ -55,7 +55,7 @@ from kafkalab.messages import (
     SyncGroupRequestAssignment,
     SyncGroupResponse,
 )
-from kafkalab.state import TRANSITIONS, TRANSITIONS_TO_EMPTY
+from kafkalab.classic.state import TRANSITIONS, TRANSITIONS_TO_EMPTY
 from kafkalab.trace import GroupView
 
 E = ErrorCode

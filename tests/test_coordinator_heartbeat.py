@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from helpers import E, Harness, S
-from kafkalab.group import Member
+from kafkalab.classic.group import Member
 from kafkalab.messages import JoinGroupResponse, SyncGroupResponse
 
 

@@ -156,7 +156,7 @@ def test_group_max_size_in_preparing_rebalance_counts_parked_joins():
 def test_last_rejoiners_are_refused_when_the_group_is_over_a_lowered_limit():
     """testLastJoiningMembersAreKickedOutWhenRejoiningGroupWithMaxSize: a group of 4 formed on
     a broker without a limit moves to one with group.max.size=2; the last 2 rejoiners are out."""
-    from kafkalab.coordinator import GroupLog
+    from kafkalab.grouplog import GroupLog
 
     log = GroupLog()
     old = Harness(log=log, initial_rebalance_delay_ms=0)

@@ -10,7 +10,7 @@ import pytest
 
 from helpers import E, Harness, S
 from kafkalab.consumer_protocol import encode_subscription
-from kafkalab.coordinator import GroupLog
+from kafkalab.grouplog import GroupLog
 from kafkalab.messages import OffsetFetchRequest, OffsetFetchResponse
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from helpers import E, Harness, S
-from kafkalab.coordinator import GroupLog, partition_for
+from kafkalab.cluster import partition_for_group
+from kafkalab.grouplog import GroupLog
 from kafkalab.messages import (
     DescribeGroupsRequest,
     JoinGroupResponse,
@@ -20,11 +21,11 @@ from kafkalab.messages import (
     ("polygenelubricants", 0), ("orders-consumer", 40), ("été", 42), ("", 0),
 ])
 def test_partition_for_matches_kafkas_hash(group_id, partition):
-    assert partition_for(group_id, 50) == partition
+    assert partition_for_group(group_id, 50) == partition
 
 
 def test_partition_for_foo_in_the_service_test():
-    assert (partition_for("foo", 10), partition_for("foo", 50)) == (4, 24)
+    assert (partition_for_group("foo", 10), partition_for_group("foo", 50)) == (4, 24)
 
 
 def _every_request(h: Harness) -> dict[str, E]:

@@ -92,7 +92,7 @@ def test_v5_protocol_fields_are_not_checked_against_a_group_without_them():
     """isProtocolInconsistent() needs both sides: a group loaded from a record without a
     protocol name accepts any requested name (and, as in Kafka, the first loaded member's ""
     protocol type becomes the group's, so a type is still compared)."""
-    from kafkalab.coordinator import GroupLog, GroupRecord, MemberRecord
+    from kafkalab.grouplog import GroupLog, GroupRecord, MemberRecord
 
     log = GroupLog()
     log.groups["g"] = GroupRecord("g", "consumer", 3, None, "m-1", 0, (

@@ -18,7 +18,7 @@ from kafkalab import trace as tr
 from kafkalab.messages import JoinGroupRequest, JoinGroupRequestProtocol
 from kafkalab.sim import World
 from kafkalab.sim import events as ev
-from kafkalab.state import GroupState, Trigger
+from kafkalab.classic.state import GroupState, Trigger
 from worlds import GROUPS, incident, random_world
 
 

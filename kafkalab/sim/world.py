@@ -31,9 +31,10 @@ from typing import Any, Callable, Iterable, Optional, Sequence
 from ..brokers import Brokers
 from ..cluster import Cluster
 from ..config import CoordinatorConfig
-from ..coordinator import Coordinator, GroupLog
+from ..coordinator import Coordinator
+from ..grouplog import GroupLog
 from ..messages import FindCoordinatorRequest
-from ..state import GroupState
+from ..classic.state import GroupState
 from . import events as ev
 from .consumer import STABLE, ConsumerConfig, SimConsumer
 

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from .java import hash_map_order
+from ..java import hash_map_order
 from .state import GroupState, Trigger, next_state
 
 
