@@ -9,9 +9,9 @@ with its ``origin`` and answered by a later call (the last member's JoinGroup, t
 SyncGroup, or :meth:`Coordinator.on_timer`).  Timers are keyed data (see :mod:`kafkalab.timers`):
 
 * ``("heartbeat", group, member)`` - the member's session (or the 5-minute new-member timeout),
-* ``("join", group)`` - the join phase's rebalance timeout, or the delayed initial rebalance,
-* ``("sync", group)`` - the pending-sync timeout after the join phase completes,
-* ``("offsets-expiry",)`` - the periodic offsets retention check.
+* ``JoinTimer(group)`` - the join phase's rebalance timeout, or the delayed initial rebalance,
+* ``SyncTimer(group)`` - the pending-sync timeout after the join phase completes,
+* ``OffsetsExpiryTimer()`` - the periodic offsets retention check.
 
 The logic follows Kafka's Java ``GroupMetadataManager`` (``classicGroupJoin``, ``classicGroupSync``,
 ``classicGroupHeartbeat``, ``classicGroupLeave``, ``completeClassicGroupJoin``, ...) and
@@ -30,7 +30,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, assert_never
 
 from . import trace as tr
 from .cluster import partition_for_group
@@ -70,6 +70,7 @@ from .messages import (
 )
 from .classic.state import CAN_REBALANCE, GroupState, Trigger
 from .sansio import SansIO
+from .timers import HeartbeatTimer, InitialDelay, JoinTimer, OffsetsExpiryTimer, SyncTimer, Timer, TimerTable
 
 __all__ = ["Coordinator", "Reply"]
 
@@ -124,8 +125,6 @@ class Coordinator(SansIO):
         self._tracing = trace
         self._rng = random.Random(member_id_seed)
         self._new_member_id = new_member_id
-        from .timers import TimerTable
-
         self.timers = TimerTable()
         self._out: list[Reply] = []
         self._now = 0
@@ -237,11 +236,11 @@ class Coordinator(SansIO):
                     self._answer_join(group, member, self._join_error(
                         member.awaiting_join.api_version, ErrorCode.NOT_COORDINATOR, member.member_id))
                 self._answer_sync(group, member, SyncGroupResponse(error_code=ErrorCode.NOT_COORDINATOR))
-                self.timers.cancel(("heartbeat", group_id, member.member_id))
+                self.timers.cancel(HeartbeatTimer(group_id, member.member_id))
             for pending in group.pending_join_members:
-                self.timers.cancel(("heartbeat", group_id, pending))
-            self.timers.cancel(("join", group_id))
-            self.timers.cancel(("sync", group_id))
+                self.timers.cancel(HeartbeatTimer(group_id, pending))
+            self.timers.cancel(JoinTimer(group_id))
+            self.timers.cancel(SyncTimer(group_id))
             self._transition(group, Trigger.UNLOADED)
             self._emit(tr.GroupRemoved(self._now, group_id, tr.GroupRemovalReason.UNLOADED))
         return self._end()
@@ -365,25 +364,26 @@ class Coordinator(SansIO):
 
     def _schedule_heartbeat(self, group: Group, member: Member, timeout_ms: int | None = None) -> None:
         timeout = member.session_timeout_ms if timeout_ms is None else timeout_ms
-        self.timers.schedule(("heartbeat", group.group_id, member.member_id), self._now + timeout)
+        self.timers.schedule(HeartbeatTimer(group.group_id, member.member_id), self._now + timeout)
 
-    def _fire(self, timer) -> None:
-        kind = timer.key[0]
-        if kind == "heartbeat":
-            self._expire_heartbeat(timer.key[1], timer.key[2])
-        elif kind == "join":
-            group = self.groups.get(timer.key[1])
-            if group is None:
-                return
-            if timer.payload is not None:  # the delayed initial rebalance
-                delay, remaining = timer.payload
-                self._try_complete_initial_rebalance(group, delay, remaining)
-            else:
-                self._complete_join(group)
-        elif kind == "sync":
-            self._expire_pending_sync(timer.key[1], timer.payload)
-        elif kind == "offsets-expiry":
-            self._cleanup_expired_offsets()
+    def _fire(self, timer: Timer) -> None:
+        match timer.key:
+            case HeartbeatTimer(group_id, member_id):
+                self._expire_heartbeat(group_id, member_id)
+            case JoinTimer(group_id):
+                group = self.groups.get(group_id)
+                if group is None:
+                    return
+                if timer.payload is not None:  # the delayed initial rebalance
+                    self._try_complete_initial_rebalance(group, timer.payload)
+                else:
+                    self._complete_join(group)
+            case SyncTimer(group_id):
+                self._expire_pending_sync(group_id, timer.payload)
+            case OffsetsExpiryTimer():
+                self._cleanup_expired_offsets()
+            case _:
+                assert_never(timer.key)
 
     # ------------------------------------------------------------------ JoinGroup
 
@@ -470,7 +470,7 @@ class Coordinator(SansIO):
         error = self._write_group(group, empty=True)
         if error is not ErrorCode.NONE:
             del self.groups[gid]
-            for key in [k for k in self.timers.keys() if k[1:2] == (gid,)]:
+            for key in [k for k in self.timers.keys() if k.group_id == gid]:
                 self.timers.cancel(key)
             for member in group.members.values():
                 if member.awaiting_join is not None:
@@ -492,7 +492,7 @@ class Coordinator(SansIO):
 
         if not self._accept_joining_member(group, req.member_id):
             if req.member_id in group.members or req.member_id in group.pending_join_members:
-                self.timers.cancel(("heartbeat", gid, req.member_id))
+                self.timers.cancel(HeartbeatTimer(gid, req.member_id))
                 self._remove(group, req.member_id, tr.MemberRemovalReason.GROUP_MAX_SIZE_REACHED)
             return reply(self._join_error(v, ErrorCode.GROUP_MAX_SIZE_REACHED, ""))
 
@@ -519,7 +519,7 @@ class Coordinator(SansIO):
                 group.pending_join_members[new_id] = None
                 if self._tracing:
                     self._emit(tr.PendingMemberAdded(self._now, gid, new_id))
-                self.timers.schedule(("heartbeat", gid, new_id), self._now + req.session_timeout_ms)
+                self.timers.schedule(HeartbeatTimer(gid, new_id), self._now + req.session_timeout_ms)
                 return reply(self._join_error(v, ErrorCode.MEMBER_ID_REQUIRED, new_id))
             return self._add_member_and_rebalance(group, req, new_id, protocols, rebalance_timeout, parked)
 
@@ -727,45 +727,46 @@ class Coordinator(SansIO):
             self._assignment_changed(group)
             self._propagate_assignment(group, ErrorCode.REBALANCE_IN_PROGRESS)
         group.pending_sync_members.clear()
-        self.timers.cancel(("sync", group.group_id))
+        self.timers.cancel(SyncTimer(group.group_id))
         initial = group.state is S.EMPTY
         if initial:
             delay = self.config.group_initial_rebalance_delay_ms
             remaining = max(group.rebalance_timeout_ms() - delay, 0)
-            self.timers.schedule(("join", group.group_id), self._now + delay, (delay, remaining))
+            self.timers.schedule(JoinTimer(group.group_id), self._now + delay, InitialDelay(delay, remaining))
         self._transition(group, trigger)
         if not initial:
             if group.has_all_members_joined():
                 self._complete_join(group)
             else:
-                self.timers.schedule(("join", group.group_id), self._now + group.rebalance_timeout_ms())
+                self.timers.schedule(JoinTimer(group.group_id), self._now + group.rebalance_timeout_ms())
 
-    def _try_complete_initial_rebalance(self, group: Group, delay: int, remaining: int) -> None:
+    def _try_complete_initial_rebalance(self, group: Group, initial: InitialDelay) -> None:
+        delay, remaining = initial
         if group.new_member_added and remaining != 0:
             # Newcomers arrived during the delay: wait up to another initial delay.
             group.new_member_added = False
             new_delay = min(self.config.group_initial_rebalance_delay_ms, remaining)
             new_remaining = max(remaining - delay, 0)
             self._emit(tr.InitialRebalanceDelayEnded(self._now, group.group_id, delay, True, new_delay))
-            self.timers.schedule(("join", group.group_id), self._now + new_delay, (new_delay, new_remaining))
+            self.timers.schedule(JoinTimer(group.group_id), self._now + new_delay, InitialDelay(new_delay, new_remaining))
         else:
             self._emit(tr.InitialRebalanceDelayEnded(self._now, group.group_id, delay, group.new_member_added, None))
             self._complete_join(group)
 
     def _complete_join(self, group: Group) -> None:
         gid = group.group_id
-        self.timers.cancel(("join", gid))
+        self.timers.cancel(JoinTimer(gid))
         not_rejoined = [m for m in group.members.values() if m.awaiting_join is None and not m.is_static]
         for member in not_rejoined:
             self._remove(group, member.member_id, tr.MemberRemovalReason.NOT_REJOINED)
-            self.timers.cancel(("heartbeat", gid, member.member_id))
+            self.timers.cancel(HeartbeatTimer(gid, member.member_id))
         if group.state is S.DEAD:
             return
         if not self._maybe_elect_new_joined_leader(group) and group.members:
             # Only static members that did not rejoin are left: wait another rebalance timeout
             # until their sessions expire.
             self._emit(tr.JoinPhaseExtended(self._now, gid, group.rebalance_timeout_ms()))
-            self.timers.schedule(("join", gid), self._now + group.rebalance_timeout_ms())
+            self.timers.schedule(JoinTimer(gid), self._now + group.rebalance_timeout_ms())
             return
         group.generation_id += 1
         if group.members:
@@ -783,7 +784,7 @@ class Coordinator(SansIO):
                 self._schedule_heartbeat(group, member)
                 member.is_new = False
                 group.pending_sync_members[member.member_id] = None
-            self.timers.schedule(("sync", gid), self._now + group.rebalance_timeout_ms(), group.generation_id)
+            self.timers.schedule(SyncTimer(gid), self._now + group.rebalance_timeout_ms(), group.generation_id)
         else:
             group.protocol_name = None
             self._transition(group, Trigger.JOIN_COMPLETED)
@@ -822,7 +823,7 @@ class Coordinator(SansIO):
         if group.state in (S.COMPLETING_REBALANCE, S.STABLE) and group.pending_sync_members:
             for member_id in list(group.pending_sync_members):
                 self._remove(group, member_id, tr.MemberRemovalReason.PENDING_SYNC_EXPIRATION)
-                self.timers.cancel(("heartbeat", group_id, member_id))
+                self.timers.cancel(HeartbeatTimer(group_id, member_id))
             self._prepare_rebalance(group, Trigger.PENDING_SYNC_EXPIRED)
 
     def _expire_heartbeat(self, group_id: str, member_id: str) -> None:
@@ -924,9 +925,9 @@ class Coordinator(SansIO):
         group.pending_sync_members.pop(member_id, None)
         if group.state in (S.COMPLETING_REBALANCE, S.STABLE):
             if not group.pending_sync_members:
-                self.timers.cancel(("sync", group.group_id))
+                self.timers.cancel(SyncTimer(group.group_id))
         else:
-            self.timers.cancel(("sync", group.group_id))
+            self.timers.cancel(SyncTimer(group.group_id))
 
     # ------------------------------------------------------------------ Heartbeat
 
@@ -1004,7 +1005,7 @@ class Coordinator(SansIO):
                     self._remove_current_member(group, target)
             elif group.is_pending(ident.member_id):
                 self._remove(group, ident.member_id, tr.MemberRemovalReason.PENDING_MEMBER_LEFT)
-                self.timers.cancel(("heartbeat", gid, ident.member_id))
+                self.timers.cancel(HeartbeatTimer(gid, ident.member_id))
             else:
                 error = self._validate_member(group, ident.member_id, ident.group_instance_id)
                 if error is not None:
@@ -1022,7 +1023,7 @@ class Coordinator(SansIO):
 
     def _remove_current_member(self, group: Group, member_id: str) -> None:
         member = group.members[member_id]
-        self.timers.cancel(("heartbeat", group.group_id, member_id))
+        self.timers.cancel(HeartbeatTimer(group.group_id, member_id))
         if member.awaiting_join is not None:
             self._answer_join(group, member, self._join_error(
                 member.awaiting_join.api_version, ErrorCode.UNKNOWN_MEMBER_ID, ""))
@@ -1124,9 +1125,9 @@ class Coordinator(SansIO):
         ``offsets.retention.check.interval.ms`` from the moment the partition was loaded; kafkalab
         keeps that phase (multiples of the interval since time 0) but arms the timer only while
         some group could lose offsets or be deleted, so an idle coordinator has no timers."""
-        if ("offsets-expiry",) not in self.timers:
+        if OffsetsExpiryTimer() not in self.timers:
             interval = self.config.offsets_retention_check_interval_ms
-            self.timers.schedule(("offsets-expiry",), (self._now // interval + 1) * interval)
+            self.timers.schedule(OffsetsExpiryTimer(), (self._now // interval + 1) * interval)
 
     def _subscribed_topics(self, group: Group) -> Optional[set[str]]:
         if group.protocol_type != "consumer" or group.protocol_name is None:
@@ -1185,7 +1186,7 @@ class Coordinator(SansIO):
                 del self.groups[gid]
                 self.log.groups.pop(gid, None)
                 self.log.offsets.pop(gid, None)
-                for key in [k for k in self.timers.keys() if k[1:2] == (gid,)]:
+                for key in [k for k in self.timers.keys() if k.group_id == gid]:
                     self.timers.cancel(key)
                 self._emit(tr.GroupRemoved(now, gid, tr.GroupRemovalReason.EMPTY_WITHOUT_OFFSETS))
         self._maybe_arm_offsets_expiry()

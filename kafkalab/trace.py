@@ -35,6 +35,7 @@ from typing import Any, Callable, Iterable, Optional
 
 from .classic.state import GroupState, Trigger
 from .errors import ErrorCode
+from .timers import HeartbeatTimer, TimerKey, TimerKind
 
 __all__ = [
     "TraceEvent", "who", "api_name",
@@ -111,33 +112,22 @@ class ResponseSent(TraceEvent):
         return f"coordinator answered {who(self.origin)} {api_name(self.response)}{tail}"
 
 
-class TimerKind(Enum):
-    """The coordinator's timers (Kafka's delayed operations)."""
-
-    HEARTBEAT = "heartbeat"
-    """A member's session (DelayedHeartbeat), or a pending or new member's join timeout."""
-    JOIN = "join"
-    """The join phase: the rebalance timeout (DelayedJoin), or the initial delay (InitialDelayedJoin)."""
-    SYNC = "sync"
-    """The pending-sync timeout after the join phase completed."""
-    OFFSETS_EXPIRY = "offsets-expiry"
-    """The periodic offsets retention check (``offsets.retention.check.interval.ms``)."""
-
-
 @dataclass(frozen=True)
 class TimerFired(TraceEvent):
-    """A timer ran out.  ``key`` is the coordinator's timer key; ``kind``, ``group_id`` and
-    ``member_id`` say which timer it was (``None`` where the timer has no group or member)."""
+    """A timer ran out.  ``key`` is the coordinator's timer key (:mod:`kafkalab.timers`); ``kind``,
+    ``group_id`` and ``member_id`` say which timer it was (``None`` where the timer has no group
+    or member)."""
 
-    key: tuple
+    key: TimerKey
     kind: TimerKind
     group_id: Optional[str] = None
     member_id: Optional[str] = None
 
     @classmethod
-    def for_key(cls, at: int, key: tuple) -> "TimerFired":
-        """The event for a coordinator timer key ``(kind, group, member)`` (shorter for group timers)."""
-        return cls(at, key, TimerKind(key[0]), key[1] if len(key) > 1 else None, key[2] if len(key) > 2 else None)
+    def for_key(cls, at: int, key: TimerKey) -> "TimerFired":
+        """The event for the timer ``key`` firing at ``at``."""
+        member_id = key.member_id if isinstance(key, HeartbeatTimer) else None
+        return cls(at, key, key.kind, key.group_id, member_id)
 
     def describe(self) -> str:
         if self.kind is TimerKind.HEARTBEAT:
@@ -146,7 +136,7 @@ class TimerFired(TraceEvent):
             return f"the join timer of {self.group_id} fired"
         if self.kind is TimerKind.SYNC:
             return f"the pending-sync timer of {self.group_id} fired"
-        return f"timer {self.key} fired"
+        return "the offsets retention check ran"
 
 
 # ---------------------------------------------------------------------------- records of changes

@@ -6,7 +6,7 @@ Tests read as scripts::
     h.join_and_sync("a", "b")                 # group Stable, generation 1
     h.heartbeat("a", at=9_000)
     fired = h.advance_to(10_000)              # b never heartbeated
-    assert [t.key[0] for t in fired] == ["heartbeat"]
+    assert [t.kind for t in fired] == [tr.TimerKind.HEARTBEAT]
 
 * Keyword arguments naming a :class:`CoordinatorConfig` field (``group_max_size``) or one without
   its ``group_`` prefix (``initial_rebalance_delay_ms``) configure the broker (session timeouts
@@ -52,6 +52,7 @@ from kafkalab.messages import (
     SyncGroupRequestAssignment,
     SyncGroupResponse,
 )
+from kafkalab.timers import HeartbeatTimer, JoinTimer, OffsetsExpiryTimer, SyncTimer, TimerKey
 
 E = ErrorCode
 S = GroupState
@@ -363,13 +364,19 @@ class Harness:
         return [e for e in self.c.trace[start:] if isinstance(e, tr.TimerFired)]
 
     def deadline(self, kind: str, name: Optional[str] = None, *, member_id: Optional[str] = None) -> Optional[int]:
-        """Deadline of the ``("heartbeat", g, member)``, ``("join", g)`` or ``("sync", g)`` timer."""
+        """Deadline of the group's ``"heartbeat"`` timer of a member, its ``"join"`` or ``"sync"`` timer, or the
+        coordinator's ``"offsets-expiry"`` timer (see :mod:`kafkalab.timers`)."""
+        key: TimerKey
         if kind == "heartbeat":
-            key = ("heartbeat", self.group_id, member_id if member_id is not None else self.id(name))
+            key = HeartbeatTimer(self.group_id, member_id if member_id is not None else self.id(name))
+        elif kind == "join":
+            key = JoinTimer(self.group_id)
+        elif kind == "sync":
+            key = SyncTimer(self.group_id)
         elif kind == "offsets-expiry":
-            key = ("offsets-expiry",)
+            key = OffsetsExpiryTimer()
         else:
-            key = (kind, self.group_id)
+            raise ValueError(f"Harness.deadline: unknown timer kind {kind!r}")
         timer = self.c.timers.get(key)
         return None if timer is None else timer.deadline
 

@@ -8,6 +8,7 @@ import pytest
 from helpers import E, Harness, S
 from kafkalab.cluster import partition_for_group
 from kafkalab.grouplog import GroupLog
+from kafkalab.timers import OffsetsExpiryTimer
 from kafkalab.messages import (
     DescribeGroupsRequest,
     JoinGroupResponse,
@@ -66,7 +67,7 @@ def test_unload_makes_groups_dead_and_answers_parked_joins_not_coordinator():
     assert [g.state for g in groups] == [S.DEAD, S.DEAD] and h.c.groups == {}
     assert h.last("a") == JoinGroupResponse(error_code=E.NOT_COORDINATOR, member_id="a-1", protocol_name="")
     assert h.last("b") == JoinGroupResponse(error_code=E.NOT_COORDINATOR, member_id="b-2", protocol_name="")
-    assert [k for k in h.c.timers.keys() if k != ("offsets-expiry",)] == []
+    assert [k for k in h.c.timers.keys() if k != OffsetsExpiryTimer()] == []
     assert h.heartbeat("a", member_id="a-1", generation=0).error_code is E.NOT_COORDINATOR
 
 
