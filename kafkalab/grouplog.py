@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
-from .classic.group import Group, Member, OffsetAndMetadata
+from .classic.group import Group, Member
 from .classic.state import GroupState
 from .cluster import partition_for_group
 
@@ -55,6 +55,19 @@ class GroupRecord:
     leader_id: Optional[str]
     current_state_timestamp: int
     members: tuple[MemberRecord, ...]
+
+
+@dataclass
+class OffsetAndMetadata:
+    """A committed offset (Kafka's ``OffsetAndMetadata``, the value of an offset commit record).
+
+    ``expire_timestamp_ms`` is set only by OffsetCommit v2-v4 with a retention time."""
+
+    committed_offset: int
+    committed_leader_epoch: int
+    metadata: str
+    commit_timestamp_ms: int
+    expire_timestamp_ms: Optional[int] = None
 
 
 class GroupLog:

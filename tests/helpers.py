@@ -30,7 +30,8 @@ from typing import Any, Iterable, Optional
 
 from kafkalab import Coordinator, CoordinatorConfig, ErrorCode, GroupState, Trigger
 from kafkalab import trace as tr
-from kafkalab.coordinator import Reply
+from kafkalab.classic.common import transition
+from kafkalab import Reply
 from kafkalab.grouplog import GroupLog
 from kafkalab.messages import (
     HeartbeatRequest,
@@ -396,7 +397,7 @@ class Harness:
         """Put the group in Dead but leave it in the coordinator, as Kafka's tests do with
         ``group.transitionTo(DEAD)`` (kafkalab drops an unloaded group, so a request can
         otherwise never meet a Dead group)."""
-        self.c._transition(self.group, Trigger.UNLOADED)
+        transition(self.c.runtime, self.group, Trigger.UNLOADED)
 
     # ------------------------------------------------------------------ observations
 

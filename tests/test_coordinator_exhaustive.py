@@ -600,5 +600,5 @@ def _check_details(state, kind, ctx, answer, replies):
     if kind in ("commit, current generation, v8", "commit, current generation, v9",
                 "commit, generation -1, no member") and answer is not None:
         accepted = _primary_code(answer) is E.NONE
-        stored = group is not None and ("t0", 0) in group.offsets
+        stored = group is not None and ("t0", 0) in ctx.coord.runtime.offsets.get(GID, {})
         assert accepted == stored

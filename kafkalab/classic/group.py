@@ -1,19 +1,29 @@
-"""The records a classic group coordinator keeps: groups, members and committed offsets.
+"""A classic group and its members, as the coordinator keeps them.
 
 These mirror Kafka's ``ClassicGroup`` and ``ClassicGroupMember``.  A group keeps running counts
 (members awaiting join, members listing each protocol) so that the "has everyone joined?" and
-"does every member support this protocol?" questions are O(1) however large the group grows.
-Only :mod:`kafkalab.coordinator` mutates these objects; ``state`` changes only through
-:meth:`Group.transition`.
+"does every member support this protocol?" questions are O(1) however large the group grows; the
+methods that change members (:meth:`Group.add`, :meth:`Group.remove`, :meth:`Group.park_join`,
+:meth:`Group.replace_static_member`) are the only code that touches those counts, and ``state``
+changes only through :meth:`Group.transition`.
+
+As in Kafka, the group also answers the questions other parts of the coordinator ask about it:
+:meth:`Group.validate_member`, :meth:`Group.validate_offset_commit` and
+:meth:`Group.offset_expiration_base` (for :mod:`kafkalab.offsets`), :meth:`Group.describe`,
+:meth:`Group.described` and :meth:`Group.listed` (for ``describe``, DescribeGroups and ListGroups).
+The handlers that change a group and record it in the trace are in :mod:`kafkalab.classic.common`.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
+from ..consumer_protocol import decode_subscription
+from ..errors import ErrorCode
 from ..java import hash_map_order
+from ..messages import DescribedGroup, DescribedGroupMember, ListedGroup
 from .state import GroupState, Trigger, next_state
 
 
@@ -51,7 +61,7 @@ class Member:
     def protocol_names(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.protocols)
 
-    def metadata(self, protocol: str) -> bytes:
+    def metadata(self, protocol: Optional[str]) -> bytes:
         """The subscription metadata the member sent for ``protocol``."""
         for name, meta in self.protocols:
             if name == protocol:
@@ -70,15 +80,6 @@ class Member:
             if name in candidates:
                 return name
         raise ValueError("member supports none of the candidate protocols")
-
-
-@dataclass
-class OffsetAndMetadata:
-    committed_offset: int
-    committed_leader_epoch: int
-    metadata: str
-    commit_timestamp_ms: int
-    expire_timestamp_ms: Optional[int] = None
 
 
 @dataclass
@@ -101,7 +102,6 @@ class Group:
     supported_protocols: Counter = field(default_factory=Counter)
     new_member_added: bool = False
     current_state_timestamp: int = 0
-    offsets: dict[tuple[str, int], OffsetAndMetadata] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ state
 
@@ -189,6 +189,95 @@ class Group:
     def current_static_member_id(self, group_instance_id: str) -> Optional[str]:
         return self.static_members.get(group_instance_id)
 
+    def replace_static_member(self, group_instance_id: str, old_member_id: str,
+                              new_member_id: str) -> tuple[Member, Member]:
+        """KIP-345: the member ``group_instance_id`` rejoined without its member id; give its
+        place to ``new_member_id`` (Kafka's ``ClassicGroup.replaceStaticMember``).
+
+        The new member keeps the old one's client, timeouts, protocols and assignment, and its
+        leadership; it has no parked request.  The old member leaves the group with whatever it
+        had parked, for the caller to answer (or drop).
+
+        Returns:
+            ``(old, new)``.
+        """
+        old = self.members.pop(old_member_id)
+        if old.awaiting_join is not None:
+            self.num_awaiting_join -= 1
+        new = Member(new_member_id, old.group_instance_id, old.client_id, old.client_host,
+                     old.rebalance_timeout_ms, old.session_timeout_ms, old.protocol_type,
+                     old.protocols, old.assignment)
+        self.members[new_member_id] = new
+        self.static_members[group_instance_id] = new_member_id
+        if self.leader_id == old_member_id:
+            self.leader_id = new_member_id
+        return old, new
+
+    # ------------------------------------------------------------------ validation
+
+    def validate_member(self, member_id: str, group_instance_id: Optional[str]) -> ErrorCode | None:
+        """Kafka's ``ClassicGroup.validateMember``: the instance id first (unknown, or fenced by a
+        newer member with the same instance id), then the member id.  ``None`` when valid."""
+        if group_instance_id is not None:
+            existing = self.current_static_member_id(group_instance_id)
+            if existing is None:
+                return ErrorCode.UNKNOWN_MEMBER_ID
+            if existing != member_id:
+                return ErrorCode.FENCED_INSTANCE_ID
+        if member_id not in self.members:
+            return ErrorCode.UNKNOWN_MEMBER_ID
+        return None
+
+    def validate_offset_commit(self, member_id: str, group_instance_id: Optional[str],
+                               generation_id: int) -> ErrorCode | None:
+        """Kafka's ``ClassicGroup.validateOffsetCommit``: may this member commit at this
+        generation?  ``None`` when it may."""
+        if self.state is GroupState.DEAD:
+            return ErrorCode.COORDINATOR_NOT_AVAILABLE
+        if generation_id < 0 and self.state is GroupState.EMPTY:
+            return None  # admin client or manual assignment
+        if generation_id >= 0 or member_id or group_instance_id is not None:
+            error = self.validate_member(member_id, group_instance_id)
+            if error is not None:
+                return error
+            if generation_id != self.generation_id:
+                return ErrorCode.ILLEGAL_GENERATION
+        elif self.state is not GroupState.EMPTY:
+            return ErrorCode.UNKNOWN_MEMBER_ID
+        if self.state is GroupState.COMPLETING_REBALANCE:
+            # The member knows the new generation but has no assignment yet.
+            return ErrorCode.REBALANCE_IN_PROGRESS
+        return None
+
+    # ------------------------------------------------------------------ offsets retention
+
+    def subscribed_topics(self) -> Optional[set[str]]:
+        """The topics a consumer group's members subscribe to, read from their subscriptions in
+        the selected protocol; ``None`` when unknown (not a consumer group, no protocol yet, or a
+        subscription that does not decode)."""
+        if self.protocol_type != "consumer" or self.protocol_name is None:
+            return None
+        topics: set[str] = set()
+        for m in self.members.values():
+            try:
+                topics.update(decode_subscription(m.metadata(self.protocol_name)).topics)
+            except (ValueError, KeyError):
+                return None
+        return topics
+
+    def offset_expiration_base(self) -> Optional[Callable[[int], int]]:
+        """Kafka's ``ClassicGroup.offsetExpirationCondition``: a function from an offset's commit
+        timestamp to where its retention period starts, or ``None`` when the group's offsets do
+        not expire now."""
+        if self.protocol_type is None:
+            return lambda commit_timestamp_ms: commit_timestamp_ms  # simple group: commit time
+        if self.state is GroupState.EMPTY:
+            return lambda commit_timestamp_ms: self.current_state_timestamp  # since the group became Empty
+        if self.state is GroupState.STABLE and self.subscribed_topics() is not None:
+            # Only the topics it no longer reads (the caller skips the subscribed ones).
+            return lambda commit_timestamp_ms: commit_timestamp_ms
+        return None
+
     # ------------------------------------------------------------------ protocols
 
     def supports_protocols(self, protocol_type: str, names: tuple[str, ...]) -> bool:
@@ -228,3 +317,52 @@ class Group:
 
     def would_select_protocol(self) -> str:
         return self.select_protocol()
+
+    # ------------------------------------------------------------------ views
+
+    def describe(self) -> dict:
+        """A plain snapshot for notebooks and tests (:meth:`kafkalab.Coordinator.describe`)."""
+        return {
+            "group_id": self.group_id,
+            "state": self.state.value if self.state is not None else None,
+            "generation_id": self.generation_id,
+            "protocol_type": self.protocol_type,
+            "protocol_name": self.protocol_name,
+            "leader_id": self.leader_id,
+            "pending_members": list(self.pending_join_members),
+            "members": [
+                {
+                    "member_id": m.member_id,
+                    "group_instance_id": m.group_instance_id,
+                    "client_id": m.client_id,
+                    "client_host": m.client_host,
+                    "session_timeout_ms": m.session_timeout_ms,
+                    "rebalance_timeout_ms": m.rebalance_timeout_ms,
+                    "assignment": m.assignment,
+                    "awaiting_join": m.awaiting_join is not None,
+                    "awaiting_sync": m.awaiting_sync is not None,
+                }
+                for m in self.members.values()
+            ],
+        }
+
+    def described(self, api_version: int) -> DescribedGroup:
+        """The group in a DescribeGroups response: members' metadata only when Stable, as Kafka's
+        ``describeNoMetadata()`` does otherwise (the assignment is kept either way)."""
+        stable = self.state is GroupState.STABLE
+        members = tuple(
+            DescribedGroupMember(
+                m.member_id, m.group_instance_id if api_version >= 4 else None,
+                m.client_id, m.client_host,
+                m.metadata(self.protocol_name) if stable and self.protocol_name in m.protocol_names else b"",
+                m.assignment)
+            for m in self.members.values())
+        return DescribedGroup(
+            group_id=self.group_id, group_state=self.state.value if self.state is not None else "",
+            protocol_type=self.protocol_type or "",
+            protocol_data=(self.protocol_name or "") if stable else "", members=members)
+
+    def listed(self) -> ListedGroup:
+        """The group in a ListGroups response."""
+        return ListedGroup(self.group_id, self.protocol_type or "",
+                           self.state.value if self.state is not None else "", "classic")
