@@ -99,8 +99,9 @@ class ResponseSent(TraceEvent):
     response: Any
 
     @property
-    def error_code(self):
-        code = getattr(self.response, "error_code", None)
+    def error_code(self) -> Optional[ErrorCode]:
+        """The response's error code; for OffsetCommit (per-partition codes only) the highest."""
+        code: Optional[ErrorCode] = getattr(self.response, "error_code", None)
         if code is None and hasattr(self.response, "topics"):
             codes = [p.error_code for t in self.response.topics for p in t.partitions]
             code = max(codes, key=int) if codes else None
@@ -421,7 +422,7 @@ class GroupView:
 
     def describe(self) -> dict:
         """The group in :meth:`kafkalab.Coordinator.describe`'s shape (``{"state": "Dead"}`` if absent)."""
-        if not self.exists:
+        if not self.exists or self.state is None:
             return {"group_id": self.group_id, "state": "Dead", "generation_id": -1, "members": []}
         return {
             "group_id": self.group_id,
@@ -487,8 +488,9 @@ class GroupView:
         self.previous_state, self.state, self.generation_id = previous, GroupState.DEAD, generation
 
 
-def _member(member_id, group_instance_id, client_id, client_host, session_timeout_ms, rebalance_timeout_ms,
-            assignment, awaiting_join, awaiting_sync) -> dict:
+def _member(member_id: str, group_instance_id: Optional[str], client_id: str, client_host: str,
+            session_timeout_ms: int, rebalance_timeout_ms: int, assignment: bytes, awaiting_join: bool,
+            awaiting_sync: bool) -> dict:
     return {"member_id": member_id, "group_instance_id": group_instance_id, "client_id": client_id,
             "client_host": client_host, "session_timeout_ms": session_timeout_ms,
             "rebalance_timeout_ms": rebalance_timeout_ms, "assignment": assignment,

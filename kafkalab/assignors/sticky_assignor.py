@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,7 +198,7 @@ class _RackInfo:
         # Partitions that fewer consumers can read locally go first (stable sort, as Java's).
         return sorted(partitions, key=lambda tp: self.num_consumers_by_partition.get(tp, 0))
 
-    def next_rack_consumer(self, tp: TopicPartition, consumers, first_index: int) -> int:
+    def next_rack_consumer(self, tp: TopicPartition, consumers: Sequence[str], first_index: int) -> int:
         racks = self.partition_racks.get(tp)
         if not racks:
             return -1
@@ -415,7 +415,8 @@ class _SortedConsumers:
     reads every group containing the topic.  The caller picks the cheaper layout.
     """
 
-    def __init__(self, counts, member_keys: dict[str, list[tuple]], topic_keys: dict[str, list[tuple]]):
+    def __init__(self, counts: Callable[[str], int], member_keys: dict[str, list[tuple]],
+                 topic_keys: dict[str, list[tuple]]) -> None:
         self._count = counts  # callable: member -> current count
         self._member_keys = member_keys
         self._topic_keys = topic_keys
@@ -458,7 +459,7 @@ class _SortedConsumers:
             heapq.heappop(heap)
         return -heap[0][0]
 
-    def first_for_topic(self, topic: str, racks: frozenset[str] | None = None):
+    def first_for_topic(self, topic: str, racks: frozenset[str] | None = None) -> tuple[int, str] | None:
         """The first member (by count, then id) eligible for ``topic``, and its count.
 
         Args:
@@ -480,7 +481,8 @@ class _SortedConsumers:
         return None if best is None else (best[0], best[2])
 
 
-def _index_layout(potential_topics: dict[str, list[str]], racks: dict[str, str]):
+def _index_layout(potential_topics: dict[str, list[str]],
+                  racks: dict[str, str]) -> tuple[dict[str, list[tuple]], dict[str, list[tuple]]]:
     """Heap keys per member and per topic for :class:`_SortedConsumers` (the cheaper layout).
 
     A query for a topic costs one heap read per key of the topic; a count change costs one push
@@ -622,7 +624,7 @@ class _GeneralAssignment:
             return True
         return any(len(self.potential_consumers[tp[0]]) >= 2 for tp in parts)
 
-    def _balance(self, previous, unassigned: list[TopicPartition]) -> None:
+    def _balance(self, previous: dict[TopicPartition, tuple[str, int]], unassigned: list[TopicPartition]) -> None:
         initializing = self.sorted_consumers.max_count() == 0
         if self.rack.consumer_racks:
             left = self._maybe_assign(unassigned, rack_matching=True)
@@ -716,7 +718,8 @@ class _GeneralAssignment:
         self._balanced_at = (self._version, result)
         return result
 
-    def _perform_reassignments(self, partitions: list[TopicPartition], previous) -> bool:
+    def _perform_reassignments(self, partitions: list[TopicPartition],
+                               previous: dict[TopicPartition, tuple[str, int]]) -> bool:
         performed = False
         while True:
             modified = False

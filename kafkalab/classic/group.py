@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from ..consumer_protocol import decode_subscription
 from ..errors import ErrorCode
@@ -105,8 +105,15 @@ class Group:
 
     # ------------------------------------------------------------------ state
 
-    def transition(self, trigger: Trigger, now: int) -> tuple[GroupState, GroupState]:
-        """Move to the state ``trigger`` leads to (the only place that assigns ``state``)."""
+    def transition(self, trigger: Trigger, now: int) -> tuple[Optional[GroupState], GroupState]:
+        """Move to the state ``trigger`` leads to (the only place that assigns ``state``).
+
+        Returns:
+            ``(old, new)``; ``old`` is ``None`` for a group being created or loaded.
+
+        Raises:
+            IllegalTransition: the move is not in :data:`~kafkalab.classic.state.TRANSITIONS`.
+        """
         old = self.state
         new = next_state(old, trigger, empty=not self.members)
         self.previous_state = old
@@ -114,13 +121,7 @@ class Group:
         self.current_state_timestamp = now
         return old, new
 
-    def is_in(self, *states: GroupState) -> bool:
-        return self.state in states
-
     # ------------------------------------------------------------------ members
-
-    def has_member(self, member_id: str) -> bool:
-        return member_id in self.members
 
     def is_pending(self, member_id: str) -> bool:
         return member_id in self.pending_join_members
@@ -163,7 +164,9 @@ class Group:
             self.leader_id = next(iter(self.members), None)
         return member
 
-    def update_protocols(self, member: Member, protocols, rebalance_timeout_ms: int, session_timeout_ms: int) -> None:
+    def update_protocols(self, member: Member, protocols: Iterable[tuple[str, bytes]], rebalance_timeout_ms: int,
+                         session_timeout_ms: int) -> None:
+        """Replace the member's protocols and timeouts, keeping the protocol counts right."""
         self.supported_protocols.subtract(member.protocol_names)
         member.protocols = tuple(protocols)
         self.supported_protocols.update(member.protocol_names)
@@ -309,14 +312,12 @@ class Group:
         for m in self.members.values():
             name = m.vote(candidates)
             votes[name] = votes.get(name, 0) + 1
-        best_name, best = None, -1
-        for name in hash_map_order(votes):
-            if votes[name] > best:  # strictly greater: the first maximum wins, as Stream.max does
-                best_name, best = name, votes[name]
+        order = hash_map_order(votes)
+        best_name = order[0]
+        for name in order[1:]:
+            if votes[name] > votes[best_name]:  # strictly greater: the first maximum wins, as Stream.max does
+                best_name = name
         return best_name
-
-    def would_select_protocol(self) -> str:
-        return self.select_protocol()
 
     # ------------------------------------------------------------------ views
 
