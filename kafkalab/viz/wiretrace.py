@@ -19,17 +19,8 @@ from ..consumer_protocol import decode_assignment
 from ..errors import ErrorCode
 from ..messages import JoinGroupRequest
 from ..sim import events as ev
-from ..trace import (
-    GroupView,
-    MemberAdded,
-    MemberRemoved,
-    RequestReceived,
-    ResponseSent,
-    StateChanged,
-    TimerFired,
-    TimerKind,
-    api_name,
-)
+from ..trace import GroupView, MemberAdded, MemberRemoved, RequestReceived, ResponseSent, StateChanged
+from ..trace import TimerFired, TimerKind, api_name
 from .steps import MemberRow, Step, short_member_id
 
 
