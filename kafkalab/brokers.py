@@ -10,7 +10,7 @@ decided by the metadata: the leader of the group's ``__consumer_offsets`` partit
 
 * :attr:`Brokers.cluster` -- a :class:`~kafkalab.cluster.Cluster`: the brokers, and the leader
   of each ``__consumer_offsets`` partition (FindCoordinator answers from it);
-* :attr:`Brokers.log` -- one :class:`~kafkalab.coordinator.GroupLog`, the replicated
+* :attr:`Brokers.log` -- one :class:`~kafkalab.grouplog.GroupLog`, the replicated
   ``__consumer_offsets``, shared by every broker;
 * :attr:`Brokers.coordinators` -- one :class:`~kafkalab.Coordinator` per broker, owning the
   partitions its broker leads. Broker ``n`` seeds its member ids with ``seed * 1000 + n``, so a
@@ -36,7 +36,8 @@ from typing import Callable, Iterable, NamedTuple, Optional, Union
 
 from .cluster import Broker, Cluster, LeaderChange
 from .config import CoordinatorConfig
-from .coordinator import Coordinator, GroupLog, Reply
+from .coordinator import Coordinator, Reply
+from .grouplog import GroupLog
 
 __all__ = ["Brokers", "BrokerReply"]
 

@@ -36,7 +36,7 @@ Everything here is pure and deterministic: no clock, no randomness, no I/O.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
-from typing import TypeVar
+from typing import Any, Iterator, TypeVar
 
 __all__ = [
     "INT32_MIN", "INT32_MAX",
@@ -163,7 +163,7 @@ def _bucket(h: int, capacity: int) -> int:
 
 def hash_map_order(
     keys: Iterable[K],
-    hash_fn: Callable[[K], int] = string_hash_code_unsigned,
+    hash_fn: Callable[[Any], int] = string_hash_code_unsigned,
     *,
     initial_capacity: int = _DEFAULT_CAPACITY,
 ) -> list[K]:
@@ -236,7 +236,7 @@ class TopicPartitionHashSet:
     def __contains__(self, tp: object) -> bool:
         return tp in self._items
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[tuple[str, int]]:
         return iter(self._items)
 
     def add(self, tp: tuple[str, int]) -> None:

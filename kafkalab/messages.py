@@ -21,7 +21,7 @@ import dataclasses
 import types
 import typing
 from dataclasses import dataclass, field
-from typing import ClassVar, Optional
+from typing import Any, Callable, ClassVar, Optional
 
 from .errors import ErrorCode
 
@@ -68,7 +68,7 @@ def _describe(tp: object) -> str:
     return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
 
 
-def _compile(cls_name: str, name: str, tp: object):
+def _compile(cls_name: str, name: str, tp: Any) -> Callable[[Any], Any]:
     """Build a checker for field ``name`` of annotation ``tp``: value -> value (lists become
     tuples, ints become ErrorCode where the field is one), or TypeError naming the field."""
     origin = typing.get_origin(tp)
@@ -77,7 +77,7 @@ def _compile(cls_name: str, name: str, tp: object):
         nullable = len(args) < len(typing.get_args(tp))
         inner = [_compile(cls_name, name, a) for a in args]
 
-        def check_union(value):
+        def check_union(value: Any) -> Any:
             if value is None and nullable:
                 return None
             for fn in inner:
@@ -90,7 +90,7 @@ def _compile(cls_name: str, name: str, tp: object):
     if origin is tuple:
         item = _compile(cls_name, f"{name}[]", typing.get_args(tp)[0])
 
-        def check_tuple(value):
+        def check_tuple(value: Any) -> Any:
             if not isinstance(value, (tuple, list)):
                 raise TypeError(
                     f"{cls_name}.{name} must be a tuple (or list), got {type(value).__name__} {value!r}")
@@ -99,7 +99,7 @@ def _compile(cls_name: str, name: str, tp: object):
     if tp is int or tp is ErrorCode:
         what = "an int" if tp is int else "an ErrorCode"
 
-        def check_int(value):
+        def check_int(value: Any) -> Any:
             if value.__class__ is int:
                 return ErrorCode.lookup(value) if tp is ErrorCode else value
             if isinstance(value, bool) or not isinstance(value, int):
@@ -107,7 +107,7 @@ def _compile(cls_name: str, name: str, tp: object):
             return ErrorCode.lookup(value) if tp is ErrorCode else value
         return check_int
     if tp is bytes:
-        def check_bytes(value):
+        def check_bytes(value: Any) -> Any:
             if value.__class__ is bytes:
                 return value
             if isinstance(value, (bytearray, memoryview)):
@@ -115,14 +115,14 @@ def _compile(cls_name: str, name: str, tp: object):
             raise TypeError(f"{cls_name}.{name} must be bytes, got {type(value).__name__} {value!r}")
         return check_bytes
 
-    def check_type(value):
+    def check_type(value: Any) -> Any:
         if not isinstance(value, tp):
             raise TypeError(f"{cls_name}.{name} must be {tp.__name__}, got {type(value).__name__} {value!r}")
         return value
     return check_type
 
 
-_CHECKERS: dict[type, list] = {}
+_CHECKERS: dict[type, list[tuple[str, Callable[[Any], Any]]]] = {}
 
 
 @dataclass(frozen=True)

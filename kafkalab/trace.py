@@ -38,8 +38,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Callable, Iterable, Optional
 
+from .classic.state import GroupState, Trigger
 from .errors import ErrorCode
-from .state import GroupState, Trigger
+from .timers import HeartbeatTimer, TimerKey, TimerKind
 
 __all__ = [
     "TraceEvent", "who", "api_name",
@@ -114,8 +115,9 @@ class ResponseSent(TraceEvent):
     response: Any
 
     @property
-    def error_code(self):
-        code = getattr(self.response, "error_code", None)
+    def error_code(self) -> Optional[ErrorCode]:
+        """The response's error code; for OffsetCommit (per-partition codes only) the highest."""
+        code: Optional[ErrorCode] = getattr(self.response, "error_code", None)
         if code is None and hasattr(self.response, "topics"):
             codes = [p.error_code for t in self.response.topics for p in t.partitions]
             code = max(codes, key=int) if codes else None
@@ -127,33 +129,22 @@ class ResponseSent(TraceEvent):
         return f"coordinator answered {who(self.origin)} {api_name(self.response)}{tail}"
 
 
-class TimerKind(Enum):
-    """The coordinator's timers (Kafka's delayed operations)."""
-
-    HEARTBEAT = "heartbeat"
-    """A member's session (DelayedHeartbeat), or a pending or new member's join timeout."""
-    JOIN = "join"
-    """The join phase: the rebalance timeout (DelayedJoin), or the initial delay (InitialDelayedJoin)."""
-    SYNC = "sync"
-    """The pending-sync timeout after the join phase completed."""
-    OFFSETS_EXPIRY = "offsets-expiry"
-    """The periodic offsets retention check (``offsets.retention.check.interval.ms``)."""
-
-
 @dataclass(frozen=True)
 class TimerFired(TraceEvent):
-    """A timer ran out.  ``key`` is the coordinator's timer key; ``kind``, ``group_id`` and
-    ``member_id`` say which timer it was (``None`` where the timer has no group or member)."""
+    """A timer ran out.  ``key`` is the coordinator's timer key (:mod:`kafkalab.timers`); ``kind``,
+    ``group_id`` and ``member_id`` say which timer it was (``None`` where the timer has no group
+    or member)."""
 
-    key: tuple
+    key: TimerKey
     kind: TimerKind
     group_id: Optional[str] = None
     member_id: Optional[str] = None
 
     @classmethod
-    def for_key(cls, at: int, key: tuple) -> "TimerFired":
-        """The event for a coordinator timer key ``(kind, group, member)`` (shorter for group timers)."""
-        return cls(at, key, TimerKind(key[0]), key[1] if len(key) > 1 else None, key[2] if len(key) > 2 else None)
+    def for_key(cls, at: int, key: TimerKey) -> "TimerFired":
+        """The event for the timer ``key`` firing at ``at``."""
+        member_id = key.member_id if isinstance(key, HeartbeatTimer) else None
+        return cls(at, key, key.kind, key.group_id, member_id)
 
     def describe(self) -> str:
         if self.kind is TimerKind.HEARTBEAT:
@@ -162,7 +153,7 @@ class TimerFired(TraceEvent):
             return f"the join timer of {self.group_id} fired"
         if self.kind is TimerKind.SYNC:
             return f"the pending-sync timer of {self.group_id} fired"
-        return f"timer {self.key} fired"
+        return "the offsets retention check ran"
 
 
 # ---------------------------------------------------------------------------- records of changes
@@ -476,7 +467,7 @@ class GroupView:
 
     def describe(self) -> dict:
         """The group in :meth:`kafkalab.Coordinator.describe`'s shape (``{"state": "Dead"}`` if absent)."""
-        if not self.exists:
+        if not self.exists or self.state is None:
             return {"group_id": self.group_id, "state": "Dead", "generation_id": -1, "members": []}
         return {
             "group_id": self.group_id,
@@ -542,8 +533,9 @@ class GroupView:
         self.previous_state, self.state, self.generation_id = previous, GroupState.DEAD, generation
 
 
-def _member(member_id, group_instance_id, client_id, client_host, session_timeout_ms, rebalance_timeout_ms,
-            assignment, awaiting_join, awaiting_sync) -> dict:
+def _member(member_id: str, group_instance_id: Optional[str], client_id: str, client_host: str,
+            session_timeout_ms: int, rebalance_timeout_ms: int, assignment: bytes, awaiting_join: bool,
+            awaiting_sync: bool) -> dict:
     return {"member_id": member_id, "group_instance_id": group_instance_id, "client_id": client_id,
             "client_host": client_host, "session_timeout_ms": session_timeout_ms,
             "rebalance_timeout_ms": rebalance_timeout_ms, "assignment": assignment,

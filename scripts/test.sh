@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Run every test: set up .venv if needed (scripts/ensure-venv.sh), then
 #   1. ruff check over the Python code (rules: [tool.ruff.lint] in pyproject.toml);
-#   2. pytest over tests/ (the library's tests, repo checks and the browser test, for which it first
+#   2. mypy over the core modules (scope and options: [tool.mypy] in pyproject.toml);
+#   3. pytest over tests/ (the library's tests, repo checks and the browser test, for which it first
 #      installs Debian's chromium when missing: see ensure_chromium; the grader's tests need Debian's
 #      bubblewrap, installed the same way: see ensure_bubblewrap);
-#   3. every notebook (notebooks/, solutions/, exercises/) under nbval (`pytest --nbval-lax`).
+#   4. every notebook (notebooks/, solutions/, exercises/) under nbval (`pytest --nbval-lax`).
 # A failing step does not stop the later ones; the script fails at the end if any step failed.
 # CI runs exactly this (.ci/run). With arguments, it sets up and runs only `pytest ARGS...`:
 #   ./scripts/test.sh tests/test_repo.py -k readme
@@ -93,6 +94,11 @@ echo "==> ruff check"
 rc=0
 "$PY" -m ruff check . || rc=$?
 (( rc == 0 )) || failed+=("ruff check (exit $rc)")
+
+echo "==> mypy"
+rc=0
+"$PY" -m mypy || rc=$?
+(( rc == 0 )) || failed+=("mypy (exit $rc)")
 
 echo "==> pytest tests"
 rc=0

@@ -6,7 +6,7 @@ Tests read as scripts::
     h.join_and_sync("a", "b")                 # group Stable, generation 1
     h.heartbeat("a", at=9_000)
     fired = h.advance_to(10_000)              # b never heartbeated
-    assert [t.key[0] for t in fired] == ["heartbeat"]
+    assert [t.kind for t in fired] == [tr.TimerKind.HEARTBEAT]
 
 * Keyword arguments naming a :class:`CoordinatorConfig` field (``group_max_size``) or one without
   its ``group_`` prefix (``initial_rebalance_delay_ms``) configure the broker (session timeouts
@@ -30,7 +30,9 @@ from typing import Any, Iterable, Optional
 
 from kafkalab import Coordinator, CoordinatorConfig, ErrorCode, GroupState, Trigger
 from kafkalab import trace as tr
-from kafkalab.coordinator import GroupLog, Reply
+from kafkalab.classic.common import transition
+from kafkalab import Reply
+from kafkalab.grouplog import GroupLog
 from kafkalab.messages import (
     HeartbeatRequest,
     HeartbeatResponse,
@@ -51,6 +53,7 @@ from kafkalab.messages import (
     SyncGroupRequestAssignment,
     SyncGroupResponse,
 )
+from kafkalab.timers import HeartbeatTimer, JoinTimer, OffsetsExpiryTimer, SyncTimer, TimerKey
 
 E = ErrorCode
 S = GroupState
@@ -362,13 +365,19 @@ class Harness:
         return [e for e in self.c.trace[start:] if isinstance(e, tr.TimerFired)]
 
     def deadline(self, kind: str, name: Optional[str] = None, *, member_id: Optional[str] = None) -> Optional[int]:
-        """Deadline of the ``("heartbeat", g, member)``, ``("join", g)`` or ``("sync", g)`` timer."""
+        """Deadline of the group's ``"heartbeat"`` timer of a member, its ``"join"`` or ``"sync"`` timer, or the
+        coordinator's ``"offsets-expiry"`` timer (see :mod:`kafkalab.timers`)."""
+        key: TimerKey
         if kind == "heartbeat":
-            key = ("heartbeat", self.group_id, member_id if member_id is not None else self.id(name))
+            key = HeartbeatTimer(self.group_id, member_id if member_id is not None else self.id(name))
+        elif kind == "join":
+            key = JoinTimer(self.group_id)
+        elif kind == "sync":
+            key = SyncTimer(self.group_id)
         elif kind == "offsets-expiry":
-            key = ("offsets-expiry",)
+            key = OffsetsExpiryTimer()
         else:
-            key = (kind, self.group_id)
+            raise ValueError(f"Harness.deadline: unknown timer kind {kind!r}")
         timer = self.c.timers.get(key)
         return None if timer is None else timer.deadline
 
@@ -388,7 +397,7 @@ class Harness:
         """Put the group in Dead but leave it in the coordinator, as Kafka's tests do with
         ``group.transitionTo(DEAD)`` (kafkalab drops an unloaded group, so a request can
         otherwise never meet a Dead group)."""
-        self.c._transition(self.group, Trigger.UNLOADED)
+        transition(self.c.runtime, self.group, Trigger.UNLOADED)
 
     # ------------------------------------------------------------------ observations
 

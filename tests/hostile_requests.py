@@ -27,8 +27,9 @@ from hypothesis import strategies as st
 
 from kafkalab import Coordinator, CoordinatorConfig, GroupState
 from kafkalab import messages as m
-from kafkalab.group import Group
+from kafkalab.classic.group import Group
 from kafkalab.messages import JoinGroupResponse
+from kafkalab.timers import HeartbeatTimer, JoinTimer, OffsetsExpiryTimer, SyncTimer
 
 S = GroupState
 INT32_MAX = 2**31 - 1
@@ -302,18 +303,18 @@ def check_groups(coordinator: Coordinator) -> None:
             if x.awaiting_sync is not None:
                 assert state is S.COMPLETING_REBALANCE, f"a SyncGroup is parked in {state}"
             if x.awaiting_join is None and x.awaiting_sync is None:
-                assert ("heartbeat", gid, mid) in timers, f"{mid} of {gid!r} has no session timer"
+                assert HeartbeatTimer(gid, mid) in timers, f"{mid} of {gid!r} has no session timer"
         for mid in group.pending_join_members:
-            assert mid not in members and ("heartbeat", gid, mid) in timers
+            assert mid not in members and HeartbeatTimer(gid, mid) in timers
         if state is S.EMPTY:
             assert not members and group.leader_id is None
         if state in (S.COMPLETING_REBALANCE, S.STABLE):
             assert members and group.protocol_name is not None
             assert all(group.protocol_name in x.protocol_names for x in members.values())
         if state is S.PREPARING_REBALANCE:
-            assert ("join", gid) in timers, f"{gid!r} is PreparingRebalance without a join timer: stuck"
+            assert JoinTimer(gid) in timers, f"{gid!r} is PreparingRebalance without a join timer: stuck"
         if state is S.COMPLETING_REBALANCE:
-            assert ("sync", gid) in timers, f"{gid!r} is CompletingRebalance without a pending-sync timer"
+            assert SyncTimer(gid) in timers, f"{gid!r} is CompletingRebalance without a pending-sync timer"
             assert set(group.pending_sync_members) <= set(members)
         if members:
             assert any(c == len(members) for c in group.supported_protocols.values()), \
@@ -364,7 +365,7 @@ class Driver:
         may be owed an answer and every group must be Empty."""
         for _ in range(1_000):
             pending = [c.timers.get(k).deadline for c in self.checker.coordinators for k in c.timers.keys()
-                       if k[0] != "offsets-expiry"]
+                       if not isinstance(k, OffsetsExpiryTimer)]
             if not pending:
                 break
             # Jump to the last deadline: everything due fires, in deadline order (late, as after

@@ -55,7 +55,8 @@ from kafkalab.messages import (
     SyncGroupRequestAssignment,
     SyncGroupResponse,
 )
-from kafkalab.state import TRANSITIONS, TRANSITIONS_TO_EMPTY
+from kafkalab.classic.state import TRANSITIONS, TRANSITIONS_TO_EMPTY
+from kafkalab.timers import HeartbeatTimer, JoinTimer, OffsetsExpiryTimer, SyncTimer
 from kafkalab.trace import GroupView
 
 E = ErrorCode
@@ -630,7 +631,7 @@ class World:
             if response.error_code in (E.NONE, E.REBALANCE_IN_PROGRESS):
                 # §8: an accepted heartbeat restarts the session timer
                 member = group.members[req.member_id]
-                timer = self.coord.timers.get(("heartbeat", GROUP, req.member_id))
+                timer = self.coord.timers.get(HeartbeatTimer(GROUP, req.member_id))
                 assert timer is not None and timer.deadline == self.now + member.session_timeout_ms, timer
 
     def _check_join_answer(self, entry: Sent, response: JoinGroupResponse, group) -> None:
@@ -788,17 +789,17 @@ class World:
             assert all(group.protocol_name in m.protocol_names for m in members.values())
         timers = self.coord.timers
         if state is S.PREPARING_REBALANCE:
-            assert ("join", GROUP) in timers, "PreparingRebalance without a join timer: stuck forever"
+            assert JoinTimer(GROUP) in timers, "PreparingRebalance without a join timer: stuck forever"
         if state is S.COMPLETING_REBALANCE:
-            assert ("sync", GROUP) in timers, "CompletingRebalance without a pending-sync timer"
+            assert SyncTimer(GROUP) in timers, "CompletingRebalance without a pending-sync timer"
             assert set(group.pending_sync_members) <= set(members)
         # nobody lingers: a member not parked has a session timer; so does a pending member id
         for mid, m in members.items():
             if m.awaiting_join is None and m.awaiting_sync is None:
-                assert ("heartbeat", GROUP, mid) in timers, f"{mid} has no session timer and is not parked"
+                assert HeartbeatTimer(GROUP, mid) in timers, f"{mid} has no session timer and is not parked"
         for mid in group.pending_join_members:
             assert mid not in members
-            assert ("heartbeat", GROUP, mid) in timers, f"pending {mid} has no timer"
+            assert HeartbeatTimer(GROUP, mid) in timers, f"pending {mid} has no timer"
         # the static-member map and the protocol counts agree with the members
         assert group.static_members == {m.group_instance_id: mid for mid, m in members.items() if m.is_static}
         counts = Counter(n for m in members.values() for n in m.protocol_names)
@@ -814,11 +815,11 @@ class World:
             # every member restarts its session, owes a SyncGroup; the pending-sync timer starts.
             for mid, m in group.members.items():
                 assert mid in self._joined_now or m.is_static, f"{mid} stayed without rejoining"
-                timer = timers.get(("heartbeat", GROUP, mid))
+                timer = timers.get(HeartbeatTimer(GROUP, mid))
                 assert timer is not None and timer.deadline == now + m.session_timeout_ms, (mid, timer)
             assert group.leader_id in self._joined_now, "the new leader must be a member that rejoined"
             assert set(group.pending_sync_members) == set(group.members)
-            sync = timers.get(("sync", GROUP))
+            sync = timers.get(SyncTimer(GROUP))
             assert sync is not None and sync.deadline == now + group.rebalance_timeout_ms(), sync
             # §6.6: the protocol with the most first-choice votes (ties are kafkalab's rule: not checked)
             candidates = {n for n, c in group.supported_protocols.items() if c == len(group.members)}
@@ -830,7 +831,7 @@ class World:
             return
         # handle() only from here: one request, so the last transition is the last thing that happened
         if last is not None and last.new is S.PREPARING_REBALANCE and group.state is S.PREPARING_REBALANCE:
-            join = timers.get(("join", GROUP))
+            join = timers.get(JoinTimer(GROUP))
             if last.old is S.EMPTY:
                 # §6.8.3: the delayed initial rebalance
                 delay = self.config.group_initial_rebalance_delay_ms
@@ -843,12 +844,12 @@ class World:
             m = group.members[mid]
             if m.is_new:
                 # §6.5: a new member gets the new-member join timeout, not its session timeout
-                timer = timers.get(("heartbeat", GROUP, mid))
+                timer = timers.get(HeartbeatTimer(GROUP, mid))
                 assert timer.deadline == now + self.config.new_member_join_timeout_ms, timer
         req = self.outstanding[sent].request if sent in self.outstanding else self._answered_entry.request
         for mid in set(group.pending_join_members) - self._pending_before:
             # §6.2: a pending member id gets a timer of the requested session timeout
-            assert timers.get(("heartbeat", GROUP, mid)).deadline == now + req.session_timeout_ms
+            assert timers.get(HeartbeatTimer(GROUP, mid)).deadline == now + req.session_timeout_ms
 
     def check_clients(self) -> None:
         """Client side: no partition owned by two live members of the same generation."""
@@ -1040,7 +1041,7 @@ class World:
         for c in self.clients:
             c.crash()
         for _ in range(10_000):
-            if not [k for k in self.coord.timers.keys() if k[0] != "offsets-expiry"]:
+            if not [k for k in self.coord.timers.keys() if not isinstance(k, OffsetsExpiryTimer)]:
                 break
             self.advance_to(max(self.coord.next_deadline(), self.now))
         else:

@@ -9,7 +9,7 @@ test checks, against docs/classic-protocol.md:
   from the per-state table of §5 and the validation orders of §6.1/§6.4/§6.7 (JoinGroup),
   §7 (SyncGroup), §8 (Heartbeat), §9 (LeaveGroup), §10 (OffsetCommit/OffsetFetch);
 * the state afterwards, and the exact chain of ``StateChanged`` triggers the request caused, each
-  of which must be a row of :data:`kafkalab.state.TRANSITIONS` (or the join phase ending in Empty);
+  of which must be a row of :data:`kafkalab.classic.state.TRANSITIONS` (or the join phase ending in Empty);
 * every other answer the request caused carries a code documented for its API, and no origin is
   answered twice.
 
@@ -63,7 +63,7 @@ from kafkalab.messages import (
     SyncGroupRequestAssignment,
     SyncGroupResponse,
 )
-from kafkalab.state import TRANSITIONS, TRANSITIONS_TO_EMPTY
+from kafkalab.classic.state import TRANSITIONS, TRANSITIONS_TO_EMPTY
 from model_client import response_codes
 
 E = ErrorCode
@@ -600,5 +600,5 @@ def _check_details(state, kind, ctx, answer, replies):
     if kind in ("commit, current generation, v8", "commit, current generation, v9",
                 "commit, generation -1, no member") and answer is not None:
         accepted = _primary_code(answer) is E.NONE
-        stored = group is not None and ("t0", 0) in group.offsets
+        stored = group is not None and ("t0", 0) in ctx.coord.runtime.offsets.get(GID, {})
         assert accepted == stored

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from helpers import E, Harness, S
-from kafkalab.group import Member
+from kafkalab.classic.group import Member
+from kafkalab import trace as tr
 from kafkalab.messages import JoinGroupResponse, SyncGroupResponse
+from kafkalab.timers import HeartbeatTimer
 
 
 def stable(*names: str, **kw) -> Harness:
@@ -120,7 +122,7 @@ def test_silent_member_is_removed_after_session_timeout():
     h.join_and_sync("a", "b")
     h.heartbeat("a", at=9_000)
     fired = h.advance_to(10_000)
-    assert [t.key[0] for t in fired] == ["heartbeat"]
+    assert [t.kind for t in fired] == [tr.TimerKind.HEARTBEAT]
     assert h.state is S.PREPARING_REBALANCE
     assert h.heartbeat("a").error_code is E.REBALANCE_IN_PROGRESS
     assert h.heartbeat("b").error_code is E.UNKNOWN_MEMBER_ID
@@ -158,7 +160,7 @@ def test_a_member_parked_in_join_has_satisfied_its_heartbeat():
     h.join("a")  # a parked in JoinGroup
     h.heartbeat("b", at=5_000)
     fired = h.advance_to(10_000)
-    assert [t.key for t in fired] == [("heartbeat", "g", "a-1")]
+    assert [t.key for t in fired] == [HeartbeatTimer("g", "a-1")]
     assert h.members == ["a", "b"] and h.deadline("heartbeat", "a") is None
     h.advance_to(15_000)  # b, not parked, expires; everyone left has joined
     assert h.members == ["a"] and h.state is S.COMPLETING_REBALANCE
@@ -171,7 +173,7 @@ def test_a_member_parked_in_sync_has_satisfied_its_heartbeat():
     assert h.sync("b") is None
     h.heartbeat("a", at=5_000)
     fired = h.advance_to(10_000)
-    assert [t.key for t in fired] == [("heartbeat", "g", "b-2")]
+    assert [t.key for t in fired] == [HeartbeatTimer("g", "b-2")]
     assert h.members == ["a", "b"] and h.deadline("heartbeat", "b") is None
     h.sync("a", {"a": b"A", "b": b"B"}, at=12_000)
     assert h.last("b").assignment == b"B" and h.deadline("heartbeat", "b") == 22_000

@@ -20,15 +20,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from kafkalab import Coordinator, CoordinatorConfig, ErrorCode, GroupState
+from kafkalab import coordinator as coordinator_module
 from kafkalab import messages as m
 from kafkalab import trace as tr
-from kafkalab.group import Group
+from kafkalab.classic import join as classic_join
+from kafkalab.classic.group import Group
 from kafkalab.messages import JoinGroupResponse
 from helpers import Harness, protocols
 from hostile_requests import CONFIGS, STEPS, Driver
@@ -154,7 +157,7 @@ def test_an_internal_error_in_a_handler_is_answered_and_the_group_is_rebuilt_fro
     def explode(*args, **kwargs):
         raise Boom("injected")
 
-    monkeypatch.setattr(Coordinator, "_update_member_and_rebalance", explode)
+    monkeypatch.setattr(classic_join, "update_member_and_rebalance", explode)
     answer = h.join("a")                               # raises inside the handler
     monkeypatch.undo()
     assert answer.error_code is E.UNKNOWN_SERVER_ERROR
@@ -188,7 +191,7 @@ def test_an_internal_error_in_a_timer_answers_every_parked_request(monkeypatch):
 
 def test_an_internal_error_for_a_group_never_written_drops_it(monkeypatch):
     h = Harness(initial_rebalance_delay_ms=0)
-    monkeypatch.setattr(Coordinator, "_add_member_and_rebalance",
+    monkeypatch.setattr(classic_join, "add_member_and_rebalance",
                         lambda *a, **k: (_ for _ in ()).throw(Boom("first join")))
     assert h.join("a").error_code is E.UNKNOWN_SERVER_ERROR
     monkeypatch.undo()
@@ -210,9 +213,16 @@ def test_an_internal_error_for_a_group_never_written_drops_it(monkeypatch):
 ], ids=lambda r: r.API)
 def test_every_api_answers_an_internal_error_with_unknown_server_error(monkeypatch, request_):
     c = Coordinator(CoordinatorConfig(group_initial_rebalance_delay_ms=0))
-    handlers = dict(Coordinator._HANDLERS)
-    handlers[type(request_)] = lambda self, req, origin: (_ for _ in ()).throw(Boom("x"))
-    monkeypatch.setattr(Coordinator, "_HANDLERS", handlers)
+    def explode(*args, **kwargs):
+        raise Boom("x")
+
+    if type(request_) in coordinator_module.ROUTES:
+        routes = dict(coordinator_module.ROUTES)
+        routes[type(request_)] = dataclasses.replace(routes[type(request_)], handler=explode)
+        monkeypatch.setattr(coordinator_module, "ROUTES", routes)
+    else:  # DescribeGroups and ListGroups are answered by the service itself
+        monkeypatch.setattr(Coordinator, "_describe_groups", explode)
+        monkeypatch.setattr(Coordinator, "_list_groups", explode)
     [reply] = c.handle(request_, "o", 0)
     codes = [reply.response.error_code] if hasattr(reply.response, "error_code") else [
         p.error_code for t in getattr(reply.response, "topics", ()) for p in t.partitions] or [

@@ -12,6 +12,7 @@ import pytest
 
 from helpers import E, Harness, S, protocols
 from kafkalab.messages import JoinGroupResponse, JoinGroupResponseMember
+from kafkalab.timers import HeartbeatTimer
 
 
 def new_group(**kw) -> Harness:
@@ -84,7 +85,7 @@ def test_failed_group_creation_write_reverts_the_group_and_fails_a_parked_join()
     h.c.inject_write_error(E.NOT_LEADER_OR_FOLLOWER)
     r = h.join("a", instance_id="ia")
     assert (r.error_code, r.member_id) == (E.NOT_COORDINATOR, "")
-    assert h.group is None and [k for k in h.c.timers.keys() if "g" in k] == []
+    assert h.group is None and [k for k in h.c.timers.keys() if k.group_id == "g"] == []
 
 
 def test_failed_group_creation_write_after_member_id_required_keeps_that_answer():
@@ -156,7 +157,7 @@ def test_group_max_size_in_preparing_rebalance_counts_parked_joins():
 def test_last_rejoiners_are_refused_when_the_group_is_over_a_lowered_limit():
     """testLastJoiningMembersAreKickedOutWhenRejoiningGroupWithMaxSize: a group of 4 formed on
     a broker without a limit moves to one with group.max.size=2; the last 2 rejoiners are out."""
-    from kafkalab.coordinator import GroupLog
+    from kafkalab.grouplog import GroupLog
 
     log = GroupLog()
     old = Harness(log=log, initial_rebalance_delay_ms=0)
@@ -392,7 +393,7 @@ def test_new_member_join_timeout_removes_a_parked_new_member():
     assert h.join("b", session_timeout_ms=5_000, rebalance_timeout_ms=5_000) is None
     assert h.members == ["a", "b"] and h.group.members["b-2"].is_new
     fired = h.advance(big)
-    assert [t.key for t in fired] == [("heartbeat", "g", "b-2")]
+    assert [t.key for t in fired] == [HeartbeatTimer("g", "b-2")]
     r = h.last("b")
     assert (r.error_code, r.member_id) == (E.UNKNOWN_MEMBER_ID, "")
     assert h.members == ["a"] and h.state is S.PREPARING_REBALANCE
@@ -403,7 +404,7 @@ def test_only_joiner_hitting_the_new_member_timeout_completes_the_join_into_empt
     h = Harness(initial_rebalance_delay_ms=600_000)
     h.join("a")
     fired = h.advance(300_000)
-    assert [t.key for t in fired] == [("heartbeat", "g", "a-1")]
+    assert [t.key for t in fired] == [HeartbeatTimer("g", "a-1")]
     assert h.last("a").error_code is E.UNKNOWN_MEMBER_ID
     assert h.state is S.EMPTY and h.generation == 1 and h.members == []
     assert h.c.log.groups["g"].generation_id == 1  # the Empty group record was written
@@ -420,7 +421,7 @@ def test_new_member_timeout_stops_applying_after_the_join_completes():
     h.advance_to(3_000 + 300_000)
     assert h.members == ["a"]
     fired = h.advance_to(3_000 + 305_000)
-    assert [t.key for t in fired] == [("heartbeat", "g", "a-1")]
+    assert [t.key for t in fired] == [HeartbeatTimer("g", "a-1")]
     assert h.state is S.EMPTY and h.generation == 2
 
 
@@ -431,7 +432,7 @@ def test_new_member_after_join_completion_follows_normal_session_expiry():
     h.join("b", version=3), h.join("a")  # b is added and the join completes at once
     assert h.state is S.COMPLETING_REBALANCE
     fired = h.advance(5_000)
-    assert {t.key[2] for t in fired} == {"a-1", "b-2"}
+    assert {t.member_id for t in fired} == {"a-1", "b-2"}
     assert h.state is S.EMPTY
 
 

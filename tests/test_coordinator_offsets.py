@@ -10,8 +10,9 @@ import pytest
 
 from helpers import E, Harness, S
 from kafkalab.consumer_protocol import encode_subscription
-from kafkalab.coordinator import GroupLog
+from kafkalab.grouplog import GroupLog
 from kafkalab.messages import OffsetFetchRequest, OffsetFetchResponse
+from kafkalab.timers import HeartbeatTimer
 
 
 def code(resp, topic: str = "t", partition: int = 0) -> E:
@@ -104,7 +105,7 @@ def test_commit_in_stable_maintains_the_session():
     h.commit("a", at=2_500)
     assert h.advance_to(7_499) == [] and h.members == ["a"]
     fired = h.advance_to(7_500)
-    assert [t.key for t in fired] == [("heartbeat", "g", "a-1")] and h.members == []
+    assert [t.key for t in fired] == [HeartbeatTimer("g", "a-1")] and h.members == []
 
 
 def test_metadata_too_large_fails_only_that_partition():

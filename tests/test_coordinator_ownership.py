@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from helpers import E, Harness, S
-from kafkalab.coordinator import GroupLog, partition_for
+from kafkalab.cluster import partition_for_group
+from kafkalab.grouplog import GroupLog
+from kafkalab.timers import OffsetsExpiryTimer
 from kafkalab.messages import (
     DescribeGroupsRequest,
     JoinGroupResponse,
@@ -20,11 +22,11 @@ from kafkalab.messages import (
     ("polygenelubricants", 0), ("orders-consumer", 40), ("été", 42), ("", 0),
 ])
 def test_partition_for_matches_kafkas_hash(group_id, partition):
-    assert partition_for(group_id, 50) == partition
+    assert partition_for_group(group_id, 50) == partition
 
 
 def test_partition_for_foo_in_the_service_test():
-    assert (partition_for("foo", 10), partition_for("foo", 50)) == (4, 24)
+    assert (partition_for_group("foo", 10), partition_for_group("foo", 50)) == (4, 24)
 
 
 def _every_request(h: Harness) -> dict[str, E]:
@@ -65,7 +67,7 @@ def test_unload_makes_groups_dead_and_answers_parked_joins_not_coordinator():
     assert [g.state for g in groups] == [S.DEAD, S.DEAD] and h.c.groups == {}
     assert h.last("a") == JoinGroupResponse(error_code=E.NOT_COORDINATOR, member_id="a-1", protocol_name="")
     assert h.last("b") == JoinGroupResponse(error_code=E.NOT_COORDINATOR, member_id="b-2", protocol_name="")
-    assert [k for k in h.c.timers.keys() if k != ("offsets-expiry",)] == []
+    assert [k for k in h.c.timers.keys() if k != OffsetsExpiryTimer()] == []
     assert h.heartbeat("a", member_id="a-1", generation=0).error_code is E.NOT_COORDINATOR
 
 

@@ -47,7 +47,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kafkalab import CoordinatorConfig
-from kafkalab.state import TRANSITIONS, Trigger
+from kafkalab.classic.state import TRANSITIONS, Trigger
 from model_client import ClientSpec, World
 
 INT32_MAX = 2_147_483_647

@@ -6,6 +6,7 @@ from __future__ import annotations
 from helpers import E, Harness, S, protocols
 from kafkalab import trace as tr
 from kafkalab.messages import SyncGroupResponse
+from kafkalab.timers import JoinTimer
 
 
 def group(**kw) -> Harness:
@@ -20,7 +21,7 @@ def test_initial_rebalance_one_joiner_completes_after_exactly_one_delay():
     """§6.8 example 1: D=3000, rebalance timeout 500 -> remaining 0, completes at t=3000."""
     h = Harness(rebalance_timeout_ms=500)
     h.join("a")
-    assert h.c.timers.get(("join", "g")).payload == (3_000, 0)
+    assert h.c.timers.get(JoinTimer("g")).payload == (3_000, 0)
     h.advance_to(2_999)
     assert h.state is S.PREPARING_REBALANCE and h.last("a").error_code is E.MEMBER_ID_REQUIRED
     h.advance_to(3_000)
@@ -33,7 +34,7 @@ def test_initial_rebalance_is_extended_by_a_joiner_during_the_delay():
     h.join("a")
     h.join("b", at=2_999)
     h.advance_to(3_000)
-    assert h.c.timers.get(("join", "g")).payload == (3_000, 3_000)
+    assert h.c.timers.get(JoinTimer("g")).payload == (3_000, 3_000)
     assert h.deadline("join") == 6_000
     h.advance_to(5_999)
     assert h.state is S.PREPARING_REBALANCE
@@ -47,7 +48,7 @@ def test_initial_rebalance_never_waits_longer_than_the_rebalance_timeout():
     h = Harness(rebalance_timeout_ms=6_000)
     h.join("a"), h.join("b")
     h.advance_to(3_000)
-    assert h.c.timers.get(("join", "g")).payload == (3_000, 0)
+    assert h.c.timers.get(JoinTimer("g")).payload == (3_000, 0)
     h.join("c", at=3_001)
     assert h.group.new_member_added
     h.advance_to(5_999)
@@ -60,10 +61,10 @@ def test_initial_rebalance_extension_is_capped_by_the_remaining_time():
     """remaining < initial delay: rebalance timeout 4000 -> (3000, 1000), then (1000, 0)."""
     h = Harness(rebalance_timeout_ms=4_000)
     h.join("a")
-    assert h.c.timers.get(("join", "g")).payload == (3_000, 1_000)
+    assert h.c.timers.get(JoinTimer("g")).payload == (3_000, 1_000)
     h.join("b", at=1_000)
     h.advance_to(3_000)
-    assert h.c.timers.get(("join", "g")).payload == (1_000, 0) and h.deadline("join") == 4_000
+    assert h.c.timers.get(JoinTimer("g")).payload == (1_000, 0) and h.deadline("join") == 4_000
     h.advance_to(4_000)
     assert h.state is S.COMPLETING_REBALANCE
 
@@ -153,7 +154,7 @@ def test_rebalance_from_stable_starts_the_join_timer_at_the_largest_rebalance_ti
     h.sync("a", {}), h.sync("b")
     h.join("a", at=100, rebalance_timeout_ms=20_000)
     assert h.state is S.PREPARING_REBALANCE and h.deadline("join") == 100 + 45_000
-    assert h.c.timers.get(("join", "g")).payload is None  # a plain join timer, not the delayed one
+    assert h.c.timers.get(JoinTimer("g")).payload is None  # a plain join timer, not the delayed one
 
 
 def test_rebalance_completes_in_the_same_call_when_everyone_has_joined():

@@ -10,8 +10,8 @@ import pytest
 from helpers import E, Harness, S
 from kafkalab import IllegalTransition, Trigger
 from kafkalab import trace as tr
-from kafkalab.coordinator import GroupLog
-from kafkalab.state import VALID_PREVIOUS_STATES, all_transitions, next_state
+from kafkalab.grouplog import GroupLog
+from kafkalab.classic.state import VALID_PREVIOUS_STATES, all_transitions, next_state
 
 T = Trigger
 

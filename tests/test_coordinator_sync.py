@@ -6,6 +6,7 @@ import pytest
 
 from helpers import E, Harness, S
 from kafkalab.messages import SyncGroupResponse
+from kafkalab.timers import SyncTimer
 
 
 def completing(*names: str, **kw) -> Harness:
@@ -92,7 +93,7 @@ def test_v5_protocol_fields_are_not_checked_against_a_group_without_them():
     """isProtocolInconsistent() needs both sides: a group loaded from a record without a
     protocol name accepts any requested name (and, as in Kafka, the first loaded member's ""
     protocol type becomes the group's, so a type is still compared)."""
-    from kafkalab.coordinator import GroupLog, GroupRecord, MemberRecord
+    from kafkalab.grouplog import GroupLog, GroupRecord, MemberRecord
 
     log = GroupLog()
     log.groups["g"] = GroupRecord("g", "consumer", 3, None, "m-1", 0, (
@@ -207,7 +208,7 @@ def test_pending_sync_expiry_removes_everyone_and_empties_the_group():
     for n in "abc":
         assert h.heartbeat(n, at=2_500).error_code is E.NONE
     fired = h.advance_to(5_000)
-    assert [t.key for t in fired] == [("sync", "g")]
+    assert [t.key for t in fired] == [SyncTimer("g")]
     assert h.state is S.EMPTY and h.generation == 2 and h.members == []
     assert h.c.log.groups["g"].generation_id == 2
     for n in "abc":
@@ -222,7 +223,7 @@ def test_pending_sync_expiry_removes_followers_that_did_not_sync():
     h.sync("a", {})
     assert h.state is S.STABLE and h.heartbeat("a").error_code is E.NONE
     fired = h.advance_to(5_000)
-    assert [t.key for t in fired] == [("sync", "g")]
+    assert [t.key for t in fired] == [SyncTimer("g")]
     assert h.heartbeat("a").error_code is E.REBALANCE_IN_PROGRESS
     assert [h.heartbeat(n).error_code for n in "bc"] == [E.UNKNOWN_MEMBER_ID] * 2
     assert h.state is S.PREPARING_REBALANCE and h.members == ["a"]

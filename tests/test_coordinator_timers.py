@@ -7,7 +7,7 @@ import pytest
 from helpers import Harness, S
 from kafkalab import Coordinator
 from kafkalab.messages import HeartbeatRequest
-from kafkalab.timers import TimerTable
+from kafkalab.timers import HeartbeatTimer, InitialDelay, JoinTimer, OffsetsExpiryTimer, SyncTimer, TimerTable
 
 
 # ---------------------------------------------------------------- the table
@@ -15,8 +15,8 @@ from kafkalab.timers import TimerTable
 
 def test_scheduling_an_existing_key_replaces_it():
     t = TimerTable()
-    t.schedule(("heartbeat", "g", "m"), 100)
-    t.schedule(("heartbeat", "g", "m"), 50)
+    t.schedule(HeartbeatTimer("g", "m"), 100)
+    t.schedule(HeartbeatTimer("g", "m"), 50)
     assert len(t) == 1 and t.next_deadline() == 50
     assert t.pop_next_due(49) is None
     assert t.pop_next_due(50).deadline == 50 and t.pop_next_due(10_000) is None
@@ -24,24 +24,32 @@ def test_scheduling_an_existing_key_replaces_it():
 
 def test_equal_deadlines_fire_in_schedule_order():
     t = TimerTable()
-    for key in [("b",), ("a",), ("c",)]:
+    for key in [JoinTimer("b"), JoinTimer("a"), JoinTimer("c")]:
         t.schedule(key, 10)
-    t.schedule(("z",), 5)
-    assert [x.key for x in t.due(10)] == [("z",), ("b",), ("a",), ("c",)]
-    assert [t.pop_next_due(10).key for _ in range(4)] == [("z",), ("b",), ("a",), ("c",)]
+    t.schedule(SyncTimer("z"), 5)
+    order = [SyncTimer("z"), JoinTimer("b"), JoinTimer("a"), JoinTimer("c")]
+    assert [x.key for x in t.due(10)] == order
+    assert [t.pop_next_due(10).key for _ in range(4)] == order
 
 
 def test_rescheduling_moves_a_timer_behind_its_equals():
     t = TimerTable()
-    t.schedule(("a",), 10), t.schedule(("b",), 10), t.schedule(("a",), 10)
-    assert [x.key for x in t.due(10)] == [("b",), ("a",)]
+    t.schedule(JoinTimer("a"), 10), t.schedule(JoinTimer("b"), 10), t.schedule(JoinTimer("a"), 10)
+    assert [x.key for x in t.due(10)] == [JoinTimer("b"), JoinTimer("a")]
 
 
 def test_cancel_returns_the_timer_or_none():
     t = TimerTable()
-    t.schedule(("join", "g"), 3, payload=(3, 0))
-    assert t.cancel(("join", "g")).payload == (3, 0)
-    assert t.cancel(("join", "g")) is None and t.next_deadline() is None
+    t.schedule(JoinTimer("g"), 3, payload=InitialDelay(3, 0))
+    assert t.cancel(JoinTimer("g")).payload == InitialDelay(delay_ms=3, remaining_ms=0)
+    assert t.cancel(JoinTimer("g")) is None and t.next_deadline() is None
+
+
+def test_timer_keys_are_equal_by_kind_and_ids():
+    assert HeartbeatTimer("g", "m") == HeartbeatTimer("g", "m") != HeartbeatTimer("g", "n")
+    assert JoinTimer("g") != SyncTimer("g") and OffsetsExpiryTimer() == OffsetsExpiryTimer()
+    assert [k.group_id for k in (HeartbeatTimer("g", "m"), JoinTimer("g"), SyncTimer("g"), OffsetsExpiryTimer())] \
+        == ["g", "g", "g", None]
 
 
 # ---------------------------------------------------------------- in the coordinator
@@ -57,7 +65,7 @@ def test_timer_keys_and_lengths():
     h.advance_to(3_000)
     assert h.deadline("heartbeat", "a") == 3_000 + 10_000             # the member's session timeout
     assert h.deadline("sync") == 3_000 + 20_000                       # the group rebalance timeout
-    assert set(h.c.timers.keys()) == {("heartbeat", "g", "a-1"), ("sync", "g"), ("offsets-expiry",)}
+    assert set(h.c.timers.keys()) == {HeartbeatTimer("g", "a-1"), SyncTimer("g"), OffsetsExpiryTimer()}
 
 
 def test_equal_deadlines_heartbeat_scheduled_first_fires_first():
@@ -68,7 +76,7 @@ def test_equal_deadlines_heartbeat_scheduled_first_fires_first():
     h.join("a"), h.complete_join()
     h.join("b")
     fired = h.advance(1_000)
-    assert [t.key for t in fired] == [("heartbeat", "g", "a-1")]
+    assert [t.key for t in fired] == [HeartbeatTimer("g", "a-1")]
     assert h.members == ["b"] and h.generation == 2
 
 
@@ -81,7 +89,7 @@ def test_equal_deadlines_join_timer_scheduled_first_fires_first():
     h.join("b")
     h.heartbeat("a", at=2_500), h.heartbeat("a", at=5_000)
     fired = h.advance_to(10_000)
-    assert [t.key for t in fired] == [("join", "g")]
+    assert [t.key for t in fired] == [JoinTimer("g")]
     assert h.members == ["a", "b"] and h.deadline("heartbeat", "a") == 15_000
 
 

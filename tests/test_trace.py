@@ -18,7 +18,8 @@ from kafkalab import trace as tr
 from kafkalab.messages import JoinGroupRequest, JoinGroupRequestProtocol
 from kafkalab.sim import World
 from kafkalab.sim import events as ev
-from kafkalab.state import GroupState, Trigger
+from kafkalab.classic.state import GroupState, Trigger
+from kafkalab.timers import HeartbeatTimer, JoinTimer, OffsetsExpiryTimer
 from worlds import GROUPS, incident, random_world
 
 
@@ -96,17 +97,18 @@ def test_removal_reasons_are_kafkas_and_sentences_come_from_the_fields():
     assert removed[0].describe().endswith(": it sent LeaveGroup") and str(removed[1].reason) == "its session timed out"
     expired = next(e for e in coordinator_events(world) if isinstance(e, tr.TimerFired)
                    and e.kind is tr.TimerKind.HEARTBEAT and e.member_id == removed[1].member_id)
-    assert (expired.group_id, expired.key) == ("g", ("heartbeat", "g", removed[1].member_id))
+    assert (expired.group_id, expired.key) == ("g", HeartbeatTimer("g", removed[1].member_id))
 
 
 def test_timer_events_name_their_group_and_member():
-    t = tr.TimerFired.for_key(5, ("heartbeat", "g", "c1-1"))
+    t = tr.TimerFired.for_key(5, HeartbeatTimer("g", "c1-1"))
     assert (t.kind, t.group_id, t.member_id) == (tr.TimerKind.HEARTBEAT, "g", "c1-1")
     assert t.describe() == "the session timer of c1-1 in g expired"
-    j = tr.TimerFired.for_key(5, ("join", "g"))
+    j = tr.TimerFired.for_key(5, JoinTimer("g"))
     assert (j.kind, j.group_id, j.member_id) == (tr.TimerKind.JOIN, "g", None)
-    o = tr.TimerFired.for_key(5, ("offsets-expiry",))
+    o = tr.TimerFired.for_key(5, OffsetsExpiryTimer())
     assert (o.kind, o.group_id) == (tr.TimerKind.OFFSETS_EXPIRY, None)
+    assert o.describe() == "the offsets retention check ran"
 
 
 def test_the_initial_delay_records_whether_newcomers_extended_it():

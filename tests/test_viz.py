@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from kafkalab.errors import ErrorCode
 from kafkalab.sim import World
 from kafkalab.sim.events import MessageDelivered, MessageSent, format_partitions
-from kafkalab.state import GroupState, Trigger, all_transitions
+from kafkalab.classic.state import GroupState, Trigger, all_transitions
 from kafkalab.trace import StateChanged, api_name
 from kafkalab.viz import build_steps, plots, render
 from kafkalab.viz.dot import HIGHLIGHT_COLOR, HIGHLIGHT_FILL, sequence_dot, state_machine_dot

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from kafkalab.assignors.base import TopicPartition
 from kafkalab.assignors.builtin import sorted_partitions
@@ -22,8 +22,8 @@ def _owners(assignment: Mapping[str, Iterable[TopicPartition]], what: str) -> di
         raise TypeError(f"{what} must be a mapping {{member_id: [(topic, partition), ...]}}, not {type(assignment).__name__}")
     owners: dict[TopicPartition, str] = {}
     for member, partitions in assignment.items():
-        for tp in partitions:
-            tp = tuple(tp)
+        for partition in partitions:
+            tp = cast(TopicPartition, tuple(partition))  # a list [topic, p] counts as the tuple
             if tp in owners:
                 raise ValueError(f"{what}: partition {tp} is assigned to both {owners[tp]!r} and {member!r}")
             owners[tp] = member

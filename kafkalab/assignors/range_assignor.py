@@ -17,7 +17,7 @@ is left is assigned by the plain pass.
 
 from __future__ import annotations
 
-from kafkalab.assignors.base import GroupView, RebalanceProtocol, TopicPartition
+from kafkalab.assignors.base import Assignment, GroupView, RebalanceProtocol, TopicPartition
 from kafkalab.assignors.builtin import BuiltinAssignor, use_rack_aware_assignment
 
 
@@ -143,11 +143,11 @@ class RangeAssignor(BuiltinAssignor):
         return assignment
 
     @staticmethod
-    def _give(consumer: str, partitions: list[int], state: _TopicAssignmentState, assignment) -> None:
+    def _give(consumer: str, partitions: list[int], state: _TopicAssignmentState, assignment: Assignment) -> None:
         assignment[consumer].extend((state.topic, p) for p in partitions)
         state.on_assigned(consumer, partitions)
 
-    def _assign_ranges(self, state: _TopicAssignmentState, rack_matching: bool, assignment) -> None:
+    def _assign_ranges(self, state: _TopicAssignmentState, rack_matching: bool, assignment: Assignment) -> None:
         for consumer in state.consumers:
             if not state.unassigned:
                 break
@@ -155,7 +155,7 @@ class RangeAssignor(BuiltinAssignor):
             if partitions:
                 self._give(consumer, partitions, state, assignment)
 
-    def _assign_with_rack_matching(self, states: list[_TopicAssignmentState], assignment) -> None:
+    def _assign_with_rack_matching(self, states: list[_TopicAssignmentState], assignment: Assignment) -> None:
         # Java groups by (consumer map, partitionRacks.size()); partitionRacks is empty for a
         # topic whose consumers have no rack, so such topics group under size 0 (and do nothing).
         groups: dict[tuple, list[_TopicAssignmentState]] = {}
@@ -167,7 +167,8 @@ class RangeAssignor(BuiltinAssignor):
             elif group[0].needs_rack_aware:
                 self._assign_ranges(group[0], True, assignment)
 
-    def _assign_co_partitioned(self, consumers, num_partitions, group, assignment) -> None:
+    def _assign_co_partitioned(self, consumers: list[str], num_partitions: int, group: list[_TopicAssignmentState],
+                               assignment: Assignment) -> None:
         remaining = consumers
         for p in range(num_partitions):
             match = next(

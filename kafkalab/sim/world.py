@@ -26,14 +26,15 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
-from typing import Any, Callable, Iterable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from ..brokers import Brokers
 from ..cluster import Cluster
 from ..config import CoordinatorConfig
-from ..coordinator import Coordinator, GroupLog
+from ..coordinator import Coordinator
+from ..grouplog import GroupLog
 from ..messages import FindCoordinatorRequest
-from ..state import GroupState
+from ..classic.state import GroupState
 from . import events as ev
 from .consumer import STABLE, ConsumerConfig, SimConsumer
 

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Optional, Union
 
 from ..wire.codec import DEFAULT_MAX_FRAME_BYTES
+from .events import tap_events
 from .stream import Directory, TapConnection
 from .trace import TapRecord, header_json, record_to_json, save_trace
 
@@ -266,7 +267,6 @@ class Tap:
 
     def events(self) -> list:
         """The trace as the player's events (see :func:`kafkalab.tap.tap_events`)."""
-        from .events import tap_events
         return tap_events(self.records)
 
     def save(self, path: Union[str, Path, IO[str]]) -> None:

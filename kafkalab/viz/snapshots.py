@@ -40,7 +40,7 @@ from ..sim.events import (
     StopKind,
     format_partitions,
 )
-from ..state import GroupState
+from ..classic.state import GroupState
 from ..trace import GroupLoaded, GroupView, MemberAdded, RequestReceived, who
 from .tracetools import short_member_id, unwrap
 

@@ -37,7 +37,7 @@ from ..sim.events import (
     PartitionsAssigned,
     PartitionsRevoked,
 )
-from ..state import GroupState, Trigger
+from ..classic.state import GroupState, Trigger
 from ..trace import GroupRemoved, InitialRebalanceDelayEnded, JoinPhaseExtended, StateChanged, TimerFired
 from .explain import Explainer
 from .snapshots import MemberRow, Snapshot

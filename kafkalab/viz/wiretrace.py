@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from ..consumer_protocol import decode_assignment
 from ..errors import ErrorCode
 from ..messages import JoinGroupRequest
 from ..sim import events as ev
-from ..trace import RequestReceived, ResponseSent
+from ..trace import GroupView, MemberAdded, MemberRemoved, RequestReceived, ResponseSent, StateChanged
+from ..trace import TimerFired, TimerKind, api_name
+from .steps import MemberRow, Step, short_member_id
 
 
 def wire_events(source: Any) -> list:
@@ -89,10 +92,6 @@ def wire_steps(source: Any, group: str, *, heartbeats: bool = False) -> tuple[li
     COMPLETING_REBALANCE; SyncGroup answered: STABLE), since a real client's own state is not
     visible to the broker.
     """
-    from ..consumer_protocol import decode_assignment
-    from ..trace import GroupView, MemberAdded, MemberRemoved, StateChanged, TimerFired, TimerKind, api_name
-    from .steps import MemberRow, Step, short_member_id
-
     events = wire_events(source)
     steps: list = []
     view = GroupView(group)

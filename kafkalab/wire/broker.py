@@ -8,7 +8,7 @@ and no clock (the asyncio adapter, :mod:`kafkalab.wire.server`, passes ``now`` i
 * **Group coordination is not reimplemented here.** The brokers are the core's
   :class:`~kafkalab.brokers.Brokers`, as in the simulation: one :class:`~kafkalab.Coordinator`
   per broker, owning the ``__consumer_offsets`` partitions its broker leads, all sharing one
-  :class:`~kafkalab.coordinator.GroupLog`. FindCoordinator is :meth:`Cluster.handle_find_coordinator`;
+  :class:`~kafkalab.grouplog.GroupLog`. FindCoordinator is :meth:`Cluster.handle_find_coordinator`;
   JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, DescribeGroups and
   ListGroups go to the coordinator of the broker the connection is to, exactly as the
   simulation sends them (a group on another broker gets NOT_COORDINATOR from the coordinator).
@@ -57,7 +57,8 @@ from .. import messages as m
 from ..brokers import Brokers
 from ..cluster import OFFSETS_TOPIC, Broker, Cluster
 from ..config import CoordinatorConfig
-from ..coordinator import Coordinator, GroupLog, Reply
+from ..coordinator import Coordinator, Reply
+from ..grouplog import GroupLog
 from ..errors import ErrorCode
 from ..java import hash_map_order
 from ..sansio import SansIO

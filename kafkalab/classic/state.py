@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from .errors import IllegalTransition
+from ..errors import IllegalTransition
 
 
 class GroupState(Enum):
