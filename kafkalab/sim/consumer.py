@@ -28,8 +28,9 @@ the :class:`~kafkalab.sim.world.World`: it never reads a clock; the world calls
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
-from typing import TYPE_CHECKING, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 from ..errors import ErrorCode
 from ..messages import FindCoordinatorRequest
@@ -38,6 +39,8 @@ from .config import ConsumerConfig
 from .coordinator_client import (
     COMPLETING_REBALANCE,
     COORDINATOR_ERRORS,
+    LEAVE_CLOSING,
+    LEAVE_UNSUBSCRIBED,
     PREPARING_REBALANCE,
     STABLE,
     UNJOINED,
@@ -46,7 +49,9 @@ from .coordinator_client import (
     resolve_assignor,
     select_protocol,
 )
+from .metadata import ConsumerMetadata, MetadataSnapshot, SubscriptionState, compile_pattern
 from .offsets import OffsetClient
+from .topics import check_topic_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from .world import World
@@ -60,11 +65,14 @@ TopicPartition = tuple[str, int]
 class SimConsumer(ConsumerCoordinator, OffsetClient):
     """One simulated consumer; create it with :meth:`World.consumer`."""
 
-    def __init__(self, world: "World", name: str, group_id: str, topics: Sequence[str], config: ConsumerConfig):
+    def __init__(self, world: "World", name: str, group_id: str, topics: Sequence[str], config: ConsumerConfig,
+                 pattern: Optional[Any] = None):
         self.world = world
         self.name = name
         self.group_id = group_id
-        self.topics = tuple(topics)
+        # What the application subscribes to; a restarted process subscribes to it again.
+        self._subscription_spec: tuple = (("pattern", compile_pattern(pattern)) if pattern is not None
+                                          else ("topics", _check_topics(topics)))
         self.config = config
         self.client_id = config.client_id or name
         self.assignors = [resolve_assignor(a) for a in config.partition_assignment_strategy]
@@ -105,6 +113,48 @@ class SimConsumer(ConsumerCoordinator, OffsetClient):
         self.last_assignment: tuple[TopicPartition, ...] = ()
         self.sticky_previous: tuple[tuple[TopicPartition, ...], int] = ((), -1)
         self._recorded_identity = ("", -1)  # member id and generation of the last ClientStateChanged
+        #: Java's rejoinReason: the reason the next JoinGroup carries (KIP-800); "" for the first join.
+        self.rejoin_reason = ""
+        self.subscriptions = SubscriptionState()
+        kind, value = self._subscription_spec
+        if kind == "pattern":
+            self.subscriptions.subscribe_pattern(value)
+        elif kind == "topics" and value:
+            self.subscriptions.subscribe(value)
+        self.metadata = ConsumerMetadata(self.config.metadata_max_age_ms, self.config.retry_backoff_ms,
+                                         self.config.retry_backoff_max_ms)
+        self._metadata_why = ev.MetadataRefreshReason.MAX_AGE
+        self.metadata_snapshot: Optional[MetadataSnapshot] = None
+        #: The leader's snapshot of the partition counts it assigned with (None on followers).
+        self.assignment_snapshot: Optional[MetadataSnapshot] = None
+        #: The topics of the last JoinGroup's subscription.
+        self.joined_subscription: Optional[frozenset[str]] = None
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """The topics this consumer subscribes to now (a pattern's matches, sorted)."""
+        return self.subscriptions.topics
+
+    @property
+    def pattern(self) -> Optional[str]:
+        """The subscribed pattern, or None."""
+        return self.subscriptions.pattern.pattern if self.subscriptions.pattern is not None else None
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in ("in_poll", "processing")
+
+    @property
+    def settled(self) -> bool:
+        """STABLE with nothing that will make it rejoin at its next ``poll()``: no rejoin requested, the
+        subscription it joined with, and (for the leader) the partition counts it assigned with."""
+        if self.state != STABLE or self.rejoin_needed:
+            return False
+        if self.joined_subscription is not None and self.joined_subscription != self.subscriptions.subscription:
+            return False
+        if self.assignment_snapshot is not None and self.metadata.version != self.assignment_snapshot.version:
+            return self.assignment_snapshot.matches(MetadataSnapshot.take(self.subscriptions, self.metadata))
+        return True
 
     @property
     def assignment(self) -> list[TopicPartition]:
@@ -156,8 +206,11 @@ class SimConsumer(ConsumerCoordinator, OffsetClient):
         """Make the next batch take ``duration_ms`` longer to process (a slow external call)."""
         self.extra_processing_ms += duration_ms
 
-    def close(self, now: int) -> None:
-        """``consumer.close()``: commit, revoke, LeaveGroup if dynamic (static members stay)."""
+    def close(self, now: int, membership: Any = ev.GroupMembershipOperation.DEFAULT) -> None:
+        """``consumer.close(CloseOptions)``: commit, revoke, then LeaveGroup or not as ``membership`` says
+        (KIP-1092): DEFAULT leaves for a dynamic member and stays for a static one; LEAVE_GROUP and
+        REMAIN_IN_GROUP choose for either."""
+        membership = ev.GroupMembershipOperation.parse(membership)
         if self.status in ("crashed", "closed"):
             return
         if self.state == STABLE and self.config.enable_auto_commit:
@@ -165,13 +218,108 @@ class SimConsumer(ConsumerCoordinator, OffsetClient):
         if self.owned:
             self.world._record(ev.PartitionsRevoked(now, self.name, tuple(sorted(self.owned))))
             self.owned.clear()
-        if not self.is_static and self.member_id and self.coordinator is not None and self.state != UNJOINED:
-            self._send_leave_group(now)
-        elif self.is_static:
-            self.world._record(ev.LeaveGroupSkipped(now, self.name, self.config.group_instance_id))
+        if self._leaves_on(membership) and self._can_leave():
+            self._send_leave_group(now, LEAVE_CLOSING)
+        elif self.is_static or self._can_leave():
+            self.world._record(ev.LeaveGroupSkipped(now, self.name, self.config.group_instance_id, membership))
         self.status = "closed"
         self._set_state(now, UNJOINED, ev.ClientStateReason.CLOSED)
-        self.world._record(ev.ConsumerStopped(now, self.name, ev.StopKind.CLOSED))
+        self.world._record(ev.ConsumerStopped(now, self.name, ev.StopKind.CLOSED, membership=membership))
+
+    # ------------------------------------------------------------------ subscriptions (the application's calls)
+
+    def _check_open(self, action: str) -> None:
+        if self.status in ("closed", "crashed", "failed"):
+            raise ValueError(f"cannot {action} on consumer {self.name!r}: it has {self.status} (Kafka: "
+                             "IllegalStateException, this consumer has already been closed); start another "
+                             "consumer or restart this one first")
+
+    def subscribe(self, topics: Optional[Sequence[str]] = None, *, pattern: Any = None) -> None:
+        """``consumer.subscribe(topics)`` or ``consumer.subscribe(pattern)``, at the world's current time.
+        The consumer rejoins at its next ``poll()`` with the new subscription; an empty list is
+        :meth:`unsubscribe`.
+
+        Raises:
+            ValueError: a closed, crashed or failed consumer; both or neither of topics and pattern; an
+                illegal topic name or an invalid pattern; switching between topics and a pattern
+                without :meth:`unsubscribe` (mutually exclusive in Kafka).
+        """
+        self._check_open("subscribe")
+        if (topics is None) == (pattern is None):
+            raise ValueError("subscribe() takes a list of topics or pattern=..., not both and not neither")
+        now = self.world.now
+        old = self.topics
+        if pattern is not None:
+            compiled = compile_pattern(pattern)
+            self.subscriptions.subscribe_pattern(compiled)
+            self._subscription_spec = ("pattern", compiled)
+            self.world._record(ev.SubscriptionChanged(now, self.name, ev.SubscriptionChange.PATTERN_SUBSCRIBED,
+                                                      old, self.topics, compiled.pattern))
+            if self.is_running:
+                self._update_pattern_subscription(now)
+            self._request_metadata(ev.MetadataRefreshReason.NEW_TOPICS, new_topics=True)
+        else:
+            topics = _check_topics(topics)
+            if not topics:
+                return self.unsubscribe()
+            changed = self.subscriptions.subscribe(topics)
+            self._subscription_spec = ("topics", topics)
+            if changed:
+                self.world._record(ev.SubscriptionChanged(now, self.name, ev.SubscriptionChange.SUBSCRIBED, old,
+                                                          self.topics))
+                self._request_metadata(ev.MetadataRefreshReason.NEW_TOPICS, new_topics=True)
+        self.world._after_action(self)
+
+    def unsubscribe(self) -> None:
+        """``consumer.unsubscribe()``: give up the partitions, leave the group (a dynamic member sends
+        LeaveGroup) and stop consuming until the next :meth:`subscribe`.
+
+        Raises:
+            ValueError: a closed, crashed or failed consumer.
+        """
+        self._check_open("unsubscribe")
+        now = self.world.now
+        old = self.topics
+        if not self.subscriptions.has_auto_assigned_partitions:
+            return
+        if self.owned:  # onLeavePrepare
+            lost = self.generation_id == -1 or not self.member_id or self.state in (PREPARING_REBALANCE,
+                                                                                      COMPLETING_REBALANCE)
+            self.world._record(ev.PartitionsRevoked(now, self.name, tuple(sorted(self.owned)), lost=lost))
+            self._drop(self.owned)
+        if self.is_running:
+            self._maybe_leave_group(now, ev.ClientStateReason.UNSUBSCRIBED, LEAVE_UNSUBSCRIBED, record_rejoin=False)
+        self.subscriptions.unsubscribe()
+        self._subscription_spec = ("none", ())
+        self.world._record(ev.SubscriptionChanged(now, self.name, ev.SubscriptionChange.UNSUBSCRIBED, old, ()))
+        self.world._after_action(self)
+
+    # ------------------------------------------------------------------ metadata (the network client)
+
+    def _request_metadata(self, why: ev.MetadataRefreshReason, *, new_topics: bool = False) -> None:
+        if not self.metadata.update_requested or new_topics:
+            self._metadata_why = why
+        if new_topics:
+            self.metadata.request_update_for_new_topics()
+        else:
+            self.metadata.request_update()
+
+    def _maybe_refresh_metadata(self, now: int) -> None:
+        if self.is_running and self.metadata.next_update_at() <= now:
+            self._refresh_metadata(now)
+
+    def _refresh_metadata(self, now: int) -> None:
+        """One metadata refresh: read the cluster's topics as they are now (recorded when it changed
+        something the consumer wants to know)."""
+        expired = self.metadata.last_refresh is not None and \
+            now >= self.metadata.last_refresh + self.metadata.max_age_ms
+        why = self._metadata_why if self.metadata.update_requested and not expired else ev.MetadataRefreshReason.MAX_AGE
+        wanted = None if self.subscriptions.has_pattern else self.subscriptions.metadata_topics()
+        change = self.metadata.update(now, self.world.metadata, wanted)
+        if change:
+            self.world._record(ev.MetadataRefreshed(now, self.name, why, change.created, change.grown, change.deleted,
+                                                    self.metadata.version))
+        self._metadata_why = ev.MetadataRefreshReason.UNKNOWN_TOPIC if change.missing else ev.MetadataRefreshReason.MAX_AGE
 
     # ------------------------------------------------------------------ timers
 
@@ -185,6 +333,8 @@ class SimConsumer(ConsumerCoordinator, OffsetClient):
             times.append(self.next_poll_at)
         if self.status == "in_poll" and self.backoff_until > self.world.now:
             times.append(self.backoff_until)
+        if self.is_running:
+            times.append(max(self.metadata.next_update_at(), self.world.now))
         if self._heartbeat_enabled():
             if self.next_heartbeat_at is not None:
                 times.append(self.next_heartbeat_at)
@@ -213,6 +363,7 @@ class SimConsumer(ConsumerCoordinator, OffsetClient):
                     now, self.name, ev.CoordinatorUnknownReason.REQUEST_TIMED_OUT, flight.kind, flight.dst))
                 self._coordinator_unknown(now)
                 self.inflight.pop(corr, None)
+        self._maybe_refresh_metadata(now)
         self._heartbeat_thread(now)
         if self.status == "processing" and self.next_poll_at is not None and now >= self.next_poll_at:
             self.status = "in_poll"
@@ -230,6 +381,10 @@ class SimConsumer(ConsumerCoordinator, OffsetClient):
             return
         if self.fatal_error is not None:
             return
+        self._maybe_refresh_metadata(now)
+        self._maybe_update_subscription_metadata(now)
+        if not self.subscriptions.has_auto_assigned_partitions:
+            return  # nothing subscribed: poll() returns nothing and joins no group
         kinds = {f.kind for f in self.inflight.values()}
         if kinds & {"find", "fetch", "commit-sync"}:
             return
@@ -246,13 +401,19 @@ class SimConsumer(ConsumerCoordinator, OffsetClient):
             return
         if now < self.backoff_until:
             return
-        if self.rejoin_needed or self.state == UNJOINED:
+        if self._rejoin_needed_or_pending(now):
             if self.state in (PREPARING_REBALANCE, COMPLETING_REBALANCE):
                 return
             if not self.join_prepared:
                 self.join_prepared = True
                 if self._on_join_prepare(now):
                     return  # a synchronous commit is in flight; the join follows its answer
+            if self.subscriptions.has_pattern:
+                # A pattern-subscribed member refreshes its metadata before it rejoins, so that one new
+                # topic costs the group one rebalance rather than one per member.
+                self._request_metadata(ev.MetadataRefreshReason.BEFORE_REJOIN)
+                self._refresh_metadata(now)
+                self._maybe_update_subscription_metadata(now)
             self._send_join(now)
             return
         if self.state != STABLE:
@@ -276,6 +437,11 @@ class SimConsumer(ConsumerCoordinator, OffsetClient):
         for tp in sorted(self.owned):
             if budget <= 0:
                 break
+            if self.world.metadata.topic(tp[0]) is None:
+                # The fetch fails (UNKNOWN_TOPIC_OR_PARTITION): the client asks for fresh metadata.
+                if not self.metadata.update_requested:
+                    self._request_metadata(ev.MetadataRefreshReason.FETCH_FAILED)
+                continue
             end = self.world.end_offset(tp)
             pos = self.positions.get(tp, 0)
             n = min(budget, max(0, end - pos))
@@ -333,3 +499,17 @@ class SimConsumer(ConsumerCoordinator, OffsetClient):
         self.owned.clear()
         self.positions.clear()
 
+
+
+def _check_topics(topics: Any) -> tuple[str, ...]:
+    """The topics of a ``subscribe(topics)`` call, checked as Kafka checks them."""
+    if isinstance(topics, str):
+        topics = [topics]
+    if topics is None or isinstance(topics, re.Pattern) or not hasattr(topics, "__iter__"):
+        raise ValueError(f"topics must be a list of topic names, got {topics!r} (use pattern=... for a regex)")
+    out = []
+    for t in topics:
+        if not isinstance(t, str) or not t.strip():
+            raise ValueError(f"the topics to subscribe to cannot contain null or empty names, got {t!r}")
+        out.append(check_topic_name(t))
+    return tuple(dict.fromkeys(out))

@@ -33,7 +33,7 @@ class OffsetClient:
         self._send(now, "fetch", OffsetFetchRequest(
             group_id=self.group_id,
             topics=tuple(OffsetFetchRequestTopic(t, tuple(ps)) for t, ps in sorted(by_topic.items())),
-            api_version=7))
+            api_version=self.config.offset_fetch_version))
 
     def _send_commit(self, now: int, why: str, sync: bool = False) -> bool:
         offsets = {tp: off for tp, off in self.positions.items() if tp in self.owned or why != "poll"}
@@ -62,7 +62,7 @@ class OffsetClient:
             group_id=self.group_id, generation_id=self.generation_id, member_id=self.member_id,
             group_instance_id=self.config.group_instance_id,
             topics=tuple(OffsetCommitRequestTopic(t, tuple(ps)) for t, ps in by_topic.items()),
-            api_version=8))
+            api_version=self.config.offset_commit_version))
         return True
 
     def commit_sync(self, now: int) -> None:
@@ -100,8 +100,9 @@ class OffsetClient:
             if flight.generation == (self.generation_id, self.member_id):
                 self._reset_generation(now, keep_member_id=code is ErrorCode.ILLEGAL_GENERATION,
                                        reason=ev.ClientStateReason.OFFSET_COMMIT_ERROR, error_code=code)
+                self._request_rejoin(now, ev.RejoinReason.RESPONSE_ERROR, f"{code.name} from OFFSET_COMMIT")
         elif code is ErrorCode.REBALANCE_IN_PROGRESS:
-            self.rejoin_needed = True
+            self._request_rejoin(now, ev.RejoinReason.COMMIT_REBALANCING)
         elif code is ErrorCode.FENCED_INSTANCE_ID:
             self._fail(now, code, "OffsetCommit")
         elif code in COORDINATOR_ERRORS:
