@@ -58,12 +58,12 @@ class ConsumerConfig:
     retry_backoff_max_ms: int = 1_000
     request_timeout_ms: int = 30_000
     metadata_max_age_ms: int = 300_000
-    join_group_version: int = 5
-    sync_group_version: int = 3
-    heartbeat_version: int = 3
-    leave_group_version: int = 1
-    offset_commit_version: int = 8
-    offset_fetch_version: int = 7
+    join_group_version: int = 9
+    sync_group_version: int = 5
+    heartbeat_version: int = 4
+    leave_group_version: int = 5
+    offset_commit_version: int = 9
+    offset_fetch_version: int = 9
     processing_ms: Union[int, Callable[[int], int]] = 100
 
     def __post_init__(self) -> None:
