@@ -172,7 +172,8 @@ class SimConsumer(ConsumerCoordinator, OffsetClient):
         self.next_auto_commit_at = now + self.config.auto_commit_interval_ms
         self.world._record(ev.ConsumerStarted(
             now, self.name, restarted, self.client_id, self.config.group_instance_id, self.config.session_timeout_ms,
-            self.config.max_poll_interval_ms, self.rebalance_protocol))
+            self.config.max_poll_interval_ms, self.rebalance_protocol, self.config.metadata_max_age_ms, self.topics,
+            self.pattern))
         self._drive(now)
 
     def crash(self, now: int) -> None:

@@ -182,6 +182,9 @@ class ConsumerStarted(ConsumerNote):
     session_timeout_ms: int
     max_poll_interval_ms: int
     rebalance_protocol: str  # "EAGER" or "COOPERATIVE"
+    metadata_max_age_ms: int = 300_000
+    topics: tuple[str, ...] = ()
+    pattern: Optional[str] = None
 
     def _text(self) -> str:
         return "restarted as a new process" if self.restarted else "started; its first poll() joins the group"

@@ -16,11 +16,8 @@ from ..consumer_protocol import decode_assignment
 from ..errors import ErrorCode
 from ..sim.events import (
     ClientStateChanged,
-    ConsumerNote,
-    ConsumerStarted,
     ConsumerStopped,
-    CoordinatorUnknown,
-    CoordinatorUnknownReason,
+    GroupMembershipOperation,
     MessageDelivered,
     MessageDropped,
     MessageSent,
@@ -28,6 +25,8 @@ from ..sim.events import (
     PartitionsRevoked,
     PollTimeoutExpired,
     StopKind,
+    SubscriptionChange,
+    SubscriptionChanged,
     format_partitions,
 )
 from ..state import GroupState, Trigger
@@ -48,13 +47,15 @@ from ..trace import (
 )
 from .phrases import (code_name, for_members, gives, is_ok, refusal, secs, sentence, subscriptions_of,
                       why_error)
+from .explain_triggers import TRIGGER_REASONS, TriggerSentences
 from .snapshots import Snapshot
 from .tracetools import error_code, is_broker, is_response, short_member_id, unwrap
 
 __all__ = ["Explainer"]
 
 
-class Explainer:
+
+class Explainer(TriggerSentences):
     """Builds each step's sentence from the events around it and the snapshot at its end."""
 
     def __init__(self, events: Sequence[Any], snap: Snapshot) -> None:
@@ -145,6 +146,18 @@ class Explainer:
                 return None if self.reached(k, x) else f"{x.dst} is down"
         return None
 
+    def sends_at(self, i: int, consumer: str, api: str) -> bool:
+        """Whether ``consumer`` sent an ``api`` request at the virtual time of trace index ``i``."""
+        at = self.events[i].at
+        for rng in (range(i, -1, -1), range(i + 1, len(self.events))):
+            for k in rng:
+                x = self.events[k]
+                if x.at != at:
+                    break
+                if isinstance(x, MessageSent) and x.src == consumer and api_name(x.message) == api:
+                    return True
+        return False
+
     def committed_before(self, i: int, consumer: str) -> bool:
         """Whether ``consumer`` sent an OffsetCommit at the same virtual time, just before ``i``
         (``close()`` commits first, then revokes and leaves)."""
@@ -195,6 +208,10 @@ class Explainer:
                         else f"{c}'s JoinGroup (member id {short_member_id(m.member_id)})")
             if m.group_instance_id:
                 who_part += f", static instance {m.group_instance_id},"
+            k = self.sent_index(i, c, e.correlation_id)
+            cause = self.rejoin_before(k, c) if k is not None else None
+            if cause is not None and cause.reason in TRIGGER_REASONS and getattr(m, "reason", None):
+                who_part += f" with the reason \"{m.reason}\" (KIP-800)"
             if answer is not None and not is_ok(code):
                 if code == ErrorCode.MEMBER_ID_REQUIRED:
                     tail = "; a pending member id is not a member; the group's membership is unchanged"
@@ -302,7 +319,15 @@ class Explainer:
         mine = self.around(k, c) if k is not None else []
         poll_timeout = next((x for x in mine if isinstance(x, PollTimeoutExpired)), None)
         closing = any(isinstance(x, ConsumerStopped) for x in mine)
-        if poll_timeout is not None:
+        unsubscribed = any(isinstance(x, SubscriptionChanged) and x.how is SubscriptionChange.UNSUBSCRIBED for x in mine)
+        static = self.snap.clients[c].instance_id if c in self.snap.clients else None
+        if unsubscribed:
+            head = (f"{c} sent LeaveGroup because its application called unsubscribe(): the coordinator removes it "
+                    "at once; it joins again, as a new member, only when it subscribes again")
+        elif closing and static:
+            head = (f"{c} sent LeaveGroup as it closes with LEAVE_GROUP (KIP-1092): even a static member can leave at "
+                    f"once, and the coordinator frees its group.instance.id {static} and rebalances without it")
+        elif poll_timeout is not None:
             ms = f" ({secs(poll_timeout.max_poll_interval_ms)})"
             head = (f"{c}'s heartbeat thread sent LeaveGroup because the application did not call poll() within "
                     f"max.poll.interval.ms{ms}: the coordinator removes it at once, without waiting for "
@@ -470,8 +495,14 @@ class Explainer:
                 why += (f"; here the leader {leader} had just revoked {format_partitions(revoked)} for another "
                         "member, so this is KIP-429's cooperative follow-up rebalance, which hands "
                         f"{gives(len(revoked))} to the new owner")
+            cause = self.cause_of_join(i)
+            if cause:
+                why += f"; it rejoined because {cause}"
         elif t is Trigger.PROTOCOLS_CHANGED:
             why = "a member's subscription or assignors changed, so the assignment must be recomputed"
+            cause = self.cause_of_join(i)
+            if cause:
+                why += f": {cause}"
         elif t is Trigger.STATIC_MEMBER_REPLACED:
             why = "a new process took over a static member's group.instance.id (KIP-345), so the group rebalances"
         elif t is Trigger.SESSION_EXPIRED:
@@ -593,12 +624,22 @@ class Explainer:
         if closing:
             commits = "it commits its offsets and " if self.committed_before(i, c) else "it "
             static = client.instance_id if client is not None else None
-            if static:
+            leaves = self.sends_at(i, c, "LeaveGroup")
+            stop = next(x for x in mine if isinstance(x, ConsumerStopped))
+            if leaves and static:
+                return sentence(f"{c} is closing with LEAVE_GROUP (KIP-1092): {commits}gives up its partitions "
+                                 f"(onPartitionsRevoked({parts})) and, although it is a static member, sends LeaveGroup "
+                                 "so the group can reassign them at once")
+            if not leaves and static:
                 return sentence(f"{c} is closing: {commits}gives up its partitions locally "
                                  f"(onPartitionsRevoked({parts})), but as a static member (group.instance.id "
                                  f"{static}) it sends no LeaveGroup: the coordinator keeps its place and its "
                                  "assignment until it returns or its session times out, and nobody consumes them "
                                  "meanwhile")
+            if not leaves and stop.membership is GroupMembershipOperation.REMAIN_IN_GROUP:
+                return sentence(f"{c} is closing with REMAIN_IN_GROUP (KIP-1092): {commits}gives up its partitions "
+                                 f"locally (onPartitionsRevoked({parts})) but sends no LeaveGroup, so the coordinator "
+                                 "keeps it as a member until its session times out, and nobody consumes them meanwhile")
             return sentence(f"{c} is closing: {commits}gives up its partitions (onPartitionsRevoked({parts})) "
                              "and sends LeaveGroup so the group can reassign them at once")
         if not e.partitions:
@@ -628,23 +669,31 @@ class Explainer:
             return sentence(f"{c} stopped: it failed with {code}, a fatal error thrown to the application{held}; it sends "
                              "no LeaveGroup, so if the coordinator still counts it as a member, only its session "
                              "timeout removes it")
-        if client is not None and client.instance_id:
-            return sentence(f"{c} closed: a static member (group.instance.id {client.instance_id}) sends no "
+        sent = next((x for x in reversed(self.events[max(0, i - 8):i]) if x.at == e.at
+                     and isinstance(x, MessageSent) and x.src == c and api_name(x.message) == "LeaveGroup"), None)
+        left = sent is not None
+        remain = e.membership is GroupMembershipOperation.REMAIN_IN_GROUP
+        if client is not None and client.instance_id and not left:
+            option = " closed with REMAIN_IN_GROUP" if remain else ""
+            return sentence(f"{c} closed: a static member (group.instance.id {client.instance_id}){option} sends no "
                              "LeaveGroup, so it keeps its place and assignment until it returns or its session "
                              "times out (KIP-345)")
         done = ["committed its offsets"] if self.committed_before(i, c) else []
         if any(isinstance(x, PartitionsRevoked) and x.consumer == c and not x.lost for x in self.around(i, c)):
             done.append("revoked its partitions")
-        sent = next((x for x in reversed(self.events[max(0, i - 8):i]) if x.at == e.at
-                     and isinstance(x, MessageSent) and x.src == c and api_name(x.message) == "LeaveGroup"), None)
-        left = sent is not None
         if left:
-            done.append("sent LeaveGroup")
+            done.append("sent LeaveGroup" + (" (LEAVE_GROUP, KIP-1092)" if client is not None and client.instance_id
+                                              else ""))
             tail = "so the group rebalances at once"
             fate = self.fate(i, sent)
             if fate is not None:
                 tail = (f"but the LeaveGroup is lost ({fate}), so only its session timeout removes it from the "
                         "group")
+        elif remain:
+            st = client.session_timeout_ms if client else None
+            timeout = f" ({secs(st)})" if st else ""
+            tail = (f"but, closed with REMAIN_IN_GROUP (KIP-1092), sent no LeaveGroup: the coordinator keeps it as a "
+                    f"member until its session.timeout.ms{timeout} passes, then rebalances")
         else:
             tail = ("but sent no LeaveGroup (it had no generation or knew no coordinator), so if the coordinator "
                     "still counts it as a member, only its session timeout removes it")
@@ -652,34 +701,6 @@ class Explainer:
         if did:
             return sentence(f"{c} closed: it {did}{', ' if left else ' '}{tail}")
         return sentence(f"{c} closed {tail}" if not left else f"{c} closed: {tail}")
-
-    def client_state(self, e: ClientStateChanged) -> str:
-        head = f"{e.consumer}: {e.old} -> {e.new} ({e.why})"
-        why = ""
-        if e.new == "PREPARING_REBALANCE":
-            why = "it sent JoinGroup and waits for the coordinator to complete the join phase"
-        elif e.new == "COMPLETING_REBALANCE":
-            why = "JoinGroup was answered; it now needs SyncGroup's assignment"
-        elif e.new == "STABLE":
-            why = "it has its assignment for the current generation"
-        elif e.new == "UNJOINED":
-            why = "it is not in a generation and must (re)join at its next poll()"
-        return sentence(head, ": " + why if why else "")
-
-    def consumer_note(self, e: ConsumerNote) -> str:
-        """A consumer's note (started, paused, a poll timeout, a lost coordinator, a failed commit, ...)."""
-        extra = ""
-        if isinstance(e, PollTimeoutExpired):
-            extra = ("; the heartbeat thread does this so that a stuck application does not hold its partitions "
-                     "(KIP-62 split the session timeout from the poll interval)")
-        elif isinstance(e, CoordinatorUnknown) and e.reason is CoordinatorUnknownReason.DISCONNECTED:
-            extra = ("; the broker is down, so the consumer marks the coordinator unknown and looks it up again "
-                     "with FindCoordinator")
-        elif isinstance(e, CoordinatorUnknown):
-            extra = "; it will look the coordinator up again with FindCoordinator"
-        elif isinstance(e, ConsumerStarted) and not e.restarted:
-            extra = "; first it must find the group's coordinator"
-        return sentence(e.describe(), extra)
 
     def coordinator_note(self, e: TraceEvent) -> str:
         """A coordinator's decision or removal of the group that is a step of its own."""

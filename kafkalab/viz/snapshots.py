@@ -30,6 +30,8 @@ from ..sim.events import (
     PartitionsAssigned,
     PartitionsRevoked,
     StopKind,
+    SubscriptionChange,
+    SubscriptionChanged,
     format_partitions,
 )
 from ..state import GroupState
@@ -84,6 +86,9 @@ class ClientView:
     rebalance_timeout_ms: Optional[int] = None
     cooperative: Optional[bool] = None
     paused: bool = False
+    metadata_max_age_ms: Optional[int] = None
+    topics: tuple[str, ...] = ()
+    pattern: Optional[str] = None
 
 
 class Snapshot:
@@ -107,6 +112,7 @@ class Snapshot:
                 c.cooperative = sim.rebalance_protocol == "COOPERATIVE"
                 c.session_timeout_ms = sim.config.session_timeout_ms
                 c.rebalance_timeout_ms = sim.config.max_poll_interval_ms
+                c.metadata_max_age_ms = sim.config.metadata_max_age_ms
 
     # -------------------------------------------------------------- reading
 
@@ -177,7 +183,12 @@ class Snapshot:
             self.clients[name] = ClientView(
                 name, instance_id=e.group_instance_id, client_id=e.client_id,
                 session_timeout_ms=e.session_timeout_ms, rebalance_timeout_ms=e.max_poll_interval_ms,
-                cooperative=e.rebalance_protocol == "COOPERATIVE")
+                cooperative=e.rebalance_protocol == "COOPERATIVE", metadata_max_age_ms=e.metadata_max_age_ms,
+                topics=e.topics, pattern=e.pattern)
+        elif isinstance(e, SubscriptionChanged):
+            c = self.client(name)
+            c.topics = e.new
+            c.pattern = e.pattern if e.how is not SubscriptionChange.UNSUBSCRIBED else None
         elif isinstance(e, ConsumerPaused):
             self.client(name).paused = True
         elif isinstance(e, ConsumerResumed):
