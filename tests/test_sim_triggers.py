@@ -316,3 +316,22 @@ def test_the_initial_delay_does_not_hide_a_second_rebalance_for_new_partitions()
     assert owned(world) == [("orders", p) for p in range(4)]
     world.run_until(lambda w: owned(w) == [("orders", p) for p in range(6)], timeout_ms=120_000)
     assert 60_000 <= world.now <= 65_000
+
+
+def test_every_metadata_change_is_recorded_and_reaches_the_listeners_once():
+    world = World(topics={"orders": 2})
+    seen = []
+    world.on_metadata_change(lambda image, delta, now: seen.append(
+        (now, sorted(delta.created), sorted(delta.changed), sorted(delta.deleted), image.topic_names())))
+    world.run(until=5)
+    world.create_topic("audit", 1)
+    world.add_partitions("orders", 3)
+    world.delete_topic("audit")
+    assert seen == [(5, ["audit"], ["audit"], [], ("audit", "orders")),
+                    (5, [], ["orders"], [], ("audit", "orders")),
+                    (5, [], [], ["audit"], ("orders",))]
+    changes = [(e.topic, e.change, e.old_partitions, e.new_partitions) for e in world.trace
+               if isinstance(e, ev.TopicChanged)]
+    assert changes == [("audit", ev.TopicChange.CREATED, 0, 1), ("orders", ev.TopicChange.PARTITIONS_ADDED, 2, 3),
+                       ("audit", ev.TopicChange.DELETED, 1, 0)]
+    assert world.topics == {"orders": 3} and world.end_offset(("orders", 2)) == 0

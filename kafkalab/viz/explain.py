@@ -45,9 +45,8 @@ from ..trace import (
     api_name,
     who,
 )
-from .phrases import (code_name, for_members, gives, is_ok, refusal, secs, sentence, subscriptions_of,
-                      why_error)
 from .explain_triggers import TRIGGER_REASONS, TriggerSentences
+from .phrases import code_name, for_members, gives, is_ok, refusal, secs, sentence, subscriptions_of, why_error
 from .snapshots import Snapshot
 from .tracetools import error_code, is_broker, is_response, short_member_id, unwrap
 
@@ -652,55 +651,6 @@ class Explainer(TriggerSentences):
         return sentence(f"{c}'s onPartitionsRevoked({parts}) ran before it rejoins: with the eager protocol every "
                          "member gives up all its partitions at the start of a rebalance, so nobody consumes "
                          "them until the new assignment arrives (stop-the-world)")
-
-    def stopped(self, i: int, e: ConsumerStopped) -> str:
-        c = e.consumer
-        client = self.snap.clients.get(c)
-        if e.how is StopKind.CRASHED:
-            st = client.session_timeout_ms if client else None
-            timeout = f" ({secs(st)})" if st else ""
-            held = f" and drops {format_partitions(e.partitions)}" if e.partitions else ""
-            return sentence(f"{c} crashed{held}: it sends no LeaveGroup and commits nothing, so the coordinator "
-                             f"notices only when its session.timeout.ms{timeout} passes, and records processed "
-                             "since its last commit will be processed again")
-        if e.how is StopKind.FAILED:
-            held = f" and drops {format_partitions(e.partitions)}" if e.partitions else ""
-            code = e.error_code.name if e.error_code is not None else "a fatal error"
-            return sentence(f"{c} stopped: it failed with {code}, a fatal error thrown to the application{held}; it sends "
-                             "no LeaveGroup, so if the coordinator still counts it as a member, only its session "
-                             "timeout removes it")
-        sent = next((x for x in reversed(self.events[max(0, i - 8):i]) if x.at == e.at
-                     and isinstance(x, MessageSent) and x.src == c and api_name(x.message) == "LeaveGroup"), None)
-        left = sent is not None
-        remain = e.membership is GroupMembershipOperation.REMAIN_IN_GROUP
-        if client is not None and client.instance_id and not left:
-            option = " closed with REMAIN_IN_GROUP" if remain else ""
-            return sentence(f"{c} closed: a static member (group.instance.id {client.instance_id}){option} sends no "
-                             "LeaveGroup, so it keeps its place and assignment until it returns or its session "
-                             "times out (KIP-345)")
-        done = ["committed its offsets"] if self.committed_before(i, c) else []
-        if any(isinstance(x, PartitionsRevoked) and x.consumer == c and not x.lost for x in self.around(i, c)):
-            done.append("revoked its partitions")
-        if left:
-            done.append("sent LeaveGroup" + (" (LEAVE_GROUP, KIP-1092)" if client is not None and client.instance_id
-                                              else ""))
-            tail = "so the group rebalances at once"
-            fate = self.fate(i, sent)
-            if fate is not None:
-                tail = (f"but the LeaveGroup is lost ({fate}), so only its session timeout removes it from the "
-                        "group")
-        elif remain:
-            st = client.session_timeout_ms if client else None
-            timeout = f" ({secs(st)})" if st else ""
-            tail = (f"but, closed with REMAIN_IN_GROUP (KIP-1092), sent no LeaveGroup: the coordinator keeps it as a "
-                    f"member until its session.timeout.ms{timeout} passes, then rebalances")
-        else:
-            tail = ("but sent no LeaveGroup (it had no generation or knew no coordinator), so if the coordinator "
-                    "still counts it as a member, only its session timeout removes it")
-        did = ", ".join(done[:-1]) + (" and " if len(done) > 1 else "") + done[-1] if done else ""
-        if did:
-            return sentence(f"{c} closed: it {did}{', ' if left else ' '}{tail}")
-        return sentence(f"{c} closed {tail}" if not left else f"{c} closed: {tail}")
 
     def coordinator_note(self, e: TraceEvent) -> str:
         """A coordinator's decision or removal of the group that is a step of its own."""

@@ -1,4 +1,4 @@
-"""The player's sentences about what consumers do on their own: their notes and state changes, and the
+"""The player's sentences about what consumers do on their own: their notes, state changes and stops, and the
 rebalance triggers that start outside the group (topics that change, subscriptions that change, the
 rejoins they cause), each traced back to its first cause.
 
@@ -17,6 +17,7 @@ from ..sim.events import (
     ClientStateChanged,
     ConsumerNote,
     ConsumerStarted,
+    ConsumerStopped,
     CoordinatorUnknown,
     CoordinatorUnknownReason,
     GroupMembershipOperation,
@@ -24,13 +25,16 @@ from ..sim.events import (
     MessageDelivered,
     MessageSent,
     MetadataRefreshed,
+    PartitionsRevoked,
     PollTimeoutExpired,
     RejoinReason,
     RejoinRequested,
+    StopKind,
     SubscriptionChange,
     SubscriptionChanged,
     TopicChange,
     TopicChanged,
+    format_partitions,
 )
 from ..trace import api_name
 from .phrases import secs, sentence
@@ -220,6 +224,55 @@ class TriggerSentences:
             extra = ("; KIP-1092 (Kafka 4.1) lets even a dynamic member stay, but a restarted dynamic member gets a new "
                      "member id, so the old one only waits for its session to time out")
         return sentence(e.describe(), extra)
+
+    def stopped(self, i: int, e: ConsumerStopped) -> str:
+        c = e.consumer
+        client = self.snap.clients.get(c)
+        if e.how is StopKind.CRASHED:
+            st = client.session_timeout_ms if client else None
+            timeout = f" ({secs(st)})" if st else ""
+            held = f" and drops {format_partitions(e.partitions)}" if e.partitions else ""
+            return sentence(f"{c} crashed{held}: it sends no LeaveGroup and commits nothing, so the coordinator "
+                             f"notices only when its session.timeout.ms{timeout} passes, and records processed "
+                             "since its last commit will be processed again")
+        if e.how is StopKind.FAILED:
+            held = f" and drops {format_partitions(e.partitions)}" if e.partitions else ""
+            code = e.error_code.name if e.error_code is not None else "a fatal error"
+            return sentence(f"{c} stopped: it failed with {code}, a fatal error thrown to the application{held}; it sends "
+                             "no LeaveGroup, so if the coordinator still counts it as a member, only its session "
+                             "timeout removes it")
+        sent = next((x for x in reversed(self.events[max(0, i - 8):i]) if x.at == e.at
+                     and isinstance(x, MessageSent) and x.src == c and api_name(x.message) == "LeaveGroup"), None)
+        left = sent is not None
+        remain = e.membership is GroupMembershipOperation.REMAIN_IN_GROUP
+        if client is not None and client.instance_id and not left:
+            option = " closed with REMAIN_IN_GROUP" if remain else ""
+            return sentence(f"{c} closed: a static member (group.instance.id {client.instance_id}){option} sends no "
+                             "LeaveGroup, so it keeps its place and assignment until it returns or its session "
+                             "times out (KIP-345)")
+        done = ["committed its offsets"] if self.committed_before(i, c) else []
+        if any(isinstance(x, PartitionsRevoked) and x.consumer == c and not x.lost for x in self.around(i, c)):
+            done.append("revoked its partitions")
+        if left:
+            done.append("sent LeaveGroup" + (" (LEAVE_GROUP, KIP-1092)" if client is not None and client.instance_id
+                                              else ""))
+            tail = "so the group rebalances at once"
+            fate = self.fate(i, sent)
+            if fate is not None:
+                tail = (f"but the LeaveGroup is lost ({fate}), so only its session timeout removes it from the "
+                        "group")
+        elif remain:
+            st = client.session_timeout_ms if client else None
+            timeout = f" ({secs(st)})" if st else ""
+            tail = (f"but, closed with REMAIN_IN_GROUP (KIP-1092), sent no LeaveGroup: the coordinator keeps it as a "
+                    f"member until its session.timeout.ms{timeout} passes, then rebalances")
+        else:
+            tail = ("but sent no LeaveGroup (it had no generation or knew no coordinator), so if the coordinator "
+                    "still counts it as a member, only its session timeout removes it")
+        did = ", ".join(done[:-1]) + (" and " if len(done) > 1 else "") + done[-1] if done else ""
+        if did:
+            return sentence(f"{c} closed: it {did}{', ' if left else ' '}{tail}")
+        return sentence(f"{c} closed {tail}" if not left else f"{c} closed: {tail}")
 
 
 def _since(e: TopicChanged) -> str:
