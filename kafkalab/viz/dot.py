@@ -22,11 +22,11 @@ from typing import Any, Optional, Sequence
 from ..consumer_protocol import decode_assignment
 from ..sim.events import (
     ConsumerStopped,
+    StopKind,
     MessageDelivered,
     MessageDropped,
     PartitionsAssigned,
     PartitionsRevoked,
-    StopKind,
     format_partitions,
 )
 from ..state import GroupState, Trigger, all_transitions
