@@ -62,6 +62,15 @@ def test_each_exercise_has_its_cells_and_its_hints_folded(path):
         assert ex.hints[0] in text, f"{ex_id}: its first hint is not in the notebook"
 
 
+def test_a_time_estimate_is_shown_in_the_heading():
+    timed = [ex for ex in EXERCISES.values() if ex.minutes is not None]
+    assert len(timed) >= 7
+    for ex in timed:
+        text = "\n".join(c.source for c in nbformat.read(ROOT / "solutions" / f"{ex.notebook}.ipynb", as_version=4).cells)
+        heading = re.search(rf"^### {re.escape(ex.id)} .*$", text, re.M).group(0)
+        assert heading.endswith(f"*({ex.kind}, about {ex.minutes} minutes)*"), heading
+
+
 def test_solutions_pass_every_check():
     for path in SOLUTIONS:
         nb = nbformat.read(path, as_version=4)

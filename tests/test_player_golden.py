@@ -200,6 +200,57 @@ def short_rebalance_timeout():
     return world
 
 
+def partitions_added():
+    """06: orders grows from 6 to 9 partitions; the leader notices at its metadata refresh and rejoins."""
+    world = World(topics={"orders": 6})
+    world.add_consumers(3, group="g", topics=["orders"], partition_assignment_strategy=["range"])
+    world.run_until_stable("g")
+    world.run(until=20_000)
+    world.add_partitions("orders", 9)
+    world.run_until(lambda w: len([p for ps in w.assignments("g").values() for p in ps]) == 9, timeout_ms=400_000)
+    return world
+
+
+def pattern_new_topic():
+    """06: consumers subscribed to a pattern; a matching topic is created; each member's subscription changes."""
+    world = World(topics={"orders": 6})
+    world.add_consumers(2, group="g", pattern="orders.*", partition_assignment_strategy=["range"],
+                        metadata_max_age_ms=60_000)
+    world.run_until_stable("g")
+    world.run(until=20_000)
+    world.create_topic("orders-eu", 2)
+    world.run(until=65_000)
+    return world
+
+
+def subscription_changed():
+    """06: a follower drops a topic from its subscription; it rejoins and the group rebalances."""
+    world = World(topics={"orders": 4, "payments": 2})
+    world.add_consumers(2, group="g", topics=["orders", "payments"], partition_assignment_strategy=["range"])
+    world.run_until_stable("g")
+    world.run(until=20_000)
+    world["c2"].subscribe(["orders"])
+    world.run_until_stable("g")
+    return world
+
+
+def close_options():
+    """07: KIP-1092: a static member leaves with LEAVE_GROUP, a dynamic one stays with REMAIN_IN_GROUP."""
+    world = World(topics={"orders": 6})
+    world.consumer("s1", "g", ["orders"], group_instance_id="i1", partition_assignment_strategy=["range"],
+                   session_timeout_ms=20_000)
+    world.consumer("c2", "g", ["orders"], partition_assignment_strategy=["range"], session_timeout_ms=20_000)
+    world.consumer("c3", "g", ["orders"], partition_assignment_strategy=["range"], session_timeout_ms=20_000)
+    world.run_until_stable("g")
+    world.run(until=10_000)
+    world.close("s1", membership="LEAVE_GROUP")
+    world.run_until_stable("g")
+    world.run(until=20_000)
+    world.close("c2", membership="REMAIN_IN_GROUP")
+    world.run(until=45_000)
+    return world
+
+
 def wire_two_clients():
     """10: what the player tells of real clients, from the coordinator's trace alone."""
     ids = itertools.count(1)
@@ -238,7 +289,7 @@ def wire_two_clients():
 WORLDS = {f.__name__: f for f in (
     join_then_close, staggered_joins, leader_leaves, crash, poll_timeout, pause, static_bounce, static_twin,
     cooperative_growth, kicked_out, failover, failover_during_initial_delay, coordinator_moves,
-    short_rebalance_timeout)}
+    short_rebalance_timeout, partitions_added, pattern_new_topic, subscription_changed, close_options)}
 
 
 def player_text(name: str) -> str:

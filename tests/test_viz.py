@@ -635,6 +635,27 @@ def test_ownership_timeline_shows_the_eager_stop_the_world_gap(scenario):
     assert fig._repr_png_().startswith(b"\x89PNG")
 
 
+def test_new_partitions_count_as_unowned_from_their_creation_and_deleted_ones_stop_counting():
+    world = World(topics={"orders": 2, "audit": 1})
+    world.add_consumers(2, group="g", topics=["orders", "audit"], partition_assignment_strategy=["range"],
+                        metadata_max_age_ms=20_000)
+    world.run_until_stable("g")
+    world.run(until=10_000)
+    world.add_partitions("orders", 3)
+    world.delete_topic("audit")
+    world.run(until=40_000)
+    lifetimes = plots.partition_lifetimes(world)
+    assert lifetimes == {("orders", 2): (10_000, None), ("audit", 0): (0, 10_000)}
+    intervals = plots.ownership_intervals(world, "g")
+    gaps = plots.ownership_gaps(intervals, end=world.now, lifetimes=lifetimes)
+    first_owner = intervals[("orders", 2)][0][0]
+    # The failed fetch of audit makes the consumers refresh at once, which also shows orders-2.
+    assert gaps[("orders", 2)][0] == (10_000, first_owner) and 10_000 < first_owner < 20_000
+    assert all(e <= 10_000 for _, e in gaps[("audit", 0)])
+    fig = plots.ownership_timeline(world, "g")
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["audit-0", "orders-0", "orders-1", "orders-2"]
+
+
 def test_cooperative_rebalance_stops_only_the_moving_partitions():
     world, _ = three_consumers(strategy="cooperative-sticky")
     gaps = plots.ownership_gaps(plots.ownership_intervals(world), end=world.now)

@@ -56,6 +56,8 @@ class Exercise:
     #: "value": the answer is data (compared outside the kernel); "code": a function/class
     #: defined in the answer cell, exercised by the checker in a fresh process when grading.
     answer: str = "value"
+    #: About how long the exercise takes a learner, in minutes (shown in its heading).
+    minutes: Optional[int] = None
 
 
 EXERCISES: dict[str, Exercise] = {}
@@ -66,7 +68,7 @@ PAIN_POINTS = (
     "uneven range across topics", "MEMBER_ID_REQUIRED looks like an error", "eager to cooperative migration",
     "cooperative callbacks and the second rebalance", "static membership surprises",
     "rebalance storms during deploys", "joins that take 3 s / 45 s", "commits failing around a rebalance",
-    "coordinator versus leader",
+    "coordinator versus leader", "new partitions or topics not consumed", "joins refused or given up",
 )
 
 
@@ -75,7 +77,7 @@ class NotAnswered(Exception):
 
 
 def exercise(id: str, notebook: str, title: str, *, name: str, kind: str, pain: tuple[str, ...] = (),
-             points: int = 1, hints: tuple[str, ...], answer: str = "value"):
+             points: int = 1, hints: tuple[str, ...], answer: str = "value", minutes: Optional[int] = None):
     """Register a checker ``f(answer) -> Verdict | bool | str`` as exercise ``id``; ``name`` is the
     variable (or def/class) holding the learner's answer in the exercise notebook."""
     if kind not in KINDS:
@@ -91,7 +93,8 @@ def exercise(id: str, notebook: str, title: str, *, name: str, kind: str, pain: 
             raise ValueError(f"exercise {id} registered twice")
         if answer not in ("value", "code"):
             raise ValueError(f"exercise {id}: answer must be 'value' or 'code'")
-        EXERCISES[id] = Exercise(id, notebook, title, kind, tuple(pain), points, tuple(hints), fn, name, answer)
+        EXERCISES[id] = Exercise(id, notebook, title, kind, tuple(pain), points, tuple(hints), fn, name, answer,
+                                 minutes)
         return fn
     return register
 

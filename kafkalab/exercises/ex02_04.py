@@ -15,6 +15,9 @@ from ..messages import (
     SyncGroupRequest,
     SyncGroupRequestAssignment,
 )
+from ..sim import World
+from ..sim import events as ev
+from ..trace import MemberRemoved
 from .core import exercise, invalid, judge_code, right, want_error_code, want_int, wrong
 
 
@@ -122,6 +125,109 @@ def _ex02_3(answer):
     if answer == 8_500:
         return wrong("the extension is not measured from the last join: the timer reschedules when it fires")
     return wrong("follow the delayed-join timer: it fires every 3000 ms and reschedules while new members arrived")
+
+
+def _limits_world(group_max_size: int, consumers: int):
+    world = World(topics={"orders": 6}, config=CoordinatorConfig(group_max_size=group_max_size))
+    world.add_consumers(consumers, group="g", topics=["orders"], partition_assignment_strategy=["range"])
+    world.run(for_ms=60_000)
+    return world
+
+
+@exercise("02.4", NB02, "group.max.size is 3 and five consumers start together: how many are still running a minute later?",
+          name="still_running", kind="predict", pain=("joins refused or given up",), minutes=5,
+          hints=("The coordinator refuses a JoinGroup that would take the group beyond group.max.size. Ask "
+                 "yourself whether the Java client retries that error or throws it to the application.",))
+def _ex02_4(answer):
+    bad = want_int(answer, "a number of consumers")
+    if bad:
+        return bad
+    world = _limits_world(3, 5)
+    expected = sum(1 for c in world.consumers.values() if c.status in ("in_poll", "processing"))
+    if answer == expected:
+        return right(f"{expected}: the others got GROUP_MAX_SIZE_REACHED, which the Java client throws "
+                     "(GroupMaxSizeReachedException): they stop instead of waiting as standbys")
+    if answer == 5:
+        return wrong("the extra consumers do not wait as idle standbys here: look at what the coordinator answers "
+                     "them and whether that error is retriable")
+    return wrong("count the consumers whose status is still in_poll or processing once the group has settled")
+
+
+def _newcomer_world():
+    """A stuck member holds a rebalance open; a newcomer joins it, then crashes."""
+    world = World(topics={"orders": 4}, config=CoordinatorConfig(group_initial_rebalance_delay_ms=0))
+    world.consumer("stuck", "g", ["orders"], max_poll_interval_ms=900_000, processing_ms=1_000,
+                   partition_assignment_strategy=["range"])
+    world.run_until_stable("g")
+    world.run(until=9_000)
+    world["stuck"].stall(800_000)
+    world.run(until=10_000)
+    world.consumer("newbie", "g", ["orders"], partition_assignment_strategy=["range"])
+    world.run(until=20_000)
+    world.crash("newbie")
+    world.run(until=400_000)
+    return world
+
+
+@exercise("02.5", NB02, "A newcomer joins a rebalance that waits for a stuck member, then crashes: when is it removed (s)?",
+          name="newcomer_removed_at_s", kind="predict", pain=("joins that take 3 s / 45 s",), minutes=8,
+          hints=("A new member has no member id to heartbeat with while its first JoinGroup is parked, so the "
+                 "coordinator cannot use its session timeout then. Which timer does it run for such a member?",
+                 "Answer in seconds of virtual time (a number; within 1 s counts as right)."))
+def _ex02_5(answer):
+    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+        return invalid(f"expected a time in seconds (a number), got {type(answer).__name__} {answer!r}")
+    world = _newcomer_world()
+    removed = [e.at for e in world.trace if isinstance(e, ev.CoordinatorEvent) and isinstance(e.event, MemberRemoved)
+               and e.event.member_id.startswith("newbie-")]
+    expected = removed[0] / 1000
+    if abs(answer - expected) <= 1:
+        return right(f"about {expected:.0f} s: the coordinator gave the newcomer the new-member join timeout "
+                     "(5 minutes) from the moment it was added, whatever its session.timeout.ms")
+    if abs(answer - (20 + 45)) <= 2:
+        return wrong("45 s after the crash would be its session timeout; but was its session timer running while "
+                     "its first JoinGroup was parked?")
+    if answer >= 900:
+        return wrong("the rebalance timeout bounds the whole join phase; the newcomer is dealt with earlier, by a "
+                     "timer of its own")
+    return wrong("find when the coordinator added newbie, then which timer it armed for a member that is new")
+
+
+def _quick_world(quick_max_poll_interval_ms: int):
+    world = World(topics={"orders": 4}, config=CoordinatorConfig(group_initial_rebalance_delay_ms=0))
+    world.consumer("slow", "g", ["orders"], max_poll_interval_ms=60_000, processing_ms=50_000,
+                   partition_assignment_strategy=["range"])
+    world.consumer("quick", "g", ["orders"], max_poll_interval_ms=quick_max_poll_interval_ms,
+                   partition_assignment_strategy=["range"])
+    world.run_until_stable("g")
+    world.run(for_ms=2_000)
+    world.consumer("late", "g", ["orders"], partition_assignment_strategy=["range"])
+    world.run(for_ms=120_000)
+    return world
+
+
+@exercise("02.6", NB02, "Choose quick's max.poll.interval.ms so its JoinGroup is not given up during a long rebalance",
+          name="quick_max_poll_interval_ms", kind="configure", pain=("joins refused or given up",), minutes=10,
+          hints=("A JoinGroup can be parked for the group's rebalance timeout, the largest max.poll.interval.ms of "
+                 "its members; the client waits for its own answer only so long. Find what that wait depends on.",
+                 "Answer with an int of ms; staying under 5 minutes keeps a stuck quick from holding up rebalances."))
+def _ex02_6(answer):
+    bad = want_int(answer, "max.poll.interval.ms in ms")
+    if bad:
+        return bad
+    if answer <= 0:
+        return invalid("max.poll.interval.ms must be positive")
+    if answer > 300_000:
+        return wrong("that works, but a quick that really hangs would now hold every rebalance for over 5 minutes; "
+                     "look for the smallest value with some margin")
+    world = _quick_world(answer)
+    gave_up = [e for e in world.trace if isinstance(e, ev.CoordinatorUnknown) and e.consumer == "quick"
+               and e.request_kind == "join"]
+    if gave_up:
+        return wrong(f"quick gave up on its parked JoinGroup at {gave_up[0].at} ms and had to look up the coordinator "
+                     "and join again: its wait ended before slow rejoined")
+    return right(f"{answer} ms: quick waits long enough for the rebalance that slow holds open (its JoinGroup "
+                 "timeout is max(request.timeout.ms, max.poll.interval.ms + 5 s))")
 
 
 NB03 = "03-leader-and-protocol"

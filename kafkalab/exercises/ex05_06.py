@@ -252,3 +252,76 @@ def _ex06_4(answer):
     if answer == "consumer2":
         return wrong("that assumes numeric order; Kafka compares member ids as strings")
     return wrong("sort the three names as strings, then give the first one the extra partition")
+
+
+def _grown_world(metadata_max_age_ms: int = 300_000, add_at: int = 20_000):
+    """Three range consumers on orders (6 partitions); orders grows to 9 at ``add_at``."""
+    world = World(topics={"orders": 6})
+    world.add_consumers(3, group="g", topics=["orders"], partition_assignment_strategy=["range"],
+                        metadata_max_age_ms=metadata_max_age_ms)
+    world.run_until_stable("g")
+    world.run(until=add_at)
+    world.add_partitions("orders", 9)
+    world.run_until(lambda w: len([p for ps in w.assignments("g").values() for p in ps]) == 9,
+                    timeout_ms=add_at + 2 * metadata_max_age_ms + 60_000)
+    return world
+
+
+@exercise("06.5", NB06, "orders grows from 6 to 9 partitions at 20 s: when do all 9 have an owner (s)?",
+          name="all_nine_owned_at_s", kind="predict", pain=("new partitions or topics not consumed",), minutes=5,
+          hints=("The brokers know about the new partitions at once; the consumers know only what their own "
+                 "metadata says. Find how often a Java consumer refreshes it when nothing asks it to.",
+                 "Answer in seconds of virtual time (a number; within 5 s counts as right)."))
+def _ex06_5(answer):
+    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+        return invalid(f"expected a time in seconds (a number), got {type(answer).__name__} {answer!r}")
+    expected = _grown_world().now / 1000
+    if abs(answer - expected) <= 5:
+        return right(f"about {expected:.0f} s: at the leader's next metadata refresh (metadata.max.age.ms, 5 minutes "
+                     "after the last one) plus one rebalance; until then nobody read the new partitions")
+    if answer < 60:
+        return wrong("that would need someone to tell the group at once; the coordinator never looks at topics, and "
+                     "the consumers learn from their own metadata")
+    return wrong("count from the consumers' last metadata refresh, not from the moment the partitions were added")
+
+
+@exercise("06.6", NB06, "After the partitions are added, which consumer starts the rebalance?",
+          name="who_starts_it", kind="diagnose", pain=("new partitions or topics not consumed", "coordinator versus leader"),
+          minutes=5,
+          hints=("Every consumer's metadata refresh shows the new partitions, but only one member compares them with "
+                 "what it used the last time the assignment was computed.",
+                 "Answer with the consumer's name, e.g. \"c3\"."))
+def _ex06_6(answer):
+    if not isinstance(answer, str):
+        return invalid("answer with a consumer name such as \"c2\"")
+    world = _grown_world()
+    first = next(e for e in world.trace if isinstance(e, ev.RejoinRequested) and e.at > 20_000)
+    if answer.strip() == first.consumer:
+        return right(f"{first.consumer}, the leader: it assigned with the old partition count and rejoins with the "
+                     "reason \"cached metadata has changed\"; the others follow from a heartbeat")
+    if answer.strip().lower() in ("coordinator", "broker", "broker-0"):
+        return wrong("the coordinator does not watch topics at all; a consumer has to notice and rejoin")
+    if answer.strip() in world.consumers:
+        return wrong(f"{answer.strip()} saw the new partitions too, but did it run the assignor last time?")
+    return wrong("answer with the name of one of the consumers c1, c2, c3")
+
+
+@exercise("06.7", NB06, "Choose metadata.max.age.ms so new partitions are consumed within 60 s of being added",
+          name="metadata_max_age_ms", kind="configure", pain=("new partitions or topics not consumed",), minutes=8,
+          hints=("Partitions added just after the leader's last metadata refresh wait the longest: a whole refresh "
+                 "interval, then a rebalance of a few seconds.",
+                 "Every refresh is a Metadata request to a broker: refreshing more often than every 10 s costs "
+                 "more than it buys. Answer with an int of ms."))
+def _ex06_7(answer):
+    bad = want_int(answer, "metadata.max.age.ms in ms")
+    if bad:
+        return bad
+    if answer < 10_000:
+        return wrong(f"{answer} ms works, but every consumer would ask a broker for metadata that often; find a "
+                     "value of at least 10000 ms")
+    # the worst case: partitions added right after the consumers' first periodic refresh
+    world = _grown_world(answer, add_at=answer + 1)
+    waited = world.now - (answer + 1)
+    if waited > 60_000:
+        return wrong(f"partitions added just after a refresh waited {waited / 1000:.1f} s for an owner")
+    return right(f"{answer} ms: even partitions added just after a refresh had an owner {waited / 1000:.1f} s later")

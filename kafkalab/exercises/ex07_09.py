@@ -88,6 +88,64 @@ def _ex07_3(answer):
     return right(f"{answer} ms covers the 70 s restart: same generation, same partitions")
 
 
+def _close_world(membership: str, static: bool, restart_after_ms=None):
+    """Three consumers of orders; c2 closes at 20 s with ``membership`` (and restarts later, if asked)."""
+    world = World(topics={"orders": 6})
+    for i in (1, 2, 3):
+        world.consumer(f"c{i}", "g", ["orders"], partition_assignment_strategy=["range"],
+                       **({"group_instance_id": f"orders-{i}"} if static else {}))
+    world.run_until_stable("g")
+    world.run(until=20_000)
+    world.close("c2", membership=membership)
+    if restart_after_ms is not None:
+        world.run(for_ms=restart_after_ms)
+        world.restart("c2")
+    return world
+
+
+@exercise("07.4", NB07, "A static member is removed for good (scale down): which close option gives its partitions away at once?",
+          name="scale_down_membership", kind="configure", pain=("static membership surprises",), minutes=5,
+          hints=("By default a static member keeps its place when it closes, so that a restart costs no rebalance. "
+                 "Kafka 4.1 (KIP-1092) lets close() choose what happens to the membership.",
+                 "Answer with one of \"DEFAULT\", \"LEAVE_GROUP\", \"REMAIN_IN_GROUP\"."))
+def _ex07_4(answer):
+    if not isinstance(answer, str) or answer.strip().upper() not in ("DEFAULT", "LEAVE_GROUP", "REMAIN_IN_GROUP"):
+        return invalid("answer with \"DEFAULT\", \"LEAVE_GROUP\" or \"REMAIN_IN_GROUP\"")
+    world = _close_world(answer.strip().upper(), static=True)
+    world.run(for_ms=10_000)
+    owners = [c for c, ps in world.assignments("g").items() if ("orders", 2) in ps]
+    if owners:
+        return right(f"{answer.strip().upper()}: c2 sent LeaveGroup, so the coordinator freed its group.instance.id "
+                     f"and {owners[0]} took over its partitions within seconds")
+    if answer.strip().upper() == "DEFAULT":
+        return wrong("with the default a static member sends no LeaveGroup: its partitions wait for its session to "
+                     "time out, as for a restart")
+    return wrong("the coordinator still counts c2 as a member 10 s later: nothing told it that c2 is gone")
+
+
+@exercise("07.5", NB07, "A dynamic consumer closes with REMAIN_IN_GROUP and restarts 5 s later: when is the group stable again (s)?",
+          name="stable_again_at_s", kind="predict", pain=("static membership surprises", "rebalance storms during deploys"),
+          minutes=8,
+          hints=("Remaining in the group keeps the old member id in it. Does the restarted dynamic consumer come "
+                 "back under that id, and who must rejoin before the coordinator can finish the rebalance it starts?",
+                 "Answer in seconds of virtual time (a number; within 2 s counts as right). c2 closes at 20 s with "
+                 "Kafka's default session.timeout.ms."))
+def _ex07_5(answer):
+    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+        return invalid(f"expected a time in seconds (a number), got {type(answer).__name__} {answer!r}")
+    world = _close_world("REMAIN_IN_GROUP", static=False, restart_after_ms=5_000)
+    expected = world.run_until_stable("g") / 1000
+    if abs(answer - expected) <= 2:
+        return right(f"about {expected:.0f} s: the restarted process joined as a new member, and the rebalance it "
+                     "started waited for the old member id until its session timed out; REMAIN_IN_GROUP pays off for "
+                     "static members only")
+    if answer <= 30:
+        return wrong("that is what a static member gets; a dynamic consumer comes back with a new member id, so "
+                     "what happens to the old one?")
+    return wrong("follow the old member id: which of the coordinator's timers removes it, and when did that timer "
+                 "last restart?")
+
+
 NB08 = "08-cooperative"
 
 

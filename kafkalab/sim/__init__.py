@@ -1,7 +1,8 @@
 """Simulated Kafka consumers and a deterministic world to run them in (see :mod:`.world`)."""
 
 from .consumer import COMPLETING_REBALANCE, PREPARING_REBALANCE, STABLE, UNJOINED, ConsumerConfig, SimConsumer
+from .events import GroupMembershipOperation
 from .world import SimulationError, World
 
-__all__ = ["World", "SimConsumer", "ConsumerConfig", "SimulationError",
+__all__ = ["World", "SimConsumer", "ConsumerConfig", "SimulationError", "GroupMembershipOperation",
            "UNJOINED", "PREPARING_REBALANCE", "COMPLETING_REBALANCE", "STABLE"]

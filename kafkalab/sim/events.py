@@ -8,8 +8,10 @@ course's raw material: the player steps through them, the sequence diagram draws
 Like the coordinator's, these events are data: a consumer's state change carries its member id,
 generation and a :class:`ClientStateReason` (with the error code when an answer carried one);
 everything else a consumer does or notices is a typed :class:`ConsumerNote` (started, paused,
-resumed, a poll timeout, a lost coordinator, a failed commit, a fatal error, ...), and
-:class:`ConsumerStopped` says how it stopped with a :class:`StopKind`.  Sentences are rendered from
+resumed, a poll timeout, a lost coordinator, a failed commit, a fatal error, a metadata refresh
+that changed something, a new subscription, a request to rejoin with its :class:`RejoinReason`,
+...), and :class:`ConsumerStopped` says how it stopped with a :class:`StopKind`.  The cluster's own
+metadata changes (a topic created, grown or deleted) are :class:`TopicChanged`.  Sentences are rendered from
 those fields; views read the fields.
 """
 
@@ -93,6 +95,7 @@ class ClientStateReason(Enum):
     OFFSET_COMMIT_ERROR = "OffsetCommit answered with an error"
     POLL_TIMEOUT = "consumer poll timeout has expired"
     COORDINATOR_LOST = "coordinator lost during the rebalance"
+    UNSUBSCRIBED = "unsubscribed from all topics"
     CLOSED = "closed"
 
 
@@ -179,6 +182,9 @@ class ConsumerStarted(ConsumerNote):
     session_timeout_ms: int
     max_poll_interval_ms: int
     rebalance_protocol: str  # "EAGER" or "COOPERATIVE"
+    metadata_max_age_ms: int = 300_000
+    topics: tuple[str, ...] = ()
+    pattern: Optional[str] = None
 
     def _text(self) -> str:
         return "restarted as a new process" if self.restarted else "started; its first poll() joins the group"
@@ -200,6 +206,32 @@ class ConsumerResumed(ConsumerNote):
         return "resumed"
 
 
+class GroupMembershipOperation(Enum):
+    """What ``close(CloseOptions)`` does with the group membership (KIP-1092, Kafka 4.1): Kafka's
+    ``CloseOptions.GroupMembershipOperation``.  DEFAULT: a dynamic member leaves, a static one stays."""
+
+    DEFAULT = "default"
+    LEAVE_GROUP = "leave group"
+    REMAIN_IN_GROUP = "remain in group"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @classmethod
+    def parse(cls, value: Any) -> "GroupMembershipOperation":
+        """An operation from itself or its name (``"LEAVE_GROUP"``, ``"leave_group"``); ValueError otherwise."""
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, str):
+            key = value.strip().upper().replace(" ", "_").replace("-", "_")
+            if key.startswith("GROUPMEMBERSHIPOPERATION."):
+                key = key.split(".", 1)[1]
+            if key in cls.__members__:
+                return cls[key]
+        raise ValueError(f"unknown group membership operation {value!r}; choose one of "
+                         f"{', '.join(cls.__members__)} (Kafka's CloseOptions.GroupMembershipOperation)")
+
+
 @dataclass(frozen=True)
 class ConsumerClosing(ConsumerNote):
     """The application called ``close()``; what close does (revoke, LeaveGroup) follows, and
@@ -213,11 +245,17 @@ class ConsumerClosing(ConsumerNote):
 
 @dataclass(frozen=True)
 class LeaveGroupSkipped(ConsumerNote):
-    """``close()`` of a static member: no LeaveGroup (KIP-345), it keeps its place until its session ends."""
+    """``close()`` sent no LeaveGroup although the consumer was a member: a static member by default
+    (KIP-345), or any member closed with REMAIN_IN_GROUP (KIP-1092).  It keeps its place until it
+    returns or its session times out.  ``group_instance_id`` is None for a dynamic member."""
 
-    group_instance_id: str
+    group_instance_id: Optional[str]
+    membership: GroupMembershipOperation = GroupMembershipOperation.DEFAULT
 
     def _text(self) -> str:
+        if self.membership is GroupMembershipOperation.REMAIN_IN_GROUP:
+            return ("closed with REMAIN_IN_GROUP: no LeaveGroup, it keeps its place until it returns or its "
+                    "session times out")
         return "closed without LeaveGroup: a static member keeps its place until its session times out"
 
 
@@ -269,20 +307,161 @@ class RequestNotSent(ConsumerNote):
 
 
 class RejoinReason(Enum):
-    """Why a Stable consumer asked to rejoin at its next ``poll()`` (the Java client's ``requestRejoin``)."""
+    """Why a consumer asked to (re)join the group (the Java client's ``requestRejoin`` call sites).  The
+    value is a phrase for sentences; :attr:`RejoinRequested.kafka_reason` is the short reason the Java
+    client writes into the next JoinGroup (v8+, KIP-800)."""
 
     REBALANCE_IN_PROGRESS = "a heartbeat was answered REBALANCE_IN_PROGRESS"
     PARTITIONS_REVOKED = "it revoked partitions that move to another member (KIP-429)"
+    METADATA_CHANGED = "the partition counts of the group's topics changed since the leader assigned them"
+    SUBSCRIPTION_CHANGED = "its subscription changed since it last joined"
+    ASSIGNMENT_MISMATCH = "the assignment it received does not match its subscription"
+    MEMBER_ID_REQUIRED = "the coordinator handed it a member id to join with (KIP-394)"
+    REBALANCE_FAILED = "its JoinGroup or SyncGroup failed"
+    RESPONSE_ERROR = "an answer said its generation or member id is no longer valid"
+    LEFT_GROUP = "it left the group"
+    COMMIT_REBALANCING = "an offset commit was answered REBALANCE_IN_PROGRESS"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+#: The Java client's short reasons (``AbstractCoordinator``/``ConsumerCoordinator.requestRejoin``), with
+#: ``{detail}`` the member id, the exception's simple name, or ``ERROR from API``.
+KAFKA_REJOIN_REASONS = {
+    RejoinReason.REBALANCE_IN_PROGRESS: "group is already rebalancing",
+    RejoinReason.PARTITIONS_REVOKED: "need to revoke partitions and re-join",
+    RejoinReason.METADATA_CHANGED: "cached metadata has changed",
+    RejoinReason.SUBSCRIPTION_CHANGED: "subscription has changed",
+    RejoinReason.ASSIGNMENT_MISMATCH: "received assignment does not match the current subscription",
+    RejoinReason.MEMBER_ID_REQUIRED: "need to re-join with the given member-id: {detail}",
+    RejoinReason.REBALANCE_FAILED: "rebalance failed due to {detail}",
+    RejoinReason.RESPONSE_ERROR: "encountered {detail} response",
+    RejoinReason.LEFT_GROUP: "consumer pro-actively leaving the group",
+    RejoinReason.COMMIT_REBALANCING: "offset commit failed since group is already rebalancing",
+}
 
 
 @dataclass(frozen=True)
 class RejoinRequested(ConsumerNote):
+    """The consumer must (re)join at its next ``poll()``.  ``detail`` completes the Java reason: the
+    member id (MEMBER_ID_REQUIRED), the exception's simple name (REBALANCE_FAILED, e.g.
+    ``UnknownMemberIdException``) or ``"<ERROR> from <API>"`` (RESPONSE_ERROR)."""
+
     reason: RejoinReason
+    detail: Optional[str] = None
+
+    @property
+    def kafka_reason(self) -> str:
+        """The reason string a Java consumer sends in its next JoinGroup (KIP-800)."""
+        return KAFKA_REJOIN_REASONS[self.reason].format(detail=self.detail or "")
 
     def _text(self) -> str:
-        if self.reason is RejoinReason.REBALANCE_IN_PROGRESS:
+        r = self.reason
+        if r is RejoinReason.REBALANCE_IN_PROGRESS:
             return "heartbeat says the group is rebalancing; it rejoins at its next poll()"
-        return "revoked partitions that moved away; requesting a second rebalance"
+        if r is RejoinReason.PARTITIONS_REVOKED:
+            return "revoked partitions that moved away; requesting a second rebalance"
+        return f"{r.value}; it rejoins at its next poll() (reason \"{self.kafka_reason}\")"
+
+
+class MetadataRefreshReason(Enum):
+    """Why a consumer refreshed its metadata (Kafka's ``Metadata``: expiry, or ``requestUpdate``)."""
+
+    MAX_AGE = "metadata.max.age.ms passed since its last refresh"
+    NEW_TOPICS = "its subscription named topics it had no metadata for"
+    UNKNOWN_TOPIC = "a topic it needs was unknown at its last refresh"
+    FETCH_FAILED = "a fetch failed because the partition's topic no longer exists"
+    BEFORE_REJOIN = "a member subscribed to a pattern refreshes its metadata before it rejoins"
+    GROUP_TOPICS = "as the leader it needs the metadata of every member's topics"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class MetadataRefreshed(ConsumerNote):
+    """A metadata refresh changed what the consumer knows: topics it wants appeared (``created``:
+    (topic, partitions)), grew (``grown``: (topic, before, after)) or disappeared (``deleted``).
+    Refreshes that change nothing are not recorded."""
+
+    reason: MetadataRefreshReason
+    created: tuple[tuple[str, int], ...] = ()
+    grown: tuple[tuple[str, int, int], ...] = ()
+    deleted: tuple[str, ...] = ()
+    version: int = 0
+
+    def changes(self) -> str:
+        parts = [f"{t} has {n - o} new partition{'s' if n - o != 1 else ''} ({o} -> {n})" for t, o, n in self.grown]
+        parts += [f"topic {t} appeared with {n} partition{'s' if n != 1 else ''}" for t, n in self.created]
+        parts += [f"topic {t} is gone" for t in self.deleted]
+        return "; ".join(parts)
+
+    def _text(self) -> str:
+        return f"metadata refresh ({self.reason}): {self.changes()}"
+
+
+class SubscriptionChange(Enum):
+    """How a consumer's subscription changed."""
+
+    SUBSCRIBED = "the application called subscribe(topics)"
+    PATTERN_SUBSCRIBED = "the application called subscribe(pattern)"
+    PATTERN_MATCHED = "its metadata changed what its pattern matches"
+    UNSUBSCRIBED = "the application called unsubscribe()"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class SubscriptionChanged(ConsumerNote):
+    """The consumer's subscription went from ``old`` to ``new`` topics (``pattern``: the subscribed
+    pattern, if any)."""
+
+    how: SubscriptionChange
+    old: tuple[str, ...]
+    new: tuple[str, ...]
+    pattern: Optional[str] = None
+
+    def _text(self) -> str:
+        if self.how is SubscriptionChange.UNSUBSCRIBED:
+            return "unsubscribe(): it gives up its partitions and leaves the group"
+        if self.how is SubscriptionChange.PATTERN_SUBSCRIBED:
+            return f"subscribe(pattern {self.pattern!r})"
+        if self.how is SubscriptionChange.PATTERN_MATCHED:
+            return f"pattern {self.pattern!r} now matches {list(self.new)} (was {list(self.old)})"
+        return f"subscribe({list(self.new)}) (was {list(self.old)})"
+
+
+class TopicChange(Enum):
+    """What an administrator did to a topic."""
+
+    CREATED = "created"
+    PARTITIONS_ADDED = "partitions added"
+    DELETED = "deleted"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class TopicChanged(TraceEvent):
+    """The cluster's metadata changed: ``topic`` was created (``old_partitions`` 0), grew, or was
+    deleted (``new_partitions`` 0).  ``version`` is the cluster metadata's version after the change.
+    Clients learn of it only from their next metadata refresh."""
+
+    topic: str
+    change: TopicChange
+    old_partitions: int
+    new_partitions: int
+    version: int
+
+    def describe(self) -> str:
+        if self.change is TopicChange.CREATED:
+            return f"topic {self.topic} was created with {self.new_partitions} partitions"
+        if self.change is TopicChange.DELETED:
+            return f"topic {self.topic} ({self.old_partitions} partitions) was deleted"
+        return f"topic {self.topic} grew from {self.old_partitions} to {self.new_partitions} partitions"
 
 
 @dataclass(frozen=True)
@@ -349,12 +528,14 @@ class StopKind(Enum):
 @dataclass(frozen=True)
 class ConsumerStopped(TraceEvent):
     """The consumer's process stopped: crashed (no LeaveGroup, no commit), closed, or failed with a
-    fatal ``error_code``; it owns nothing after (``partitions``: what it dropped)."""
+    fatal ``error_code``; it owns nothing after (``partitions``: what it dropped).  ``membership`` is
+    the close option a closed consumer was given (KIP-1092)."""
 
     consumer: str
     how: StopKind
     partitions: tuple[tuple[str, int], ...] = ()
     error_code: Optional[ErrorCode] = None
+    membership: Optional[GroupMembershipOperation] = None
 
     def describe(self) -> str:
         held = f", dropping {_fmt(self.partitions)}" if self.partitions else ""
@@ -362,7 +543,9 @@ class ConsumerStopped(TraceEvent):
             return f"{self.consumer} crashed (no LeaveGroup, no commit){held}"
         if self.how is StopKind.FAILED:
             return f"{self.consumer} failed with {_name(self.error_code)}{held}"
-        return f"{self.consumer} closed{held}"
+        option = (f" with {self.membership.name}" if self.membership not in (None, GroupMembershipOperation.DEFAULT)
+                  else "")
+        return f"{self.consumer} closed{option}{held}"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,12 @@ a message arriving, a consumer's timer, a coordinator's timer - and hands it to 
 ``now``.  Ties run in the order they were scheduled; randomness (member ids, packet loss) comes
 from generators seeded with ``seed``.  So the same script gives the same trace, every time.
 
+The cluster's topics are one :class:`~kafkalab.sim.topics.TopicsImage` (``world.metadata``); an
+administrator changes them during a run with :meth:`World.create_topic`, :meth:`World.add_partitions`
+and :meth:`World.delete_topic`.  Each change is recorded (:class:`~kafkalab.sim.events.TopicChanged`)
+and passed to the listeners registered with :meth:`World.on_metadata_change`; consumers learn of it
+from their own metadata refreshes, as Kafka's clients do.
+
 A notebook needs about five lines::
 
     world = World(topics={"orders": 6})
@@ -36,7 +42,8 @@ from ..grouplog import GroupLog
 from ..messages import FindCoordinatorRequest
 from ..classic.state import GroupState
 from . import events as ev
-from .consumer import STABLE, ConsumerConfig, SimConsumer
+from .consumer import ConsumerConfig, SimConsumer
+from .topics import TopicsDelta, TopicsImage
 
 TopicPartition = tuple[str, int]
 
@@ -76,17 +83,19 @@ class World:
         self.brokers = Brokers(brokers, self.config, seed=seed, trace=trace)
         self._id_counter = itertools.count()
         self._coord_trace_pos = {n: 0 for n in self.coordinators}
-        self.topics: dict[str, int] = {}
-        self._initial_records: dict[str, int] = {}
         self.produce_rate = produce_rate
-        for name, spec in (topics or {}).items():
-            if isinstance(spec, tuple):
-                self.add_topic(name, *spec)
-            else:
-                self.add_topic(name, spec)
         self.consumers: dict[str, SimConsumer] = {}
         self.trace: list = []
         self._tracing = trace
+        #: The cluster's topics now (swap for kafkalab.modern.metadata.MetadataImage: same interface).
+        self.metadata = TopicsImage()
+        #: Per partition: (virtual time it was created, records it held then).
+        self._partition_origin: dict[TopicPartition, tuple[int, int]] = {}
+        self._metadata_listeners: list[Callable[[TopicsImage, TopicsDelta, int], Any]] = []
+        for name, spec in (topics or {}).items():
+            partitions, records = spec if isinstance(spec, tuple) else (spec, 0)
+            self._check_records(name, records)
+            self._apply_metadata(self.metadata.with_topic(name, partitions), records=records, record=False)
         self.processed: dict[tuple[str, int, int], int] = {}
         # Network
         self.latency_ms = latency_ms
@@ -104,31 +113,109 @@ class World:
 
     # ------------------------------------------------------------------ setup
 
+    @property
+    def topics(self) -> dict[str, int]:
+        """``{topic: partition count}`` now (a copy; change topics with :meth:`create_topic` and friends)."""
+        return {t.name: t.num_partitions for t in self.metadata.topics()}
+
+    def create_topic(self, name: str, partitions: int, records: int = 0) -> None:
+        """Create a topic (``kafka-topics.sh --create``) with ``partitions`` partitions holding
+        ``records`` records each.  Consumers see it at their next metadata refresh.
+
+        Raises:
+            ValueError: the topic exists, an illegal name, or a count below 1.
+        """
+        if name in self.topics:
+            raise ValueError(f"topic {name!r} already exists with {self.topics[name]} partitions (Kafka: "
+                             "TOPIC_ALREADY_EXISTS); use add_partitions() to grow it")
+        self._check_records(name, records)
+        self._apply_metadata(self.metadata.with_topic(name, partitions), records=records)
+
     def add_topic(self, name: str, partitions: int, records: int = 0) -> None:
-        """Create a topic with ``partitions`` partitions holding ``records`` records each."""
-        if not isinstance(name, str) or not name:
-            raise ValueError(f"topic name must be a non-empty string, got {name!r}")
-        if isinstance(partitions, bool) or not isinstance(partitions, int) or partitions < 1:
-            raise ValueError(f"topic {name!r}: partitions must be an int >= 1, got {partitions!r}")
+        """The same as :meth:`create_topic`."""
+        self.create_topic(name, partitions, records)
+
+    def add_partitions(self, topic: str, total: int) -> None:
+        """Grow ``topic`` to ``total`` partitions (``kafka-topics.sh --alter --partitions``, Kafka's
+        CreatePartitions).  Kafka only ever adds partitions.  The new ones start empty; consumers see
+        them at their next metadata refresh, and the group's leader then starts a rebalance.
+
+        Raises:
+            ValueError: an unknown topic, or ``total`` not above the current count.
+        """
+        current = self.topics.get(topic)
+        if current is None:
+            raise ValueError(f"there is no topic {topic!r} to add partitions to (Kafka: UNKNOWN_TOPIC_OR_PARTITION); "
+                             f"topics: {sorted(self.topics)}")
+        if isinstance(total, bool) or not isinstance(total, int) or total <= current:
+            raise ValueError(f"topic {topic!r} has {current} partitions: ask for a larger total (Kafka: "
+                             f"INVALID_PARTITIONS; a topic can only grow), got {total!r}")
+        self._apply_metadata(self.metadata.with_topic(topic, total))
+
+    def delete_topic(self, name: str) -> None:
+        """Delete a topic (``kafka-topics.sh --delete``).  Consumers notice it at their next metadata
+        refresh or, for those that own its partitions, at once from a failing fetch.
+
+        Raises:
+            ValueError: no such topic.
+        """
+        if name not in self.topics:
+            raise ValueError(f"there is no topic {name!r} to delete (Kafka: UNKNOWN_TOPIC_OR_PARTITION); "
+                             f"topics: {sorted(self.topics)}")
+        self._apply_metadata(self.metadata.without_topic(name))
+
+    def on_metadata_change(self, listener: Callable[[TopicsImage, TopicsDelta, int], Any]) -> None:
+        """Call ``listener(image, delta, now)`` after every change of the cluster's topics (the hook a
+        KIP-848 coordinator needs: Kafka's ``onNewMetadataImage``)."""
+        self._metadata_listeners.append(listener)
+
+    def _apply_metadata(self, image: TopicsImage, *, records: int = 0, record: bool = True) -> None:
+        """The one place where the cluster's topics change: record it, then tell the listeners."""
+        old, self.metadata = self.metadata, image
+        delta = image.delta(old)
+        for name in sorted(delta.changed):
+            before = old.topic(name).num_partitions if old.topic(name) else 0
+            after = image.topic(name).num_partitions
+            for p in range(before, after):
+                self._partition_origin[(name, p)] = (self.now, records if name in delta.created else 0)
+            if record:
+                change = ev.TopicChange.CREATED if name in delta.created else ev.TopicChange.PARTITIONS_ADDED
+                self._record(ev.TopicChanged(self.now, name, change, before, after, image.version))
+        for name in sorted(delta.deleted):
+            n = old.topic(name).num_partitions
+            for p in range(n):
+                self._partition_origin.pop((name, p), None)
+            if record:
+                self._record(ev.TopicChanged(self.now, name, ev.TopicChange.DELETED, n, 0, image.version))
+        for listener in self._metadata_listeners:
+            listener(image, delta, self.now)
+        # Consumers with nothing else to do may now have a refresh or a fetch to make.
+        for c in self.consumers.values():
+            self._reschedule(c)
+
+    @staticmethod
+    def _check_records(name: str, records: Any) -> None:
         if isinstance(records, bool) or not isinstance(records, int) or records < 0:
             raise ValueError(f"topic {name!r}: records must be an int >= 0, got {records!r}")
-        self.topics[name] = partitions
-        self._initial_records[name] = records
 
     def end_offset(self, tp: TopicPartition) -> int:
-        """The log-end offset of a partition now."""
-        base = self._initial_records.get(tp[0], 0)
-        return base + int(self.produce_rate * self.now / 1000)
+        """The log-end offset of a partition now (0 for a partition that does not exist)."""
+        origin = self._partition_origin.get(tp)
+        if origin is None:
+            return 0
+        born, records = origin
+        return records + int(self.produce_rate * self.now / 1000) - int(self.produce_rate * born / 1000)
 
     def consumer(self, name: str, group: str = "group", topics: Sequence[str] = (), *,
-                 start_at: Optional[int] = None, **config: Any) -> SimConsumer:
+                 pattern: Any = None, start_at: Optional[int] = None, **config: Any) -> SimConsumer:
         """Add a consumer (Kafka consumer configs as keyword arguments, e.g.
         ``session_timeout_ms=10_000``, ``group_instance_id="i1"``,
-        ``partition_assignment_strategy=["cooperative-sticky"]``) and start it.
+        ``partition_assignment_strategy=["cooperative-sticky"]``) and start it.  It subscribes to
+        ``topics`` (default: every topic there is now) or to the regex ``pattern``.
 
         Raises:
             ValueError: a duplicate name, an unknown config name (the message lists the valid
-                ones) or a value out of range.
+                ones), a value out of range, or an invalid pattern.
         """
         if name in self.consumers:
             raise ValueError(f"a consumer named {name!r} already exists; pick another name")
@@ -136,13 +223,15 @@ class World:
             raise ValueError("group must be a non-empty group id")
         if isinstance(topics, str):
             topics = [topics]
-        if not topics:
+        if pattern is not None and topics:
+            raise ValueError("give a consumer topics or a pattern, not both")
+        if not topics and pattern is None:
             topics = sorted(self.topics)
         valid = set(ConsumerConfig.__dataclass_fields__)
         unknown = sorted(set(config) - valid)
         if unknown:
             raise ValueError(f"unknown consumer config {unknown}; valid names: {sorted(valid)}")
-        c = SimConsumer(self, name, group, topics, ConsumerConfig(**config))
+        c = SimConsumer(self, name, group, topics, ConsumerConfig(**config), pattern=pattern)
         self.consumers[name] = c
         when = self.now if start_at is None else start_at
         if when <= self.now:
@@ -176,10 +265,24 @@ class World:
         self._refresh(self.consumers[name])
         self._reschedule(self.consumers[name])
 
-    def close(self, name: str) -> None:
-        self.consumers[name].close(self.now)
-        self._refresh(self.consumers[name])
-        self._reschedule(self.consumers[name])
+    def close(self, name: str, membership: Any = ev.GroupMembershipOperation.DEFAULT) -> None:
+        """``consumer.close(CloseOptions.groupMembershipOperation(membership))`` (KIP-1092, Kafka 4.1):
+        ``"DEFAULT"`` (a dynamic member leaves, a static one stays), ``"LEAVE_GROUP"`` or
+        ``"REMAIN_IN_GROUP"`` (or a :class:`~kafkalab.sim.events.GroupMembershipOperation`)."""
+        self.consumers[name].close(self.now, membership)
+        self._after_action(self.consumers[name])
+
+    def subscribe(self, name: str, topics: Optional[Sequence[str]] = None, *, pattern: Any = None) -> None:
+        """``world[name].subscribe(...)`` (handy inside :meth:`at`)."""
+        self.consumers[name].subscribe(topics, pattern=pattern)
+
+    def unsubscribe(self, name: str) -> None:
+        """``world[name].unsubscribe()`` (handy inside :meth:`at`)."""
+        self.consumers[name].unsubscribe()
+
+    def _after_action(self, c: SimConsumer) -> None:
+        self._refresh(c)
+        self._reschedule(c)
 
     def pause(self, name: str, duration_ms: int) -> None:
         self.consumers[name].pause(self.now, duration_ms)
@@ -296,8 +399,8 @@ class World:
 
     def _refresh(self, c: SimConsumer) -> None:
         """Recount ``c`` in the per-group running/settled tallies used by :meth:`is_stable`."""
-        is_running = c.status in ("in_poll", "processing")
-        settled_gen = c.generation_id if (is_running and c.state == STABLE and not c.rejoin_needed) else None
+        is_running = c.is_running and c.subscriptions.has_auto_assigned_partitions
+        settled_gen = c.generation_id if (is_running and c.settled) else None
         new = (is_running, settled_gen)
         old = self._tally.get(c.name, (False, None))
         if new == old:

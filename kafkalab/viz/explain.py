@@ -7,10 +7,8 @@ client's :class:`~kafkalab.sim.events.ClientStateReason`, how a consumer stopped
 with Kafka's rules (KIP-394's member id round trip, KIP-134's initial rebalance delay, the eager
 protocol's stop-the-world revocation, KIP-429's cooperative second rebalance, ...).
 
-A client's log (``client_log``, :mod:`kafkalab.tracelog`) has the client's side only: a request
-is told as the client sent it (whether and when the coordinator got it is not in the log), and a
-close spans the milliseconds from its :class:`~kafkalab.sim.events.ConsumerClosing` to its
-:class:`~kafkalab.sim.events.ConsumerStopped` instead of one virtual instant.
+A client's log (``client_log``, :mod:`kafkalab.tracelog`) has the client's side only; its
+sentences are in :mod:`kafkalab.viz.explain_clientlog`.
 """
 
 from __future__ import annotations
@@ -21,12 +19,8 @@ from ..consumer_protocol import decode_assignment
 from ..errors import ErrorCode
 from ..sim.events import (
     ClientStateChanged,
-    ConsumerClosing,
-    ConsumerNote,
-    ConsumerStarted,
     ConsumerStopped,
-    CoordinatorUnknown,
-    CoordinatorUnknownReason,
+    GroupMembershipOperation,
     MessageDelivered,
     MessageDropped,
     MessageSent,
@@ -34,6 +28,8 @@ from ..sim.events import (
     PartitionsRevoked,
     PollTimeoutExpired,
     StopKind,
+    SubscriptionChange,
+    SubscriptionChanged,
     format_partitions,
 )
 from ..classic.state import GroupState, Trigger
@@ -52,15 +48,16 @@ from ..trace import (
     api_name,
     who,
 )
-from .phrases import (code_name, for_members, gives, is_ok, refusal, secs, sentence, subscriptions_of,
-                      why_error)
+from .explain_clientlog import ClientLogSentences
+from .explain_triggers import TRIGGER_REASONS, TriggerSentences
+from .phrases import code_name, for_members, gives, is_ok, refusal, secs, sentence, subscriptions_of, why_error
 from .snapshots import Snapshot
 from .tracetools import error_code, is_broker, is_response, short_member_id, unwrap
 
 __all__ = ["Explainer"]
 
 
-class Explainer:
+class Explainer(TriggerSentences, ClientLogSentences):
     """Builds each step's sentence from the events around it and the snapshot at its end."""
 
     def __init__(self, events: Sequence[Any], snap: Snapshot, *, client_log: bool = False) -> None:
@@ -152,6 +149,18 @@ class Explainer:
                 return None if self.reached(k, x) else f"{x.dst} is down"
         return None
 
+    def sends_at(self, i: int, consumer: str, api: str) -> bool:
+        """Whether ``consumer`` sent an ``api`` request at the virtual time of trace index ``i``."""
+        at = self.events[i].at
+        for rng in (range(i, -1, -1), range(i + 1, len(self.events))):
+            for k in rng:
+                x = self.events[k]
+                if x.at != at:
+                    break
+                if isinstance(x, MessageSent) and x.src == consumer and api_name(x.message) == api:
+                    return True
+        return False
+
     def committed_before(self, i: int, consumer: str) -> bool:
         """Whether ``consumer`` sent an OffsetCommit at the same virtual time, just before ``i``
         (``close()`` commits first, then revokes and leaves)."""
@@ -175,92 +184,6 @@ class Explainer:
                 out.extend(x.partitions)
         return tuple(sorted(set(out)))
 
-    def since_closing(self, i: int, consumer: str) -> Optional[list[Any]]:
-        """In a client's log: ``consumer``'s events from its ConsumerClosing up to index ``i``, or
-        None when it is not closing at ``i``."""
-        out: list[Any] = []
-        for x in reversed(self.events[:i]):
-            if getattr(x, "consumer", None) == consumer and isinstance(x, ConsumerStopped):
-                return None
-            if getattr(x, "consumer", None) == consumer or (isinstance(x, MessageSent) and x.src == consumer):
-                out.append(x)
-            if isinstance(x, ConsumerClosing) and x.consumer == consumer:
-                out.reverse()
-                return out
-        return None
-
-    def since_joined(self, i: int, consumer: str) -> list[Any]:
-        """In a client's log: ``consumer``'s own events since it last sent JoinGroup (or the start)."""
-        out: list[Any] = []
-        for x in reversed(self.events[:i]):
-            if isinstance(x, MessageSent) and x.src == consumer and api_name(x.message) == "JoinGroup":
-                break
-            if getattr(x, "consumer", None) == consumer:
-                out.append(x)
-        out.reverse()
-        return out
-
-    def client_request(self, e: MessageDelivered) -> str:
-        """A request in a client's log: what the client sent and why, from the message's fields."""
-        c, broker, m = e.src, e.dst, e.message
-        api = api_name(m)
-        if api == "FindCoordinator":
-            return sentence(f"{c} asked {broker} which broker coordinates group {getattr(m, 'key', '?')} "
-                             "(FindCoordinator): any broker can answer, because the coordinator is the leader "
-                             "of the group's __consumer_offsets partition")
-        if api == "JoinGroup":
-            if not m.member_id:
-                return sentence(f"{c} sent JoinGroup with no member id yet: since JoinGroup v4 (KIP-394) the "
-                                 "coordinator first answers MEMBER_ID_REQUIRED with an id for it to join with")
-            return sentence(f"{c} sent JoinGroup (member id {short_member_id(m.member_id)}) to {broker}: the "
-                             "coordinator answers it when the join phase completes, once every known member has "
-                             "rejoined or the rebalance timeout has run out")
-        if api == "SyncGroup":
-            if m.assignments:
-                return sentence(f"The leader {c} sent SyncGroup with the assignment it computed for "
-                                 f"{for_members(len(m.assignments))}; the coordinator stores it and answers every "
-                                 "member's SyncGroup with its partitions")
-            return sentence(f"{c} sent SyncGroup with no assignment: a follower waits for the one the leader sends")
-        if api == "Heartbeat":
-            return sentence(f"{c} sent a heartbeat (generation {m.generation_id}) to {broker}")
-        if api == "LeaveGroup":
-            return self.client_leave(e)
-        return sentence(f"{c} sent {api} to {broker}")
-
-    def client_leave(self, e: MessageDelivered) -> str:
-        c, i = e.src, self.events.index(e) if e in self.events else len(self.events)
-        poll_timeout = next((x for x in self.since_joined(i, c) if isinstance(x, PollTimeoutExpired)), None)
-        if poll_timeout is not None:
-            return sentence(f"{c}'s client sent LeaveGroup on its own because the application did not call poll() "
-                             f"within max.poll.interval.ms ({secs(poll_timeout.max_poll_interval_ms)}): the "
-                             "coordinator removes it at once, without waiting for session.timeout.ms, so its "
-                             f"partitions go to members that make progress; {c} has dropped its member id and "
-                             "joins as a new member when the application polls again")
-        if self.since_closing(i, c) is not None:
-            return sentence(f"{c} sent LeaveGroup as it closes: a dynamic member that closes leaves at once, so the "
-                             "coordinator removes it and rebalances the group without waiting for session.timeout.ms")
-        return sentence(f"{c} sent LeaveGroup: the coordinator removes it at once, without waiting for "
-                         "session.timeout.ms")
-
-    def client_stopped(self, i: int, e: ConsumerStopped) -> str:
-        c = e.consumer
-        window = self.since_closing(i, c) or []
-        done = []
-        if any(isinstance(x, MessageSent) and api_name(x.message) == "OffsetCommit" for x in window):
-            done.append("committed its offsets")
-        if any(isinstance(x, PartitionsRevoked) and not x.lost for x in window):
-            done.append("revoked its partitions")
-        left = any(isinstance(x, MessageSent) and x.src == c and api_name(x.message) == "LeaveGroup" for x in window)
-        if left:
-            done.append("sent LeaveGroup")
-            tail = "so the coordinator rebalances the group at once and the others get its partitions"
-        else:
-            tail = ("but its log shows no LeaveGroup (it was not in a generation, or knew no coordinator), so if "
-                    "the coordinator still counts it as a member, only its session timeout removes it")
-        did = ", ".join(done[:-1]) + (" and " if len(done) > 1 else "") + done[-1] if done else ""
-        return sentence(f"{c} closed: it {did}, {tail}" if did else f"{c} closed {tail}")
-
-    # -- per kind
     def request(self, i: int, e: MessageDelivered) -> str:
         c, broker, m = e.src, e.dst, e.message
         api = api_name(m)
@@ -289,6 +212,10 @@ class Explainer:
                         else f"{c}'s JoinGroup (member id {short_member_id(m.member_id)})")
             if m.group_instance_id:
                 who_part += f", static instance {m.group_instance_id},"
+            k = self.sent_index(i, c, e.correlation_id)
+            cause = self.rejoin_before(k, c) if k is not None else None
+            if cause is not None and cause.reason in TRIGGER_REASONS and getattr(m, "reason", None):
+                who_part += f" with the reason \"{m.reason}\" (KIP-800)"
             if answer is not None and not is_ok(code):
                 if code == ErrorCode.MEMBER_ID_REQUIRED:
                     tail = "; a pending member id is not a member; the group's membership is unchanged"
@@ -396,7 +323,15 @@ class Explainer:
         mine = self.around(k, c) if k is not None else []
         poll_timeout = next((x for x in mine if isinstance(x, PollTimeoutExpired)), None)
         closing = any(isinstance(x, ConsumerStopped) for x in mine)
-        if poll_timeout is not None:
+        unsubscribed = any(isinstance(x, SubscriptionChanged) and x.how is SubscriptionChange.UNSUBSCRIBED for x in mine)
+        static = self.snap.clients[c].instance_id if c in self.snap.clients else None
+        if unsubscribed:
+            head = (f"{c} sent LeaveGroup because its application called unsubscribe(): the coordinator removes it "
+                    "at once; it joins again, as a new member, only when it subscribes again")
+        elif closing and static:
+            head = (f"{c} sent LeaveGroup as it closes with LEAVE_GROUP (KIP-1092): even a static member can leave at "
+                    f"once, and the coordinator frees its group.instance.id {static} and rebalances without it")
+        elif poll_timeout is not None:
             ms = f" ({secs(poll_timeout.max_poll_interval_ms)})"
             head = (f"{c}'s heartbeat thread sent LeaveGroup because the application did not call poll() within "
                     f"max.poll.interval.ms{ms}: the coordinator removes it at once, without waiting for "
@@ -564,8 +499,14 @@ class Explainer:
                 why += (f"; here the leader {leader} had just revoked {format_partitions(revoked)} for another "
                         "member, so this is KIP-429's cooperative follow-up rebalance, which hands "
                         f"{gives(len(revoked))} to the new owner")
+            cause = self.cause_of_join(i)
+            if cause:
+                why += f"; it rejoined because {cause}"
         elif t is Trigger.PROTOCOLS_CHANGED:
             why = "a member's subscription or assignors changed, so the assignment must be recomputed"
+            cause = self.cause_of_join(i)
+            if cause:
+                why += f": {cause}"
         elif t is Trigger.STATIC_MEMBER_REPLACED:
             why = "a new process took over a static member's group.instance.id (KIP-345), so the group rebalances"
         elif t is Trigger.SESSION_EXPIRED:
@@ -689,12 +630,30 @@ class Explainer:
         if closing:
             commits = "it commits its offsets and " if self.committed_before(i, c) else "it "
             static = client.instance_id if client is not None else None
-            if static:
+            if self.client_log:
+                # A client's log shows the close over several milliseconds: its LeaveGroup comes later.
+                window = self.since_closing(i, c) or []
+                leaves = not static or any(isinstance(x, MessageSent) and api_name(x.message) == "LeaveGroup"
+                                           for x in window)
+                membership = None
+            else:
+                leaves = self.sends_at(i, c, "LeaveGroup")
+                stop = next((x for x in mine if isinstance(x, ConsumerStopped)), None)
+                membership = stop.membership if stop is not None else None
+            if leaves and static:
+                return sentence(f"{c} is closing with LEAVE_GROUP (KIP-1092): {commits}gives up its partitions "
+                                 f"(onPartitionsRevoked({parts})) and, although it is a static member, sends LeaveGroup "
+                                 "so the group can reassign them at once")
+            if not leaves and static:
                 return sentence(f"{c} is closing: {commits}gives up its partitions locally "
                                  f"(onPartitionsRevoked({parts})), but as a static member (group.instance.id "
                                  f"{static}) it sends no LeaveGroup: the coordinator keeps its place and its "
                                  "assignment until it returns or its session times out, and nobody consumes them "
                                  "meanwhile")
+            if not leaves and membership is GroupMembershipOperation.REMAIN_IN_GROUP:
+                return sentence(f"{c} is closing with REMAIN_IN_GROUP (KIP-1092): {commits}gives up its partitions "
+                                 f"locally (onPartitionsRevoked({parts})) but sends no LeaveGroup, so the coordinator "
+                                 "keeps it as a member until its session times out, and nobody consumes them meanwhile")
             return sentence(f"{c} is closing: {commits}gives up its partitions (onPartitionsRevoked({parts})) "
                              "and sends LeaveGroup so the group can reassign them at once")
         if not e.partitions:
@@ -707,81 +666,6 @@ class Explainer:
         return sentence(f"{c}'s onPartitionsRevoked({parts}) ran before it rejoins: with the eager protocol every "
                          "member gives up all its partitions at the start of a rebalance, so nobody consumes "
                          "them until the new assignment arrives (stop-the-world)")
-
-    def stopped(self, i: int, e: ConsumerStopped) -> str:
-        c = e.consumer
-        client = self.snap.clients.get(c)
-        if self.client_log and e.how is StopKind.CLOSED and not (client is not None and client.instance_id):
-            return self.client_stopped(i, e)
-        if e.how is StopKind.CRASHED:
-            st = client.session_timeout_ms if client else None
-            timeout = f" ({secs(st)})" if st else ""
-            held = f" and drops {format_partitions(e.partitions)}" if e.partitions else ""
-            return sentence(f"{c} crashed{held}: it sends no LeaveGroup and commits nothing, so the coordinator "
-                             f"notices only when its session.timeout.ms{timeout} passes, and records processed "
-                             "since its last commit will be processed again")
-        if e.how is StopKind.FAILED:
-            held = f" and drops {format_partitions(e.partitions)}" if e.partitions else ""
-            code = e.error_code.name if e.error_code is not None else "a fatal error"
-            return sentence(f"{c} stopped: it failed with {code}, a fatal error thrown to the application{held}; it sends "
-                             "no LeaveGroup, so if the coordinator still counts it as a member, only its session "
-                             "timeout removes it")
-        if client is not None and client.instance_id:
-            return sentence(f"{c} closed: a static member (group.instance.id {client.instance_id}) sends no "
-                             "LeaveGroup, so it keeps its place and assignment until it returns or its session "
-                             "times out (KIP-345)")
-        done = ["committed its offsets"] if self.committed_before(i, c) else []
-        if any(isinstance(x, PartitionsRevoked) and x.consumer == c and not x.lost for x in self.around(i, c)):
-            done.append("revoked its partitions")
-        sent = next((x for x in reversed(self.events[max(0, i - 8):i]) if x.at == e.at
-                     and isinstance(x, MessageSent) and x.src == c and api_name(x.message) == "LeaveGroup"), None)
-        left = sent is not None
-        if left:
-            done.append("sent LeaveGroup")
-            tail = "so the group rebalances at once"
-            fate = self.fate(i, sent)
-            if fate is not None:
-                tail = (f"but the LeaveGroup is lost ({fate}), so only its session timeout removes it from the "
-                        "group")
-        else:
-            tail = ("but sent no LeaveGroup (it had no generation or knew no coordinator), so if the coordinator "
-                    "still counts it as a member, only its session timeout removes it")
-        did = ", ".join(done[:-1]) + (" and " if len(done) > 1 else "") + done[-1] if done else ""
-        if did:
-            return sentence(f"{c} closed: it {did}{', ' if left else ' '}{tail}")
-        return sentence(f"{c} closed {tail}" if not left else f"{c} closed: {tail}")
-
-    def client_state(self, e: ClientStateChanged) -> str:
-        head = f"{e.consumer}: {e.old} -> {e.new} ({e.why})"
-        why = ""
-        if e.new == "PREPARING_REBALANCE":
-            why = "it sent JoinGroup and waits for the coordinator to complete the join phase"
-        elif e.new == "COMPLETING_REBALANCE":
-            why = "JoinGroup was answered; it now needs SyncGroup's assignment"
-        elif e.new == "STABLE":
-            why = "it has its assignment for the current generation"
-        elif e.new == "UNJOINED":
-            why = "it is not in a generation and must (re)join at its next poll()"
-        return sentence(head, ": " + why if why else "")
-
-    def consumer_note(self, e: ConsumerNote) -> str:
-        """A consumer's note (started, paused, a poll timeout, a lost coordinator, a failed commit, ...)."""
-        extra = ""
-        if isinstance(e, PollTimeoutExpired) and self.client_log:
-            extra = ("; the client's background thread (the Java consumer's heartbeat thread, librdkafka's main "
-                     "thread) does this so that a stuck application does not hold its partitions (KIP-62 split the "
-                     "session timeout from the poll interval): a rebalance follows without it")
-        elif isinstance(e, PollTimeoutExpired):
-            extra = ("; the heartbeat thread does this so that a stuck application does not hold its partitions "
-                     "(KIP-62 split the session timeout from the poll interval)")
-        elif isinstance(e, CoordinatorUnknown) and e.reason is CoordinatorUnknownReason.DISCONNECTED:
-            extra = ("; the broker is down, so the consumer marks the coordinator unknown and looks it up again "
-                     "with FindCoordinator")
-        elif isinstance(e, CoordinatorUnknown):
-            extra = "; it will look the coordinator up again with FindCoordinator"
-        elif isinstance(e, ConsumerStarted) and not e.restarted:
-            extra = "; first it must find the group's coordinator"
-        return sentence(e.describe(), extra)
 
     def coordinator_note(self, e: TraceEvent) -> str:
         """A coordinator's decision or removal of the group that is a step of its own."""

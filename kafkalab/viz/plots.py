@@ -26,13 +26,15 @@ from ..sim.events import (
     ConsumerStopped,
     PartitionsAssigned,
     PartitionsRevoked,
+    TopicChange,
+    TopicChanged,
 )
 from ..classic.state import GroupState
 from ..trace import StateChanged
 from .steps import consumer_groups, events_of, unwrap
 
-__all__ = ["CourseFigure", "ownership_intervals", "ownership_gaps", "group_state_intervals", "client_state_intervals",
-           "ownership_timeline", "member_states", "balance_bars", "movement_bars"]
+__all__ = ["CourseFigure", "ownership_intervals", "ownership_gaps", "partition_lifetimes", "group_state_intervals",
+           "client_state_intervals", "ownership_timeline", "member_states", "balance_bars", "movement_bars"]
 
 TopicPartition = tuple[str, int]
 Interval = tuple[int, int, str]
@@ -142,25 +144,50 @@ def ownership_intervals(world_or_events: Any, group: Optional[str] = None, *,
 
 
 def ownership_gaps(intervals: Mapping[TopicPartition, Sequence[Interval]], *, start: Optional[int] = None,
-                   end: Optional[int] = None) -> dict[TopicPartition, list[tuple[int, int]]]:
+                   end: Optional[int] = None,
+                   lifetimes: Optional[Mapping[TopicPartition, tuple[int, Optional[int]]]] = None,
+                   ) -> dict[TopicPartition, list[tuple[int, int]]]:
     """When each partition had no owner, between its first owner and ``end`` (default: the last
-    interval's end).  Gaps of zero length are left out."""
+    interval's end).  Gaps of zero length are left out.  With ``lifetimes`` (from
+    :func:`partition_lifetimes`), a partition created during the run counts as unowned from its
+    creation, and nothing counts after its topic was deleted."""
     all_ends = [iv[1] for ivs in intervals.values() for iv in ivs]
     stop = end if end is not None else max(all_ends, default=0)
     out: dict[TopicPartition, list[tuple[int, int]]] = {}
     for tp, ivs in intervals.items():
         gaps = []
-        if not ivs:
+        born, died = (lifetimes or {}).get(tp, (None, None))
+        if not ivs and born is None:
             out[tp] = gaps
             continue
-        cursor = ivs[0][0] if start is None else start
+        cursor = start if start is not None else (born if born is not None else ivs[0][0])
+        last = stop if died is None else min(stop, died)
         for s, e, _ in sorted(ivs):
             if s > cursor:
-                gaps.append((cursor, s))
+                gaps.append((cursor, min(s, last)))
             cursor = max(cursor, e)
-        if stop > cursor:
-            gaps.append((cursor, stop))
-        out[tp] = gaps
+        if last > cursor:
+            gaps.append((cursor, last))
+        out[tp] = [(s, e) for s, e in gaps if e > s]
+    return out
+
+
+def partition_lifetimes(world_or_events: Any) -> dict[TopicPartition, tuple[int, Optional[int]]]:
+    """``{(topic, partition): (created_ms, deleted_ms or None)}`` for partitions created or deleted
+    during the run (from :class:`~kafkalab.sim.events.TopicChanged`); partitions that existed from the
+    start and were never deleted are left out."""
+    events, _ = events_of(world_or_events)
+    out: dict[TopicPartition, tuple[int, Optional[int]]] = {}
+    for e in events:
+        if not isinstance(e, TopicChanged):
+            continue
+        if e.change is TopicChange.DELETED:
+            for p in range(e.old_partitions):
+                born, _ = out.get((e.topic, p), (0, None))
+                out[(e.topic, p)] = (born, e.at)
+        else:
+            for p in range(e.old_partitions, e.new_partitions):
+                out[(e.topic, p)] = (e.at, None)
     return out
 
 
@@ -240,7 +267,11 @@ def ownership_timeline(world_or_events: Any, group: Optional[str] = None, *, unt
     group, consumers = _group_consumers(events, world, group)
     intervals = ownership_intervals(events if world is None else world, group, until=until)
     end = _end_time(events, world, until)
-    tps = list(intervals)
+    lifetimes = partition_lifetimes(events)
+    for tp, (born, _) in sorted(lifetimes.items()):
+        if tp not in intervals and born <= end and tp[0] in {t for t, _ in intervals}:
+            intervals[tp] = []  # a new partition of a topic the group reads, not owned yet
+    tps = sorted(intervals)
     owners = sorted({iv[2] for ivs in intervals.values() for iv in ivs},
                     key=lambda c: (consumers.index(c) if c in consumers else len(consumers), c))
     colors = _palette(consumers or owners)
@@ -260,7 +291,7 @@ def ownership_timeline(world_or_events: Any, group: Optional[str] = None, *, unt
         for s, e, c in intervals[tp]:
             _bars(ax, row, [(s / 1000, e / 1000)], 0.7, span_s / 500, facecolors=colors.get(c, "#7f8c8d"),
                   linewidth=0)
-    gaps = ownership_gaps(intervals, end=end)
+    gaps = ownership_gaps(intervals, end=end, lifetimes=lifetimes)
     n_gaps = sum(len(g) for g in gaps.values())
     if mark_gaps and n_gaps:
         # A stop-the-world pause can last a few ms of a minutes-long run: mark every unowned

@@ -38,6 +38,8 @@ from ..sim.events import (
     PartitionsAssigned,
     PartitionsRevoked,
     StopKind,
+    SubscriptionChange,
+    SubscriptionChanged,
     format_partitions,
 )
 from ..classic.state import GroupState
@@ -93,6 +95,9 @@ class ClientView:
     cooperative: Optional[bool] = None
     paused: bool = False
     closing: bool = False
+    metadata_max_age_ms: Optional[int] = None
+    topics: tuple[str, ...] = ()
+    pattern: Optional[str] = None
 
 
 class Snapshot:
@@ -119,6 +124,7 @@ class Snapshot:
                 c.cooperative = sim.rebalance_protocol == "COOPERATIVE"
                 c.session_timeout_ms = sim.config.session_timeout_ms
                 c.rebalance_timeout_ms = sim.config.max_poll_interval_ms
+                c.metadata_max_age_ms = sim.config.metadata_max_age_ms
 
     # -------------------------------------------------------------- reading
 
@@ -202,9 +208,14 @@ class Snapshot:
             self.clients[name] = ClientView(
                 name, instance_id=e.group_instance_id, client_id=e.client_id,
                 session_timeout_ms=e.session_timeout_ms, rebalance_timeout_ms=e.max_poll_interval_ms,
-                cooperative=e.rebalance_protocol == "COOPERATIVE")
+                cooperative=e.rebalance_protocol == "COOPERATIVE", metadata_max_age_ms=e.metadata_max_age_ms,
+                topics=e.topics, pattern=e.pattern)
         elif isinstance(e, ConsumerClosing):
             self.client(name).closing = True
+        elif isinstance(e, SubscriptionChanged):
+            c = self.client(name)
+            c.topics = e.new
+            c.pattern = e.pattern if e.how is not SubscriptionChange.UNSUBSCRIBED else None
         elif isinstance(e, ConsumerPaused):
             self.client(name).paused = True
         elif isinstance(e, ConsumerResumed):

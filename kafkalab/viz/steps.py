@@ -11,7 +11,7 @@ consumer as its events' fields tell it - and cuts the trace into steps.
 
 A step starts at a **primary** event - a message delivered, a message dropped, a group state
 change, a coordinator timer firing, a rebalance callback, a consumer stopping, a client state
-change or a note (a consumer's :class:`~kafkalab.sim.events.ConsumerNote`, or a coordinator's
+change, a change of the cluster's topics, or a note (a consumer's :class:`~kafkalab.sim.events.ConsumerNote`, or a coordinator's
 decision such as :class:`~kafkalab.trace.JoinPhaseExtended`) that is not the immediate reaction to
 the previous step - and covers every event up to the next one (the coordinator's bookkeeping, the
 replies it sends, the client's reaction).  Its snapshot is taken at the end of that range, so it is
@@ -36,6 +36,7 @@ from ..sim.events import (
     MessageDropped,
     PartitionsAssigned,
     PartitionsRevoked,
+    TopicChanged,
 )
 from ..classic.state import GroupState, Trigger
 from ..trace import GroupRemoved, InitialRebalanceDelayEnded, JoinPhaseExtended, StateChanged, TimerFired
@@ -75,7 +76,7 @@ class Step:
     Attributes:
         index: the step's number (0-based).
         kind: ``request``, ``response``, ``dropped``, ``group-state``, ``timer``, ``callback``,
-            ``stopped``, ``client-state`` or ``note``.
+            ``stopped``, ``client-state``, ``note`` or ``metadata`` (an administrator changed a topic).
         at: virtual time (ms).
         event: the primary event (unwrapped from ``CoordinatorEvent``).
         event_index: its index in the trace; ``end_index``: the last trace index the step covers.
@@ -215,6 +216,8 @@ def build_steps(world_or_events: Any, group: Optional[str] = None, *, heartbeats
             if not (cur_actor == e.consumer and cur_at == e.at):
                 primary = dict(kind="client-state", actor=e.consumer,
                                explain=lambda end, e=e: explain.client_state(e))
+        elif isinstance(e, TopicChanged):
+            primary = dict(kind="metadata", actor="cluster", explain=lambda end, e=e: explain.topic_changed(e))
         elif isinstance(e, ConsumerNote) and e.consumer in mine and notes:
             if not (cur_actor == e.consumer and cur_at == e.at):
                 primary = dict(kind="note", actor=e.consumer, explain=lambda end, e=e: explain.consumer_note(e))
