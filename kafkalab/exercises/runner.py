@@ -224,10 +224,35 @@ def _no_getpass(prompt: str = "Password: ", stream: Any = None, **kwargs: Any) -
     raise StdinNotImplementedError("getpass was called, but this frontend does not support input requests.")
 
 
+def _murmur2(data: bytes, seed: int) -> int:
+    """MurmurHash2 (32 bits), which ipykernel uses to name a cell's code."""
+    m, mask = 0x5BD1E995, 0xFFFFFFFF
+    h = (seed ^ len(data)) & mask
+    end = len(data) & ~3
+    for i in range(0, end, 4):
+        k = (int.from_bytes(data[i:i + 4], "little") * m) & mask
+        k = ((k ^ (k >> 24)) * m) & mask
+        h = ((h * m) & mask) ^ k
+    if len(data) > end:
+        h = ((h ^ int.from_bytes(data[end:], "little")) * m) & mask
+    h = ((h ^ (h >> 13)) * m) & mask
+    return h ^ (h >> 15)
+
+
 def _make_shell():
+    import tempfile
+
+    from IPython.core.compilerop import CachingCompiler
     from IPython.core.displayhook import DisplayHook
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
+
+    class Compiler(CachingCompiler):
+        """Names each cell's code as ipykernel does (error messages show the name)."""
+
+        def get_code_name(self, raw_code, transformed_code, number):
+            folder = os.path.join(tempfile.gettempdir(), f"ipykernel_{os.getpid()}")
+            return os.path.join(folder, f"{_murmur2(raw_code.encode('utf-8', 'surrogatepass'), 0xC70F6907)}.py")
 
     class Hook(DisplayHook):
         active = False
@@ -253,9 +278,12 @@ def _make_shell():
             if self.displayhook.active:  # as ipykernel: an error showing the result fails the cell
                 self.failed_in_displayhook = True
 
+        def ask_exit(self) -> None:  # exit() and quit(): as in a kernel, they do not end it
+            self.exit_now = True
+
     config = Config()
     config.HistoryManager.enabled = False  # no history database (and no thread writing it)
-    return Shell(config=config)
+    return Shell.instance(config=config, compiler_class=Compiler)
 
 
 def _kernel_main(req_fd: int, rep_fd: int) -> None:
