@@ -174,6 +174,38 @@ def test_a_worker_holds_no_descriptor_privilege_or_view_of_the_template(box, ser
     assert "pytest" not in " ".join(seen["pids"].values())
 
 
+NOTEBOOK_CELLS = [
+    "import os\n"
+    "fds = {}\n"
+    "for fd in os.listdir('/proc/self/fd'):\n"
+    "    try:\n"
+    "        fds[fd] = os.readlink(f'/proc/self/fd/{fd}')\n"
+    "    except OSError:\n"
+    "        pass",
+    "ns = {n: os.readlink(f'/proc/self/ns/{n}') for n in ('user', 'mnt', 'net', 'pid', 'ipc', 'uts')}\n"
+    "status = {k: v.strip() for k, v in (l.split(':', 1) for l in open('/proc/self/status'))\n"
+    "          if k.startswith('Cap') or k == 'NoNewPrivs'}",
+]
+
+
+def test_a_notebooks_kernel_forked_from_the_template_holds_only_its_own_pipes(box, server):
+    running = box.start(["notebook"])
+    assert running.worker is not None
+    request = {"notebook": "{}", "cells": [[i + 1, src] for i, src in enumerate(NOTEBOOK_CELLS)],
+               "names": ["fds", "ns", "status"], "cell_timeout": 30, "budget": 60}
+    out, _, rc, problem = running.exchange(json.dumps(request).encode(), time.monotonic() + 60, 1 << 20, 1 << 16)
+    assert rc == 0 and problem == ""
+    answers = json.loads(out.splitlines()[-1])["answers"]
+    fds = answers["fds"]["json"]
+    # the kernel process: /dev/null for stdin, stdout and stderr; a pipe each way to its runner
+    assert sorted(fds, key=int) == ["0", "1", "2", "3", "4"], fds
+    assert fds["0"] == fds["1"] == fds["2"] == "/dev/null" and fds["3"].startswith("pipe:") and fds["4"].startswith("pipe:")
+    template = _own_ns(server.pid)
+    assert all(answers["ns"]["json"][n] != template[n] for n in template)
+    status = answers["status"]["json"]
+    assert status["NoNewPrivs"] == "1" and all(int(status[c], 16) == 0 for c in ("CapPrm", "CapEff", "CapBnd"))
+
+
 def test_learner_code_cannot_change_what_the_next_worker_starts_from(box, server):
     a = Worker(box, INSPECT)
     try:

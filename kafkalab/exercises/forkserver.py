@@ -315,10 +315,11 @@ def _handle(msg: bytes, fds: list[int], conns: dict) -> tuple[dict, list[int]]:
         theirs.close()
         conns[ours.fileno()] = ours
     try:
-        pidfd = os.pidfd_open(pid)
-    except OSError:
-        pidfd = None
-    return {"pid": pid}, [pidfd] if pidfd is not None else []
+        pidfd = os.pidfd_open(pid)  # the grader's only handle on it (no PID that could be reused)
+    except OSError as exc:  # Linux before 5.3: the grader starts its processes fresh instead
+        os.kill(pid, signal.SIGKILL)
+        return {"error": f"no pidfd for the process: {exc}"}, []
+    return {"pid": pid}, [pidfd]
 
 
 def serve(control_fd: int) -> int:
@@ -492,11 +493,11 @@ class ForkServer:
             reply = json.loads(msg)
         except ValueError:
             reply = {"error": "an unreadable reply"}
-        if not isinstance(reply, dict) or not isinstance(reply.get("pid"), int):
+        if not isinstance(reply, dict) or not isinstance(reply.get("pid"), int) or len(got) != 1:
             for fd in got:
                 os.close(fd)
             raise ForkServerError(f"the fork server could not fork: {reply.get('error') if isinstance(reply, dict) else reply}")
-        return Worker(reply["pid"], got[0] if got else None, None)
+        return Worker(reply["pid"], got[0], None)
 
     def alive(self) -> bool:
         return not self.broken and (self.proc is None or self.proc.poll() is None)

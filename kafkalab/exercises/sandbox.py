@@ -379,7 +379,8 @@ class Sandbox:
         for fd in (info_w, ready_w, hold_r, err_w):
             os.close(fd)
         running = Running(proc, sandboxed=True, info_fd=info_r, cgroups=tuple(cgroups), token=token, hold=hold_w)
-        passed: list[int] = []
+        passed: list[int] = []  # descriptors for the worker: closed here once the template has its copies
+        ours: list[int] = []  # the grader's ends of the worker's pipes: kept by ``running`` on success
         try:
             ready = _read_some(ready_r, deadline) == b"x"
             running._read_info(deadline)
@@ -387,36 +388,34 @@ class Sandbox:
                 why = " ".join(_read_some(err_r, time.monotonic() + 0.5, 2000).decode(errors="replace").split())
                 raise OSError(f"the sandbox did not start: {why or 'no reason given'}")
             first = _identity(running.inner_pid)
-            ns = {name: os.open(f"/proc/{running.inner_pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC)
-                  for name in ("user",) + NAMESPACES if os.path.exists(f"/proc/{running.inner_pid}/ns/{name}")}
-            passed += ns.values()
+            ns = {}
+            for name in ("user",) + NAMESPACES:
+                if os.path.exists(f"/proc/{running.inner_pid}/ns/{name}"):
+                    ns[name] = os.open(f"/proc/{running.inner_pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC)
+                    passed.append(ns[name])
             if first is None or _identity(running.inner_pid) != first:
                 raise OSError("the sandbox ended before its process could start")
-            pipes = {name: os.pipe() for name in ("stdin", "stdout", "stderr", "status")}
-            theirs = {"stdin": pipes["stdin"][0], "stdout": pipes["stdout"][1], "stderr": pipes["stderr"][1],
-                      "status": pipes["status"][1]}
-            passed += theirs.values()
-            ours = [pipes["stdin"][1], pipes["stdout"][0], pipes["stderr"][0], pipes["status"][0]]
-            procs = {}
+            theirs = {}
+            for name in ("stdin", "stdout", "stderr", "status"):
+                r, w = os.pipe()
+                theirs[name], mine = (r, w) if name == "stdin" else (w, r)
+                passed.append(theirs[name])
+                ours.append(mine)
             for i, cgroup in enumerate(cgroups):
-                procs[f"cgroup.procs{i}"] = os.open(cgroup / "cgroup.procs", os.O_WRONLY | os.O_CLOEXEC)
-                passed.append(procs[f"cgroup.procs{i}"])
-            try:
-                worker = self.spawner.spawn("sandbox", {**theirs, **ns, **procs}, cwd=INSIDE_HOME,
-                                            argv=[*runner_args, self._limits_arg()])
-            except BaseException:
-                for fd in ours:
-                    os.close(fd)
-                raise
+                theirs[f"cgroup.procs{i}"] = os.open(cgroup / "cgroup.procs", os.O_WRONLY | os.O_CLOEXEC)
+                passed.append(theirs[f"cgroup.procs{i}"])
+            worker = self.spawner.spawn("sandbox", {**theirs, **ns}, cwd=INSIDE_HOME,
+                                        argv=[*runner_args, self._limits_arg()])
             worker.status_fd = ours[3]
             running.attach(worker, os.fdopen(ours[0], "wb", buffering=0), os.fdopen(ours[1], "rb", buffering=0),
                            os.fdopen(ours[2], "rb", buffering=0))
+            ours = []
             return running
         except BaseException:
             running.stop()
             raise
         finally:
-            for fd in passed + [ready_r, err_r]:
+            for fd in passed + ours + [ready_r, err_r]:
                 os.close(fd)
 
 
