@@ -616,14 +616,15 @@ class Running:
         Only processes known to be ours are signalled: bwrap while it is not yet reaped (its
         death takes the sandbox with it: ``--die-with-parent`` kills the sandbox's first process,
         and with it the kernel kills every process of its PID namespace, forked-in ones too);
-        a fork server's worker by its pidfd (its own worker dies with it); without a sandbox, the
-        process group while its leader is not reaped, and processes carrying our token."""
+        the fork server's child that forked a process, by its pidfd (what it forked dies with
+        it); without a sandbox, the process group while its leader is not reaped, and processes
+        carrying our token."""
         if self.stopped:
             return
         self.stopped = True
         proc = self.proc
-        if self.worker is not None and self.worker.status is None:
-            self.worker.kill()
+        if self.worker is not None and not self.sandboxed and self.worker.status is None:
+            self.worker.kill()  # a judge: it dies with the template's child that waits for it
         running = proc is not None and proc.poll() is None
         inner = None
         if self.sandboxed:
@@ -648,6 +649,10 @@ class Running:
             end = time.monotonic() + 5
             while time.monotonic() < end and _identity(inner[0]) == inner:
                 time.sleep(0.01)
+        if self.worker is not None and self.sandboxed and self.worker.status is None:
+            # only now: the template's child (outside the sandbox) reaps the forked process as the
+            # sandbox is torn down; killed earlier, it would leave that to the system's init
+            self.worker.kill()
         for cgroup in self.cgroups:
             try:
                 (cgroup / "cgroup.kill").write_text("1")  # cgroup v2 only; v1 relies on the PID namespace
