@@ -71,7 +71,7 @@ PRELOAD = (
     "IPython.core.interactiveshell", "IPython.core.magics", "IPython.core.completer",
     "IPython.core.completerlib", "IPython.core.application", "IPython.core.crashhandler",
     "IPython.core.logger", "IPython.core.oinspect", "IPython.utils.generics", "IPython.utils.wildcard",
-    "traitlets.config", "bdb", "glob", "hashlib", "shutil", "tempfile", "unicodedata", "zipfile",
+    "IPython.core.history", "IPython.core.compilerop", "bdb", "glob", "hashlib", "shutil", "tempfile", "unicodedata", "zipfile",
 )
 MAX_MESSAGE = 1 << 16
 MAX_FDS = 32

@@ -244,8 +244,8 @@ def _make_shell():
 
     from IPython.core.compilerop import CachingCompiler
     from IPython.core.displayhook import DisplayHook
+    from IPython.core.history import HistoryManager
     from IPython.core.interactiveshell import InteractiveShell
-    from traitlets.config import Config
 
     class Compiler(CachingCompiler):
         """Names each cell's code as ipykernel does (error messages show the name)."""
@@ -281,9 +281,11 @@ def _make_shell():
         def ask_exit(self) -> None:  # exit() and quit(): as in a kernel, they do not end it
             self.exit_now = True
 
-    config = Config()
-    config.HistoryManager.enabled = False  # no history database (and no thread writing it)
-    return Shell.instance(config=config, compiler_class=Compiler)
+        def init_history(self) -> None:  # no history database, and no thread writing it
+            self.history_manager = HistoryManager(shell=self, parent=self, enabled=False)
+            self.configurables.append(self.history_manager)
+
+    return Shell.instance(compiler_class=Compiler)
 
 
 def _kernel_main(req_fd: int, rep_fd: int) -> None:
