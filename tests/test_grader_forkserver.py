@@ -185,6 +185,9 @@ NOTEBOOK_CELLS = [
     "ns = {n: os.readlink(f'/proc/self/ns/{n}') for n in ('user', 'mnt', 'net', 'pid', 'ipc', 'uts')}\n"
     "status = {k: v.strip() for k, v in (l.split(':', 1) for l in open('/proc/self/status'))\n"
     "          if k.startswith('Cap') or k == 'NoNewPrivs'}",
+    "open('helper_module.py', 'w').write('X = 5')  # a kernel imports from its working folder\n"
+    "import helper_module\n"
+    "imported = helper_module.X",
 ]
 
 
@@ -192,7 +195,7 @@ def test_a_notebooks_kernel_forked_from_the_template_holds_only_its_own_pipes(bo
     running = box.start(["notebook"])
     assert running.worker is not None
     request = {"notebook": "{}", "cells": [[i + 1, src] for i, src in enumerate(NOTEBOOK_CELLS)],
-               "names": ["fds", "ns", "status"], "cell_timeout": 30, "budget": 60}
+               "names": ["fds", "ns", "status", "imported"], "cell_timeout": 30, "budget": 60}
     out, _, rc, problem = running.exchange(json.dumps(request).encode(), time.monotonic() + 60, 1 << 20, 1 << 16)
     assert rc == 0 and problem == ""
     answers = json.loads(out.splitlines()[-1])["answers"]
@@ -204,6 +207,7 @@ def test_a_notebooks_kernel_forked_from_the_template_holds_only_its_own_pipes(bo
     assert all(answers["ns"]["json"][n] != template[n] for n in template)
     status = answers["status"]["json"]
     assert status["NoNewPrivs"] == "1" and all(int(status[c], 16) == 0 for c in ("CapPrm", "CapEff", "CapBnd"))
+    assert answers["imported"] == {"json": 5}
 
 
 def test_learner_code_cannot_change_what_the_next_worker_starts_from(box, server):

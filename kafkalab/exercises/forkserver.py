@@ -209,6 +209,7 @@ def _worker_child(header: dict, fds: dict[str, int], channel: Optional[int]) -> 
         if header["kind"] == "sandbox":
             join_sandbox({name: fds.pop(name) for name in ("user",) + NAMESPACES if name in fds})
             os.chdir(header.get("cwd") or "/")
+            os.environ["PWD"] = os.getcwd()  # as bubblewrap sets it for its command
             drop_privileges()
         elif header.get("token") and header.get("token_var"):
             os.environ[header["token_var"]] = header["token"]

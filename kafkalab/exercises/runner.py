@@ -120,6 +120,9 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+#: what a Jupyter kernel's environment has besides its parent's (jupyter_client and ipykernel set them)
+KERNEL_ENV = {"TERM": "xterm-color", "CLICOLOR": "1", "FORCE_COLOR": "1", "CLICOLOR_FORCE": "1", "PAGER": "cat",
+              "GIT_PAGER": "cat", "PYDEVD_USE_FRAME_EVAL": "NO"}
 #: how long an interrupted cell may take to stop before the kernel is given up (as in Jupyter's runner)
 INTERRUPT_GRACE = 5.0
 
@@ -302,6 +305,14 @@ def _kernel_main(req_fd: int, rep_fd: int) -> None:
         for fd in (3, 4):
             os.set_inheritable(fd, False)
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # as ipykernel between requests
+        # the import path a kernel has: not the folder `python -m` started in, but the working
+        # folder ('') after the standard library (ipykernel's launcher, then IPython's init_path)
+        if sys.path and (sys.path[0] == "" or Path(sys.path[0]) == Path.cwd()):
+            del sys.path[0]
+        if "" not in sys.path:
+            sites = [i for i, p in enumerate(sys.path) if os.path.basename(p) in ("site-packages", "dist-packages")]
+            sys.path.insert(sites[0] if sites else 0, "")
+        os.environ.update(KERNEL_ENV, JPY_PARENT_PID=str(os.getppid()))
         channel = Channel(3, 4)
         shell = _make_shell()
         builtins.input = _no_input
