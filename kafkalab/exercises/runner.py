@@ -136,7 +136,9 @@ class Kernel:
     ``SIGINT`` raises ``KeyboardInterrupt`` while a cell runs and is ignored between cells (a cell
     that ignores it cannot be interrupted); ``input()`` raises ``StdinNotImplementedError``; an
     error while showing a cell's result fails the cell; each cell's error is reported by class
-    name and message.  Outputs go nowhere (they are not graded)."""
+    name and message; the kernel's import path and environment variables.  Outputs go nowhere
+    (they are not graded).  Only code that inspects the shell itself (its class, ``.kernel``)
+    can tell that it is not ipykernel's."""
 
     def __init__(self) -> None:
         req_r, req_w = os.pipe()
