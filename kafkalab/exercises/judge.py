@@ -1,6 +1,7 @@
 """The checks of one notebook's answers, in a process no learner code ever ran in.
 
-The grader starts ``python -m kafkalab.exercises.judge`` per notebook and sends it data only: the
+The grader starts a judge per notebook (forked from its pre-imported template, :mod:`.forkserver`,
+or ``python -m kafkalab.exercises.judge`` where there is none) and sends it data only: the
 values the notebook's answer variables held (read out of the learner's kernel as JSON) and the
 source of each code answer's cell (read out of the notebook file by the grader).  The judge
 runs kafkalab's checkers and prints one line of verdicts.
@@ -25,11 +26,12 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Optional
 
 from . import EXERCISES, evaluate
 from ..assignors.base import Assignor
 from .core import Verdict
+from .forkserver import ForkServer
 from .rpc import Channel, ChannelError, DataError, decode, dumps, encode
 from .runner import apply_limits
 from .sandbox import Limits, Probe, Sandbox
@@ -186,11 +188,13 @@ def check_value(exercise_id: str, entry: Any, limit: float) -> dict:
 def check_code(box: Sandbox, exercise_id: str, source: str, limit: float) -> dict:
     ex = EXERCISES[exercise_id]
     deadline = time.monotonic() + limit
-    running = box.start(["code"])
-    proc = running.proc
     try:
-        proc.stderr.close()  # nothing of the learner's output is read
-        remote = Remote(Channel(proc.stdout.fileno(), proc.stdin.fileno()), deadline)
+        running = box.start(["code"])
+    except OSError as exc:
+        return _verdict("error", f"the process running this answer could not start: {exc}")
+    try:
+        running.stderr.close()  # nothing of the learner's output is read
+        remote = Remote(Channel(running.stdout.fileno(), running.stdin.fileno()), deadline)
         with time_limit(limit):
             remote.channel.send({"op": "define", "source": source, "name": ex.name}, deadline)
             reply = remote.channel.recv(deadline)
@@ -215,11 +219,11 @@ def check_code(box: Sandbox, exercise_id: str, source: str, limit: float) -> dic
         running.stop()
 
 
-def judge(request: dict) -> dict:
+def judge(request: dict, spawner: Optional[ForkServer] = None) -> dict:
     limit = float(request["check_timeout"])
     fallback = request.get("fallback_dir")
     box = Sandbox(Limits(**request["limits"]), Probe(**request["isolation"]),
-                  fallback_dir=Path(fallback) if fallback else None)
+                  fallback_dir=Path(fallback) if fallback else None, spawner=spawner)
     verdicts: dict[str, dict] = {}
     for exercise_id, entry in request.get("values", {}).items():
         verdicts[exercise_id] = check_value(exercise_id, entry, limit)
@@ -228,7 +232,9 @@ def judge(request: dict) -> dict:
     return {"verdicts": verdicts}
 
 
-def main() -> int:
+def main(channel_fd: Optional[int] = None) -> int:
+    """Read one request on stdin, write the verdicts on stdout; ``channel_fd`` is a connection to
+    the grader's fork server (for the code answers' processes), when the judge was forked by it."""
     request = json.loads(sys.stdin.buffer.read())
     # the judge runs only kafkalab's code, but on learners' values: bounded like them, never below 1 GiB
     apply_limits({**request["limits"], "memory_mb": max(1024, int(request["limits"]["memory_mb"])),
@@ -236,7 +242,8 @@ def main() -> int:
     out = os.dup(1)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # a checker's or the simulator's prints cannot mix into the verdicts
-    data = dumps(judge(request))
+    spawner = ForkServer.connect(channel_fd) if channel_fd is not None else None
+    data = dumps(judge(request, spawner))
     view = memoryview(data)
     while view:
         view = view[os.write(out, view):]

@@ -158,6 +158,16 @@ class Channel:
         self._buf = bytearray()
         self._eof = False
 
+    @property
+    def eof(self) -> bool:
+        """The other side closed its output (what is left in the buffer can still be read)."""
+        return self._eof
+
+    @property
+    def overfull(self) -> bool:
+        """More than ``max_line`` bytes are waiting without a line end: no reply can be read."""
+        return len(self._buf) > self.max_line and b"\n" not in self._buf
+
     def send(self, obj: Any, deadline: float) -> None:
         data = memoryview(dumps(obj))
         while data:

@@ -4,27 +4,32 @@ Nothing here decides a score: it runs the learner's code and sends back data (th
 answer variables, what a learner's function returned), which the grader checks outside.
 
 * ``notebook``: read ``{"notebook", "cells", "names", "cell_timeout", "budget"}`` from stdin,
-  start a fresh Jupyter kernel, run the cells (skipping the ``check`` cells the grader left out)
-  with a time limit per cell and for the whole notebook, then read every answer variable out of
-  the kernel as JSON (:func:`dump`) and write one result line.
+  start a fresh kernel (:class:`Kernel`: a child process running IPython's ``InteractiveShell``,
+  as a Jupyter kernel does, without ZeroMQ), run the cells (skipping the ``check`` cells the
+  grader left out) with a time limit per cell and for the whole notebook, then read every answer
+  variable out of the kernel as JSON (:func:`dump`) and write one result line.
 * ``code``: serve a code answer: define the answer cell's source in a fresh namespace, then
   answer ``call``/``new``/``getattr`` requests from the grader's checker with data
   (:mod:`kafkalab.exercises.rpc`), one JSON line per request and reply.
 * ``--probe``: print ``ok`` (the grader checks that a sandbox can start).
 
 The first thing each mode does is set the resource limits it was given (:func:`apply_limits`).
+The grader starts this module either fresh (``python -m``) or, usually, as a worker forked from
+its pre-imported template (:mod:`.forkserver`), which calls :func:`serve`.
 """
 
 from __future__ import annotations
 
+import builtins
+import getpass
 import json
+import math
 import os
 import resource
-import subprocess
+import signal
 import sys
 import time
 from pathlib import Path
-from queue import Empty
 from typing import Any, Optional
 
 from .rpc import Channel, ChannelError, DataError, decode, encode, dumps
@@ -104,33 +109,255 @@ def dump(namespace: dict, names: list[str]) -> _JSON:
     return _JSON(out)
 
 
-def _wait_reply(km, kc, msg_id: str, deadline: float) -> Optional[dict]:
-    """The shell reply to ``msg_id``, or None at the deadline or when the kernel died."""
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return None
+def _jsonable(value: Any) -> Any:
+    """What a Jupyter kernel's reply carries for a JSON value: non-finite floats as their repr."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+#: what a Jupyter kernel's environment has besides its parent's (jupyter_client and ipykernel set them)
+KERNEL_ENV = {"TERM": "xterm-color", "CLICOLOR": "1", "FORCE_COLOR": "1", "CLICOLOR_FORCE": "1", "PAGER": "cat",
+              "GIT_PAGER": "cat", "PYDEVD_USE_FRAME_EVAL": "NO"}
+#: how long an interrupted cell may take to stop before the kernel is given up (as in Jupyter's runner)
+INTERRUPT_GRACE = 5.0
+
+
+class Kernel:
+    """A fresh kernel for one notebook: a child process (its own session and process group) that
+    runs cells in IPython's ``InteractiveShell``, as ipykernel does, and answers over two pipes.
+
+    What a Jupyter kernel does that matters here is kept: ``__name__ == "__main__"``,
+    ``get_ipython()``, ``%magics`` and ``!shell`` lines, top-level ``await``, ``In``/``Out``;
+    ``SIGINT`` raises ``KeyboardInterrupt`` while a cell runs and is ignored between cells (a cell
+    that ignores it cannot be interrupted); ``input()`` raises ``StdinNotImplementedError``; an
+    error while showing a cell's result fails the cell; each cell's error is reported by class
+    name and message; the kernel's import path and environment variables.  Outputs go nowhere
+    (they are not graded).  Only code that inspects the shell itself (its class, ``.kernel``)
+    can tell that it is not ipykernel's."""
+
+    def __init__(self) -> None:
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(req_w)
+            os.close(rep_r)
+            _kernel_main(req_r, rep_w)
+        os.close(req_r)
+        os.close(rep_w)
+        self.pid = pid
+        self.channel = Channel(rep_r, req_w, max_line=16 * 1024 * 1024)
+        self._status: Optional[int] = None
+        self._next = 0
+
+    def is_alive(self) -> bool:
+        if self._status is None:
+            try:
+                pid, status = os.waitpid(self.pid, os.WNOHANG)
+            except ChildProcessError:
+                pid, status = self.pid, 0
+            if pid == self.pid:
+                self._status = status
+        return self._status is None
+
+    def request(self, req: dict, deadline: float) -> Optional[int]:
+        """Send a request; its id, or None when the kernel does not take it."""
+        self._next += 1
         try:
-            msg = kc.get_shell_msg(timeout=min(left, 0.5))
-        except Empty:
-            if not km.is_alive():
-                return None
-            continue
-        if msg.get("parent_header", {}).get("msg_id") == msg_id:
-            return msg
+            self.channel.send({**req, "id": self._next}, deadline)
+        except ChannelError:
+            return None
+        return self._next
 
-
-def _drain(kc) -> None:
-    try:
+    def reply(self, msg_id: Optional[int], deadline: float) -> Optional[dict]:
+        """The reply to ``msg_id``, or None at the deadline or when the kernel died."""
+        if msg_id is None:
+            return None
         while True:
-            kc.get_iopub_msg(timeout=0)
-    except Empty:
-        pass
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                msg = self.channel.recv(time.monotonic() + min(left, 0.25))
+            except ChannelError:
+                if self.channel.eof:  # it will not answer: wait for it to end (a process closes its
+                    while self.is_alive() and time.monotonic() < deadline:  # pipes before it ends)
+                        time.sleep(0.005)
+                    return None
+                if not self.is_alive() or self.channel.overfull:
+                    return None
+                continue
+            if isinstance(msg, dict) and msg.get("id") == msg_id:
+                return msg
+
+    def interrupt(self) -> None:
+        try:
+            os.killpg(self.pid, signal.SIGINT)
+        except OSError:
+            pass
+
+    def shutdown(self) -> None:
+        for fd in (self.channel.read_fd, self.channel.write_fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+
+
+def _no_input(prompt: str = "") -> str:
+    from IPython.core.error import StdinNotImplementedError
+
+    raise StdinNotImplementedError("raw_input was called, but this frontend does not support input requests.")
+
+
+def _no_getpass(prompt: str = "Password: ", stream: Any = None, **kwargs: Any) -> str:
+    from IPython.core.error import StdinNotImplementedError
+
+    raise StdinNotImplementedError("getpass was called, but this frontend does not support input requests.")
+
+
+def _murmur2(data: bytes, seed: int) -> int:
+    """MurmurHash2 (32 bits), which ipykernel uses to name a cell's code."""
+    m, mask = 0x5BD1E995, 0xFFFFFFFF
+    h = (seed ^ len(data)) & mask
+    end = len(data) & ~3
+    for i in range(0, end, 4):
+        k = (int.from_bytes(data[i:i + 4], "little") * m) & mask
+        k = ((k ^ (k >> 24)) * m) & mask
+        h = ((h * m) & mask) ^ k
+    if len(data) > end:
+        h = ((h ^ int.from_bytes(data[end:], "little")) * m) & mask
+    h = ((h ^ (h >> 13)) * m) & mask
+    return h ^ (h >> 15)
+
+
+def _make_shell():
+    import tempfile
+
+    from IPython.core.compilerop import CachingCompiler
+    from IPython.core.displayhook import DisplayHook
+    from IPython.core.history import HistoryManager
+    from IPython.core.interactiveshell import InteractiveShell
+
+    class Compiler(CachingCompiler):
+        """Names each cell's code as ipykernel does (error messages show the name)."""
+
+        def get_code_name(self, raw_code, transformed_code, number):
+            folder = os.path.join(tempfile.gettempdir(), f"ipykernel_{os.getpid()}")
+            return os.path.join(folder, f"{_murmur2(raw_code.encode('utf-8', 'surrogatepass'), 0xC70F6907)}.py")
+
+    class Hook(DisplayHook):
+        active = False
+
+        def start_displayhook(self) -> None:
+            self.active = True
+            super().start_displayhook()
+
+        def finish_displayhook(self) -> None:
+            super().finish_displayhook()
+            self.active = False
+
+    class Shell(InteractiveShell):
+        displayhook_class = Hook
+        failed_in_displayhook = False
+
+        def run_cell(self, *args, **kwargs):
+            self.failed_in_displayhook = False
+            self.displayhook.active = False
+            return super().run_cell(*args, **kwargs)
+
+        def _showtraceback(self, etype, evalue, stb):
+            if self.displayhook.active:  # as ipykernel: an error showing the result fails the cell
+                self.failed_in_displayhook = True
+
+        def ask_exit(self) -> None:  # exit() and quit(): as in a kernel, they do not end it
+            self.exit_now = True
+
+        def init_history(self) -> None:  # no history database, and no thread writing it
+            self.history_manager = HistoryManager(shell=self, parent=self, enabled=False)
+            self.configurables.append(self.history_manager)
+
+    return Shell.instance(compiler_class=Compiler)
+
+
+def _kernel_main(req_fd: int, rep_fd: int) -> None:
+    """The kernel process (never returns)."""
+    code = 0
+    try:
+        os.setsid()  # its own process group, which an interrupt signals (as jupyter_client does)
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.dup2(req_fd, 3)
+        os.dup2(rep_fd, 4)
+        os.closerange(5, 1 << 20)  # nothing of the runner's (its result pipe) stays open here
+        for fd in (3, 4):
+            os.set_inheritable(fd, False)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # as ipykernel between requests
+        # the import path a kernel has: not the folder `python -m` started in, but the working
+        # folder ('') after the standard library (ipykernel's launcher, then IPython's init_path)
+        if sys.path and (sys.path[0] == "" or Path(sys.path[0]) == Path.cwd()):
+            del sys.path[0]
+        if "" not in sys.path:
+            sites = [i for i, p in enumerate(sys.path) if os.path.basename(p) in ("site-packages", "dist-packages")]
+            sys.path.insert(sites[0] if sites else 0, "")
+        os.environ.update(KERNEL_ENV, JPY_PARENT_PID=str(os.getppid()))
+        channel = Channel(3, 4)
+        shell = _make_shell()
+        builtins.input = _no_input
+        getpass.getpass = _no_getpass
+        channel.send({"id": 0, "ready": True}, time.monotonic() + 60)
+        while True:
+            req = channel.recv(time.monotonic() + 1e9)
+            msg_id = req.get("id") if isinstance(req, dict) else None
+            if req.get("op") == "execute":
+                reply = _execute(shell, req["code"])
+            elif req.get("op") == "dump":
+                reply = {"answers": _jsonable(dump(shell.user_ns, list(req["names"])).data)}
+            else:
+                reply = {"status": "error", "ename": "ProtocolError", "evalue": "unknown request"}
+            channel.send({**reply, "id": msg_id}, time.monotonic() + 60)
+    except ChannelError:
+        code = 0
+    except BaseException:  # noqa: BLE001 - the runner sees the kernel die
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _execute(shell, source: str) -> dict:
+    saved = signal.signal(signal.SIGINT, signal.default_int_handler)  # interruptible while it runs
+    try:
+        result = shell.run_cell(source, store_history=True, silent=False)
+        err = result.error_before_exec if result.error_before_exec is not None else result.error_in_exec
+        ok = result.success and not shell.failed_in_displayhook
+    except KeyboardInterrupt as exc:  # the interrupt came just outside the learner's code
+        err, ok = exc, False
+    finally:
+        signal.signal(signal.SIGINT, saved)
+    if ok:
+        return {"status": "ok"}
+    try:
+        evalue = str(err)
+    except BaseException:  # noqa: BLE001 - a learner's exception whose str() fails
+        evalue = f"<{type(err).__name__} object>"
+    return {"status": "error", "ename": str(type(err).__name__), "evalue": evalue}
 
 
 def run_notebook(req: dict) -> dict:
-    from jupyter_client import KernelManager  # heavy; only inside the notebook sandbox
-
     start = time.monotonic()
     budget = float(req["budget"])
     deadline = start + budget - min(10.0, budget * 0.1)  # time to read the answers out at the end
@@ -142,57 +369,50 @@ def run_notebook(req: dict) -> dict:
     problems: list[str] = []
     cell_errors: list[str] = []
     answers: dict = {}
-    km = KernelManager(kernel_name="python3")
     try:
-        km.start_kernel(cwd=str(home), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                        stderr=subprocess.DEVNULL)
-        kc = km.client()
-        kc.start_channels()
-        kc.wait_for_ready(timeout=max(5.0, min(60.0, deadline - time.monotonic())))
-    except Exception as exc:  # noqa: BLE001
+        kernel = Kernel()
+    except OSError as exc:
         return {"answers": {}, "problems": [f"the kernel did not start: {type(exc).__name__}: {str(exc)[:150]}"],
                 "cell_errors": []}
-    usable = True
-    for number, source in req["cells"]:
-        left = deadline - time.monotonic()
-        if left < 1:
-            problems.append(f"the notebook's time limit was reached before cell {number}")
-            break
-        limit = min(cell_timeout, left)
-        msg_id = kc.execute(source, store_history=True, allow_stdin=False, stop_on_error=False)
-        reply = _wait_reply(km, kc, msg_id, time.monotonic() + limit)
-        _drain(kc)
-        if reply is None and km.is_alive():
-            km.interrupt_kernel()
-            reply = _wait_reply(km, kc, msg_id, time.monotonic() + 5)
-            if reply is None:
-                problems.append(f"cell {number} ran past its time limit ({limit:.0f} s) and could not be interrupted")
+    try:
+        if kernel.reply(0, time.monotonic() + max(5.0, min(60.0, deadline - time.monotonic()))) is None:
+            return {"answers": {}, "problems": ["the kernel did not start: it ended or did not answer"],
+                    "cell_errors": []}
+        usable = True
+        for number, source in req["cells"]:
+            left = deadline - time.monotonic()
+            if left < 1:
+                problems.append(f"the notebook's time limit was reached before cell {number}")
+                break
+            limit = min(cell_timeout, left)
+            msg_id = kernel.request({"op": "execute", "code": source}, time.monotonic() + limit)
+            reply = kernel.reply(msg_id, time.monotonic() + limit)
+            if reply is None and kernel.is_alive():
+                kernel.interrupt()
+                reply = kernel.reply(msg_id, time.monotonic() + INTERRUPT_GRACE)
+                if reply is None:
+                    problems.append(f"cell {number} ran past its time limit ({limit:.0f} s) and could not be interrupted")
+                    usable = False
+                    break
+                cell_errors.append(f"cell {number} was stopped after {limit:.0f} s (time limit)")
+            if not kernel.is_alive():
+                problems.append(f"the kernel died in cell {number} (memory or CPU limit, or the code ended it)")
                 usable = False
                 break
-            cell_errors.append(f"cell {number} was stopped after {limit:.0f} s (time limit)")
-        if not km.is_alive():
-            problems.append(f"the kernel died in cell {number} (memory or CPU limit, or the code ended it)")
-            usable = False
-            break
-        content = reply.get("content", {}) if reply else {}
-        if content.get("status") == "error":
-            cell_errors.append(f"cell {number}: {content.get('ename')}: {str(content.get('evalue'))[:150]}")
-    if usable:
-        expr = f"__import__('kafkalab.exercises.runner', fromlist=['dump']).dump(globals(), {list(req['names'])!r})"
-        msg_id = kc.execute("", silent=True, store_history=False, allow_stdin=False, user_expressions={"a": expr})
-        reply = _wait_reply(km, kc, msg_id, time.monotonic() + max(5.0, start + budget - time.monotonic() - 2))
-        result = (((reply or {}).get("content") or {}).get("user_expressions") or {}).get("a") or {}
-        data = (result.get("data") or {}).get("application/json") if result.get("status") == "ok" else None
-        if isinstance(data, dict):
-            answers = data
-        else:
-            problems.append("the answers could not be read out of the kernel"
-                            + (f" ({result.get('ename')}: {str(result.get('evalue'))[:100]})" if result.get("ename") else ""))
-    try:
-        kc.stop_channels()
-        km.shutdown_kernel(now=True)
-    except Exception:  # noqa: BLE001 - the sandbox is torn down anyway
-        pass
+            content = reply or {}
+            if content.get("status") == "error":
+                cell_errors.append(f"cell {number}: {content.get('ename')}: {str(content.get('evalue'))[:150]}")
+        if usable:
+            left = max(5.0, start + budget - time.monotonic() - 2)
+            msg_id = kernel.request({"op": "dump", "names": list(req["names"])}, time.monotonic() + left)
+            reply = kernel.reply(msg_id, time.monotonic() + left)
+            data = (reply or {}).get("answers")
+            if isinstance(data, dict):
+                answers = data
+            else:
+                problems.append("the answers could not be read out of the kernel")
+    finally:
+        kernel.shutdown()
     return {"answers": answers, "problems": problems, "cell_errors": cell_errors}
 
 
@@ -290,10 +510,8 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) != 2:
-        print("usage: python -m kafkalab.exercises.runner notebook|code|--probe LIMITS_JSON", file=sys.stderr)
-        return 2
+def serve(argv: list[str]) -> int:
+    """Run one mode (``[MODE, LIMITS_JSON]``) on this process's stdin and stdout; the exit status."""
     mode, limits = argv
     apply_limits(json.loads(limits))
     out = _private_stdout()
@@ -313,6 +531,13 @@ def main(argv: list[str]) -> int:
         return 0
     print(f"unknown mode {mode!r}", file=sys.stderr)
     return 2
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python -m kafkalab.exercises.runner notebook|code|--probe LIMITS_JSON", file=sys.stderr)
+        return 2
+    return serve(argv)
 
 
 if __name__ == "__main__":

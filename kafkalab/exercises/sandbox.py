@@ -18,13 +18,17 @@ On Linux the grader starts every learner process (a notebook's kernel, a code an
   ``RLIMIT_DATA`` (memory per process), ``RLIMIT_CPU`` (CPU seconds per process), the scratch
   size, and the number of tasks (processes and threads): ``RLIMIT_NPROC``, which Linux counts per
   user namespace, or, when the grader runs as root (where Linux ignores ``RLIMIT_NPROC``), a
-  child ``pids`` cgroup of the grader's own cgroup.
+  child ``pids`` cgroup of the grader's own cgroup.  As root with a writable ``memory`` cgroup,
+  the sandbox's processes together are also held to the memory limit (a child ``memory`` cgroup
+  per sandbox: the kernel's OOM killer stops the largest process of a sandbox over it).
 
-Starting an empty sandbox costs about 10-20 ms (bwrap, measured on the course's 2-core machine);
-what costs is starting Python, kafkalab and a kernel inside it.  The boundary is a process that
-takes one request on stdin and answers with data on stdout (:mod:`.runner`), so a faster start
-(a pre-imported template process that forks one worker per notebook into fresh namespaces) can
-replace how the runner is started without changing what crosses the boundary.
+Starting an empty sandbox costs about 10-40 ms (bwrap, measured on the course's 2-core machine);
+what costs is starting Python, kafkalab and a kernel inside it.  So, with a fork server
+(:mod:`.forkserver`), the sandbox's only process is a shell waiting on a pipe, and the learner
+process is forked from a pre-imported template that joins the sandbox's namespaces and cgroups
+(:meth:`Sandbox.start`); without one, bubblewrap starts ``python -m kafkalab.exercises.runner``
+itself.  Either way the boundary is a process that takes one request on stdin and answers with
+data on stdout (:mod:`.runner`), and stopping the sandbox kills all of it.
 
 :func:`probe` says what this machine offers; :class:`Sandbox` starts processes and always
 stops them (:meth:`Running.stop`).
@@ -44,9 +48,11 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import IO, Optional
 
 import kafkalab
+
+from .forkserver import NAMESPACES, ForkServer, ForkServerError, Worker
 
 INSIDE_HOME = "/tmp"
 #: files of /etc a Python process may need (dynamic linker, time zone, names); the rest is hidden
@@ -86,12 +92,16 @@ class Probe:
     tasks_by: str = ""
     #: the folder under which a pids cgroup per sandbox is created (root only)
     cgroup_parent: str = ""
+    #: the folder under which a memory cgroup per sandbox is created (root only), or ""
+    memory_cgroup_parent: str = ""
 
     def describe(self) -> str:
         if not self.available:
             return f"no sandbox ({self.problem})"
         tasks = f"tasks limited by {self.tasks_by}" if self.tasks_by else "task count NOT limited"
-        return f"bubblewrap {self.version} (no network, private files, PID namespace; {tasks})"
+        memory = "memory per process and per sandbox (memory cgroup)" if self.memory_cgroup_parent else \
+            "memory per process"
+        return f"bubblewrap {self.version} (no network, private files, PID namespace; {tasks}; {memory})"
 
 
 # ---------------------------------------------------------------------------- what this machine offers
@@ -118,13 +128,16 @@ def _probe() -> Probe:
         version = subprocess.run([bwrap, "--version"], capture_output=True, text=True, timeout=10).stdout.split()
     except (OSError, subprocess.SubprocessError) as exc:
         return Probe(False, f"bwrap does not run: {exc}")
+    memory = ""
     if os.geteuid() == 0:  # Linux does not apply RLIMIT_NPROC to root: a pids cgroup instead, where possible
-        parent = _pids_cgroup_parent()
+        parent = _cgroup_parent("pids", "pids.max")
         tasks_by = "pids cgroup" if parent else ""
+        memory = _cgroup_parent("memory", "memory.limit_in_bytes", "memory.max")
     else:
         parent, tasks_by = "", "RLIMIT_NPROC"
     base = Probe(True, bwrap=bwrap, version=version[-1] if version else "?",
-                 disable_userns="--disable-userns" in help_text, tasks_by=tasks_by, cgroup_parent=parent)
+                 disable_userns="--disable-userns" in help_text, tasks_by=tasks_by, cgroup_parent=parent,
+                 memory_cgroup_parent=memory)
     trial = Sandbox(Limits(), base, hidden=())
     try:
         proc = trial.start(["--probe"], stdin=subprocess.DEVNULL)
@@ -138,8 +151,9 @@ def _probe() -> Probe:
     return base
 
 
-def _pids_cgroup_parent() -> str:
-    """A writable folder of the pids controller under the grader's own cgroup (v1 or v2), or ''."""
+def _cgroup_parent(controller: str, *limit_files: str) -> str:
+    """A writable folder of ``controller`` ("pids", "memory") under the grader's own cgroup (v1
+    or v2) in which a child cgroup gets one of ``limit_files``, or ''."""
     try:
         own = Path("/proc/self/cgroup").read_text().splitlines()
         mounts = Path("/proc/self/mountinfo").read_text().splitlines()
@@ -160,7 +174,7 @@ def _pids_cgroup_parent() -> str:
             root, mount_point = fields[3], fields[4]
             if controllers == "" and fstype == "cgroup2":
                 candidates.append((mount_point, root, rel, "v2"))
-            elif fstype == "cgroup" and "pids" in controllers.split(",") and "pids" in opts.split(","):
+            elif fstype == "cgroup" and controller in controllers.split(",") and controller in opts.split(","):
                 candidates.append((mount_point, root, rel, "v1"))
     for mount_point, root, rel, kind in candidates:
         if not rel.startswith(root):
@@ -168,7 +182,7 @@ def _pids_cgroup_parent() -> str:
         folder = Path(mount_point) / rel[len(root):].lstrip("/")
         if kind == "v2":
             try:
-                if "pids" not in (folder / "cgroup.subtree_control").read_text().split():
+                if controller not in (folder / "cgroup.subtree_control").read_text().split():
                     continue
             except OSError:
                 continue
@@ -177,7 +191,7 @@ def _pids_cgroup_parent() -> str:
             test.mkdir()
         except OSError:
             continue
-        ok = (test / "pids.max").exists()
+        ok = any((test / name).exists() for name in limit_files)
         try:
             test.rmdir()
         except OSError:
@@ -215,14 +229,29 @@ def readonly_paths() -> list[Path]:
     return out
 
 
+def sandbox_env() -> dict[str, str]:
+    """The whole environment of a learner process (and of the fork server's template)."""
+    return {"PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
+            "HOME": INSIDE_HOME, "TMPDIR": INSIDE_HOME, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+            "PYTHONPATH": str(package_dir().parent), "PYTHONDONTWRITEBYTECODE": "1",
+            "MPLBACKEND": "Agg", "JUPYTER_PLATFORM_DIRS": "1", "KAFKALAB_SANDBOX": "bubblewrap"}
+
+
+#: what the sandbox's first process runs when the learner process is forked in from outside: it
+#: says it is running (so bubblewrap has finished setting up the sandbox) and waits for the grader
+BLOCKER = ["/bin/sh", "-c", "printf x; exec >/dev/null 2>&1; read _"]
+
+
 class Sandbox:
-    """Starts learner processes (``python -m kafkalab.exercises.runner ARGS``) in a sandbox, or,
-    when ``isolation.available`` is false (``--no-sandbox``), as plain child processes."""
+    """Starts learner processes (``python -m kafkalab.exercises.runner ARGS``, or the same forked
+    from ``spawner``'s template) in a sandbox, or, when ``isolation.available`` is false
+    (``--no-sandbox``), as plain child processes."""
 
     def __init__(self, limits: Limits, isolation: Probe, *, hidden: tuple[Path, ...] = (),
-                 fallback_dir: Optional[Path] = None) -> None:
+                 fallback_dir: Optional[Path] = None, spawner: Optional[ForkServer] = None) -> None:
         self.limits, self.isolation = limits, isolation
         self.fallback_dir = fallback_dir
+        self.spawner = spawner
         self.ro = readonly_paths() if isolation.available else []
         for h in hidden:
             h = _realpath(str(h))
@@ -263,45 +292,152 @@ class Sandbox:
         args += ["--chdir", INSIDE_HOME]
         return args
 
-    def start(self, runner_args: list[str], *, stdin=subprocess.PIPE) -> "Running":
-        """Start ``python -m kafkalab.exercises.runner RUNNER_ARGS LIMITS`` (stdout and stderr are pipes)."""
-        self._counter += 1
-        inner = [sys.executable, "-m", "kafkalab.exercises.runner", *runner_args, self._limits_arg()]
-        token = secrets.token_hex(8)
-        cgroup = None
-        if self.on:
-            env = {"PATH": f"{os.path.dirname(sys.executable)}:/usr/local/bin:/usr/bin:/bin",
-                   "HOME": INSIDE_HOME, "TMPDIR": INSIDE_HOME, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
-                   "PYTHONPATH": str(package_dir().parent), "PYTHONDONTWRITEBYTECODE": "1",
-                   "MPLBACKEND": "Agg", "JUPYTER_PLATFORM_DIRS": "1", "KAFKALAB_SANDBOX": "bubblewrap"}
-            info_r, info_w = os.pipe()
-            cmd = self.bwrap_args() + ["--info-fd", str(info_w), "--", *inner]
-            if self.isolation.cgroup_parent:
-                cgroup = Path(self.isolation.cgroup_parent) / f"kafkalab-grade-{os.getpid()}-{self._counter}-{token[:6]}"
-                try:
-                    cgroup.mkdir()
+    def _cgroups(self, token: str) -> list[Path]:
+        """A new pids cgroup and memory cgroup for one sandbox, their limits set (root only)."""
+        made = []
+        iso, mib = self.isolation, 1024 * 1024
+        for parent, kind in ((iso.cgroup_parent, "pids"), (iso.memory_cgroup_parent, "memory")):
+            if not parent:
+                continue
+            cgroup = Path(parent) / f"kafkalab-grade-{os.getpid()}-{self._counter}-{token[:6]}"
+            try:
+                cgroup.mkdir()
+                if kind == "pids":
                     (cgroup / "pids.max").write_text(str(self.limits.tasks))
-                    cmd = ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(cgroup / "cgroup.procs"), *cmd]
-                except OSError:
-                    _rmdir(cgroup)
-                    cgroup = None
+                elif (cgroup / "memory.max").exists():  # cgroup v2: no swap either
+                    (cgroup / "memory.max").write_text(str(self.limits.memory_mb * mib))
+                    if (cgroup / "memory.swap.max").exists():
+                        (cgroup / "memory.swap.max").write_text("0")
+                else:  # cgroup v1: memory, then memory and swap together where swap is accounted
+                    (cgroup / "memory.limit_in_bytes").write_text(str(self.limits.memory_mb * mib))
+                    if (cgroup / "memory.memsw.limit_in_bytes").exists():
+                        (cgroup / "memory.memsw.limit_in_bytes").write_text(str(self.limits.memory_mb * mib))
+                made.append(cgroup)
+            except OSError:
+                _rmdir(cgroup)
+        return made
+
+    @staticmethod
+    def _in_cgroups(cmd: list[str], cgroups: list[Path]) -> list[str]:
+        """``cmd`` started by a shell that first moves itself into ``cgroups``."""
+        if not cgroups:
+            return cmd
+        script = " && ".join(f'echo $$ > "${i}"' for i in range(len(cgroups)))
+        script += " && shift" * (len(cgroups) - 1) + ' && exec "$@"'
+        return ["/bin/sh", "-c", script, *(str(c / "cgroup.procs") for c in cgroups), *cmd]
+
+    def start(self, runner_args: list[str], *, stdin=subprocess.PIPE) -> "Running":
+        """Start ``runner RUNNER_ARGS LIMITS`` (stdin, stdout and stderr are pipes): forked from the
+        fork server's template into a new sandbox when there is one, else started by bubblewrap."""
+        self._counter += 1
+        token = secrets.token_hex(8)
+        if self.on and self.spawner is not None and not self.spawner.broken and stdin == subprocess.PIPE:
+            try:
+                return self._start_joined(runner_args, token)
+            except ForkServerError:
+                pass  # the template is gone: start the runner fresh, as below
+        inner = [sys.executable, "-m", "kafkalab.exercises.runner", *runner_args, self._limits_arg()]
+        if self.on:
+            info_r, info_w = os.pipe()
+            cgroups = self._cgroups(token)
+            cmd = self._in_cgroups(self.bwrap_args() + ["--info-fd", str(info_w), "--", *inner], cgroups)
             try:
                 proc = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        env=env, cwd="/", pass_fds=(info_w,), start_new_session=True)
+                                        env=sandbox_env(), cwd="/", pass_fds=(info_w,), start_new_session=True)
             except OSError:
                 os.close(info_r)
-                _rmdir(cgroup)
+                for cgroup in cgroups:
+                    _rmdir(cgroup)
                 raise
             finally:
                 os.close(info_w)
-            return Running(proc, sandboxed=True, info_fd=info_r, cgroup=cgroup, token=token)
+            return Running(proc, sandboxed=True, info_fd=info_r, cgroups=tuple(cgroups), token=token)
         work = self.fallback_dir / f"{self._counter:04d}-{token[:6]}" if self.fallback_dir else Path.cwd()
         work.mkdir(parents=True, exist_ok=True)
         return start_plain(inner, work, {"HOME": str(work), "TMPDIR": str(work), "MPLBACKEND": "Agg",
                                          "KAFKALAB_SANDBOX": "none"}, token, remove=work if self.fallback_dir else None)
 
+    def _start_joined(self, runner_args: list[str], token: str, timeout: float = 60) -> "Running":
+        """A fresh sandbox whose first process only waits, and the runner forked into it by the
+        fork server (:mod:`.forkserver`)."""
+        deadline = time.monotonic() + timeout
+        cgroups = self._cgroups(token)
+        info_r, info_w = os.pipe()
+        ready_r, ready_w = os.pipe()
+        hold_r, hold_w = os.pipe()
+        err_r, err_w = os.pipe()
+        cmd = self._in_cgroups(self.bwrap_args() + ["--info-fd", str(info_w), "--", *BLOCKER], cgroups)
+        try:
+            proc = subprocess.Popen(cmd, stdin=hold_r, stdout=ready_w, stderr=err_w, env=sandbox_env(), cwd="/",
+                                    pass_fds=(info_w,), start_new_session=True)
+        except OSError:
+            for fd in (info_r, info_w, ready_r, ready_w, hold_r, hold_w, err_r, err_w):
+                os.close(fd)
+            for cgroup in cgroups:
+                _rmdir(cgroup)
+            raise
+        for fd in (info_w, ready_w, hold_r, err_w):
+            os.close(fd)
+        running = Running(proc, sandboxed=True, info_fd=info_r, cgroups=tuple(cgroups), token=token, hold=hold_w)
+        passed: list[int] = []  # descriptors for the worker: closed here once the template has its copies
+        ours: list[int] = []  # the grader's ends of the worker's pipes: kept by ``running`` on success
+        try:
+            ready = _read_some(ready_r, deadline) == b"x"
+            running._read_info(deadline)
+            if not ready or running.inner_pid is None:
+                why = " ".join(_read_some(err_r, time.monotonic() + 0.5, 2000).decode(errors="replace").split())
+                raise OSError(f"the sandbox did not start: {why or 'no reason given'}")
+            first = _identity(running.inner_pid)
+            ns = {}
+            for name in ("user",) + NAMESPACES:
+                if os.path.exists(f"/proc/{running.inner_pid}/ns/{name}"):
+                    ns[name] = os.open(f"/proc/{running.inner_pid}/ns/{name}", os.O_RDONLY | os.O_CLOEXEC)
+                    passed.append(ns[name])
+            if first is None or _identity(running.inner_pid) != first:
+                raise OSError("the sandbox ended before its process could start")
+            theirs = {}
+            for name in ("stdin", "stdout", "stderr", "status"):
+                r, w = os.pipe()
+                theirs[name], mine = (r, w) if name == "stdin" else (w, r)
+                passed.append(theirs[name])
+                ours.append(mine)
+            for i, cgroup in enumerate(cgroups):
+                theirs[f"cgroup.procs{i}"] = os.open(cgroup / "cgroup.procs", os.O_WRONLY | os.O_CLOEXEC)
+                passed.append(theirs[f"cgroup.procs{i}"])
+            worker = self.spawner.spawn("sandbox", {**theirs, **ns}, cwd=INSIDE_HOME,
+                                        argv=[*runner_args, self._limits_arg()])
+            worker.status_fd = ours[3]
+            running.attach(worker, os.fdopen(ours[0], "wb", buffering=0), os.fdopen(ours[1], "rb", buffering=0),
+                           os.fdopen(ours[2], "rb", buffering=0))
+            ours = []
+            return running
+        except BaseException:
+            running.stop()
+            raise
+        finally:
+            for fd in passed + ours + [ready_r, err_r]:
+                os.close(fd)
+
+
+def _read_some(fd: int, deadline: float, limit: int = 1) -> bytes:
+    """Up to ``limit`` bytes from ``fd``, waiting until ``deadline`` for the first."""
+    sel = selectors.DefaultSelector()
+    sel.register(fd, selectors.EVENT_READ)
+    try:
+        if not sel.select(max(0.0, deadline - time.monotonic())):
+            return b""
+        return os.read(fd, limit)
+    except OSError:
+        return b""
+    finally:
+        sel.close()
+
 
 TOKENS = "KAFKALAB_GRADE_TOKENS"
+
+
+def _token_chain(token: str) -> str:
+    return ":".join(t for t in (os.environ.get(TOKENS, ""), token) if t)
 
 
 def start_plain(cmd: list[str], cwd: Path, env_extra: dict, token: str = "", *, remove: Optional[Path] = None) -> "Running":
@@ -310,11 +446,34 @@ def start_plain(cmd: list[str], cwd: Path, env_extra: dict, token: str = "", *, 
     It runs in a new session, and its environment carries a token (appended to its parent's), so
     :meth:`Running.stop` can find and kill what it started even after a double fork or setsid."""
     token = token or secrets.token_hex(8)
-    chain = ":".join(t for t in (os.environ.get(TOKENS, ""), token) if t)
-    env = {**os.environ, **env_extra, "PYTHONDONTWRITEBYTECODE": "1", TOKENS: chain}
+    env = {**os.environ, **env_extra, "PYTHONDONTWRITEBYTECODE": "1", TOKENS: _token_chain(token)}
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             env=env, cwd=cwd, start_new_session=True)
     return Running(proc, sandboxed=False, token=token, work=remove)
+
+
+def start_judge(spawner: ForkServer) -> "Running":
+    """Fork a judge (:mod:`.judge`) from the fork server's template: no sandbox (it never runs
+    learner code), a token like :func:`start_plain`'s, and its own connection to the template."""
+    token = secrets.token_hex(8)
+    pipes = {name: os.pipe() for name in ("stdin", "stdout", "stderr", "status")}
+    theirs = {"stdin": pipes["stdin"][0], "stdout": pipes["stdout"][1], "stderr": pipes["stderr"][1],
+              "status": pipes["status"][1]}
+    ours = [pipes["stdin"][1], pipes["stdout"][0], pipes["stderr"][0], pipes["status"][0]]
+    try:
+        worker = spawner.spawn("judge", theirs, token=_token_chain(token), token_var=TOKENS)
+    except BaseException:
+        for fd in ours:
+            os.close(fd)
+        raise
+    finally:
+        for fd in theirs.values():
+            os.close(fd)
+    worker.status_fd = ours[3]
+    running = Running(None, sandboxed=False, token=token)
+    running.attach(worker, os.fdopen(ours[0], "wb", buffering=0), os.fdopen(ours[1], "rb", buffering=0),
+                   os.fdopen(ours[2], "rb", buffering=0))
+    return running
 
 
 def _rmdir(path: Optional[Path]) -> None:
@@ -334,16 +493,31 @@ def _rmdir(path: Optional[Path]) -> None:
 
 @dataclass
 class Running:
-    """One started learner process tree."""
+    """One started learner process tree (or a judge)."""
 
-    proc: subprocess.Popen
+    #: bubblewrap for a sandbox, else the process itself; None for a judge forked by the fork server
+    proc: Optional[subprocess.Popen]
     sandboxed: bool
     info_fd: Optional[int] = None
-    cgroup: Optional[Path] = None
+    cgroups: tuple[Path, ...] = ()
     token: str = ""
     work: Optional[Path] = None
     inner_pid: Optional[int] = field(default=None)
     stopped: bool = False
+    #: the process forked by the fork server (its pidfd and exit status), when it was
+    worker: Optional[Worker] = None
+    #: the pipe the sandbox's waiting first process reads (closing it ends the sandbox)
+    hold: Optional[int] = None
+    stdin: Optional[IO[bytes]] = None
+    stdout: Optional[IO[bytes]] = None
+    stderr: Optional[IO[bytes]] = None
+
+    def __post_init__(self) -> None:
+        if self.proc is not None and self.stdout is None:
+            self.stdin, self.stdout, self.stderr = self.proc.stdin, self.proc.stdout, self.proc.stderr
+
+    def attach(self, worker: Worker, stdin: IO[bytes], stdout: IO[bytes], stderr: IO[bytes]) -> None:
+        self.worker, self.stdin, self.stdout, self.stderr = worker, stdin, stdout, stderr
 
     def _read_info(self, deadline: float) -> None:
         """bwrap's --info-fd JSON: the PID (in our namespace) of the sandbox's first process."""
@@ -368,24 +542,33 @@ class Running:
         except (ValueError, AttributeError):
             pass
 
+    def _wait(self, deadline: float) -> tuple[Optional[int], bool]:
+        """(exit status, whether it is known) once the streams are closed."""
+        if self.worker is not None:
+            status = self.worker.wait(deadline)
+            return status, status is not None or time.monotonic() < deadline
+        try:
+            return self.proc.wait(timeout=max(0.1, deadline - time.monotonic())), True
+        except subprocess.TimeoutExpired:
+            return None, False
+
     def exchange(self, data: bytes, deadline: float, out_cap: int, err_cap: int) -> tuple[bytes, bytes, Optional[int], str]:
         """Write ``data`` to stdin, read stdout and stderr until both close or ``deadline``.
 
         Returns (stdout, stderr, exit status or None, problem): problem is "" or says why the
         process was stopped (time limit, output over ``out_cap`` bytes).  Never waits past the
         deadline, even when a process in the tree keeps a pipe open."""
-        proc = self.proc
         sel = selectors.DefaultSelector()
         out, err = bytearray(), bytearray()
         pending = memoryview(data)
-        if proc.stdin is not None:
+        if self.stdin is not None:
             if data:
-                os.set_blocking(proc.stdin.fileno(), False)
-                sel.register(proc.stdin.fileno(), selectors.EVENT_WRITE, "in")
+                os.set_blocking(self.stdin.fileno(), False)
+                sel.register(self.stdin.fileno(), selectors.EVENT_WRITE, "in")
             else:
-                proc.stdin.close()
-        sel.register(proc.stdout.fileno(), selectors.EVENT_READ, "out")
-        sel.register(proc.stderr.fileno(), selectors.EVENT_READ, "err")
+                self.stdin.close()
+        sel.register(self.stdout.fileno(), selectors.EVENT_READ, "out")
+        sel.register(self.stderr.fileno(), selectors.EVENT_READ, "err")
         problem = ""
         try:
             while len(sel.get_map()) > 0:
@@ -402,7 +585,7 @@ class Running:
                         pending = pending[n:]
                         if not pending:
                             sel.unregister(key.fd)
-                            proc.stdin.close()
+                            self.stdin.close()
                         continue
                     chunk = os.read(key.fd, 1 << 16)
                     if not chunk:
@@ -421,12 +604,10 @@ class Running:
         if problem:
             self.stop()
             return bytes(out), bytes(err), None, problem
-        try:
-            rc = proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            self.stop()
-            return bytes(out), bytes(err), None, "time limit"
+        rc, known = self._wait(deadline)
         self.stop()
+        if not known:
+            return bytes(out), bytes(err), None, "time limit"
         return bytes(out), bytes(err), rc, ""
 
     def stop(self) -> None:
@@ -434,13 +615,17 @@ class Running:
 
         Only processes known to be ours are signalled: bwrap while it is not yet reaped (its
         death takes the sandbox with it: ``--die-with-parent`` kills the sandbox's first process,
-        and with it the kernel kills every process of its PID namespace); without a sandbox, the
-        process group while its leader is not reaped, and processes carrying our token."""
+        and with it the kernel kills every process of its PID namespace, forked-in ones too);
+        the fork server's child that forked a process, by its pidfd (what it forked dies with
+        it); without a sandbox, the process group while its leader is not reaped, and processes
+        carrying our token."""
         if self.stopped:
             return
         self.stopped = True
         proc = self.proc
-        running = proc.poll() is None
+        if self.worker is not None and not self.sandboxed and self.worker.status is None:
+            self.worker.kill()  # a judge: it dies with the template's child that waits for it
+        running = proc is not None and proc.poll() is None
         inner = None
         if self.sandboxed:
             if running:  # bwrap exits only after its sandbox is empty, unless it is killed
@@ -455,29 +640,40 @@ class Running:
                     pass
             for pid in _pids_with_token(self.token):
                 _kill(pid)
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
+        if proc is not None:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
         if inner is not None:  # the PID namespace is empty once its first process is gone
             end = time.monotonic() + 5
             while time.monotonic() < end and _identity(inner[0]) == inner:
                 time.sleep(0.01)
-        if self.cgroup is not None:
+        if self.worker is not None and self.sandboxed and self.worker.status is None:
+            # only now: the template's child (outside the sandbox) reaps the forked process as the
+            # sandbox is torn down; killed earlier, it would leave that to the system's init
+            self.worker.kill()
+        for cgroup in self.cgroups:
             try:
-                (self.cgroup / "cgroup.kill").write_text("1")  # cgroup v2 only; v1 relies on the PID namespace
+                (cgroup / "cgroup.kill").write_text("1")  # cgroup v2 only; v1 relies on the PID namespace
             except OSError:
                 pass
-            _rmdir(self.cgroup)
-        for f in (proc.stdin, proc.stdout, proc.stderr):
+            _rmdir(cgroup)
+        for f in (self.stdin, self.stdout, self.stderr):
             if f is not None:
                 try:
                     f.close()
                 except OSError:
                     pass
-        if self.info_fd is not None:
-            os.close(self.info_fd)
-            self.info_fd = None
+        for fd in (self.info_fd, self.hold):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self.info_fd = self.hold = None
+        if self.worker is not None:
+            self.worker.close()
         if self.work is not None:
             shutil.rmtree(self.work, ignore_errors=True)
 
