@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kafkalab.java import string_compare_key  # noqa: E402
+from kafkalab.java import spread, string_compare_key  # noqa: E402
 from kafkalab.modern.assignor import (  # noqa: E402
     GroupSpec,
     MemberSubscriptionAndAssignment,
@@ -45,7 +45,6 @@ from kafkalab.modern.assignor import (  # noqa: E402
     Uuid,
     get_assignor,
 )
-from kafkalab.modern.assignor._java import spread  # noqa: E402
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "server_assignors_java.jsonl"
 

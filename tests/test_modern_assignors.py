@@ -36,7 +36,8 @@ from kafkalab.modern.assignor import (
     get_assignors,
     subscription_type_of,
 )
-from kafkalab.modern.assignor._java import partition_order, spread, topic_order
+from kafkalab.java import spread
+from kafkalab.modern.assignor._java import partition_order, topic_order
 
 T1 = Uuid("T1-A4s3VTwiI5CTbEp6POw")
 T2 = Uuid("T2-B4s3VTwiI5YHbPp6YUe")

@@ -32,7 +32,7 @@ from collections import Counter
 import pytest
 from server_assignors_java import GOLDEN, run_kafkalab
 
-from kafkalab.modern.assignor._java import collection_capacity
+from kafkalab.java import collection_capacity
 
 CASES = [json.loads(line) for line in GOLDEN.read_text(encoding="utf-8").splitlines()]
 

@@ -24,7 +24,8 @@ install a mock assignor): :func:`get_assignor` accepts the instance wherever a n
 
 Fidelity: the results equal Kafka's compiled classes (apache/kafka ``group-coordinator`` at
 commit 1eb7644, whose assignors are those docs/consumer-protocol.md §5 describes) on thousands of
-random groups, including the places where Java's ``HashSet`` iteration order decides (:mod:`kafkalab.modern.assignor._java`); see
+random groups, including the places where Java's ``HashSet`` iteration order decides
+(:mod:`kafkalab.java`); see
 tests/test_modern_assignors_java_golden.py.  Iteration order is part of the input: the order of
 ``GroupSpec.members`` is ``memberIds()`` order, and so on (see :mod:`.api`).
 

@@ -19,13 +19,14 @@ Kafka's names in snake_case:
 * :class:`PartitionAssignorError` -- Kafka's ``PartitionAssignorException``.
 
 Iteration order.  Kafka's assignors are deterministic given the Java runtime, and two of their
-steps depend on the iteration order of Java collections (see :mod:`._java`).  Here, every ordered
-input is taken as that Java iteration order: ``GroupSpec``'s member mapping gives ``memberIds()``
-order, a member's ``subscribed_topic_ids`` sequence gives its topic set's order, and its
-``partitions`` mapping gives the order of its assignment's topics.  A topic's partitions are a set;
-the assignors iterate them as Java iterates ``new HashSet<>(ascending list)``.  (Kafka's coordinator
-loads a target assignment as ``new HashSet<>(list from the record)``, ``Assignment.fromRecord``; the
-list's own order only matters among partitions that share a hash bucket.)
+steps depend on the iteration order of Java collections (see :mod:`kafkalab.java` and
+:mod:`._java`).  Here, every ordered input is taken as that Java iteration order: ``GroupSpec``'s
+member mapping gives ``memberIds()`` order, a member's ``subscribed_topic_ids`` sequence gives its
+topic set's order, and its ``partitions`` mapping gives the order of its assignment's topics.  A
+topic's partitions are a set; the assignors iterate them as Java iterates
+``new HashSet<>(ascending list)``.  (Kafka's coordinator loads a target assignment as
+``new HashSet<>(list from the record)``, ``Assignment.fromRecord``; the list's own order only
+matters among partitions that share a hash bucket.)
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from types import MappingProxyType
 from typing import Any
 
 from kafkalab.errors import ErrorCode
+from kafkalab.java import uuid_hash_code
 
 _UUID_TEXT = re.compile(r"[A-Za-z0-9_-]{22}(==)?")
 _MASK64 = (1 << 64) - 1
@@ -105,13 +107,11 @@ class Uuid(str):
         self = str.__new__(cls, base64.urlsafe_b64encode(raw).decode("ascii")[:22])
         self.most_significant_bits = msb
         self.least_significant_bits = lsb
-        x = (msb ^ lsb) & _MASK64
-        h = (x >> 32) ^ (x & 0xFFFFFFFF)
-        self._java_hash = h - (1 << 32) if h >= 1 << 31 else h
+        self._java_hash = uuid_hash_code(msb, lsb)
         return self
 
     def java_hash_code(self) -> int:
-        """``Uuid.hashCode()``: the two longs XOR-ed, then the halves XOR-ed (a signed 32-bit int)."""
+        """``Uuid.hashCode()`` (:func:`kafkalab.java.uuid_hash_code`), a signed 32-bit int."""
         return self._java_hash
 
     @property
