@@ -4,27 +4,34 @@
 members, odd member ids, previous ownership with conflicting generations, empty subscriptions,
 Kafka's NullPointerException case) and what apache/kafka's ``RangeAssignor``,
 ``RoundRobinAssignor`` and ``AbstractStickyAssignor`` (commit 1eb7644, the snapshot
-docs/classic-protocol.md is written from) returned for them, compiled and run by the harness below.
+docs/classic-protocol.md is written from) returned for them, run by the driver below.
 Each case must come out of kafkalab identically: the assignment, for the sticky assignors also
 which algorithm ran and ``partitionsTransferringOwnership``, or the same exception.
 
 One case per line, as JSON (the format is in ``tests/golden/README.md``), so a regenerated file
 shows in a diff exactly the cases whose results changed.
 
-The harness feeds eager ``sticky`` its previous assignment from the subscription fields (as
-kafkalab does) instead of Kafka's user data, and re-implements ``CooperativeStickyAssignor``'s
-post-processing without its user-data schema; everything else is Kafka's code.
+The Java side contains no Kafka code and builds none: it is a small driver of its own
+(:data:`DRIVER`), compiled with ``javac`` against Kafka's classes on a classpath you give it
+(``kafka-clients`` and ``slf4j-api``, e.g. the ``libs/`` folder of a Kafka binary release). It
+builds Kafka's real ``Cluster``/``PartitionInfo``/``Node`` and ``Subscription`` objects, puts the
+subscriptions in a ``new HashMap<>()`` as ``ConsumerCoordinator.onLeaderElected`` does, and calls
+Kafka's assignors. For the two sticky assignors it subclasses ``AbstractStickyAssignor``: eager
+``sticky`` gets its previous assignment from the subscription fields (as kafkalab does) instead of
+Kafka's user data, and ``CooperativeStickyAssignor``'s post-processing is re-implemented without
+its user-data schema.
 
-Regenerate (needs a JDK, ``javac`` and ``java``, and an apache/kafka checkout at 1eb7644, or
-another commit on purpose; rewrites tests/golden/assignors_java.jsonl)::
+Regenerate (needs a JDK 17+, ``javac`` and ``java``; rewrites tests/golden/assignors_java.jsonl
+unless ``--out`` says otherwise; see tests/golden/README.md for the classes used)::
 
-    python tests/test_assignors_java_golden.py --kafka-src /path/to/kafka [--groups 45]
+    python tests/test_assignors_java_golden.py --kafka-classpath 'KAFKA_LIBS/*' [--groups 45]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -215,92 +222,78 @@ def test_same_result_as_kafkas_java_classes(index):
 
 # ------------------------------------------------------------------------------ regeneration
 
-KAFKA_FILES = [
-    "org/apache/kafka/common/TopicPartition.java",
-    "org/apache/kafka/common/Node.java",
-    "org/apache/kafka/common/PartitionInfo.java",
-    "org/apache/kafka/common/Configurable.java",
-    "org/apache/kafka/common/KafkaException.java",
-    "org/apache/kafka/common/utils/CircularIterator.java",
-    "org/apache/kafka/clients/consumer/ConsumerPartitionAssignor.java",
-    "org/apache/kafka/clients/consumer/internals/AbstractPartitionAssignor.java",
-    "org/apache/kafka/clients/consumer/internals/AbstractStickyAssignor.java",
-    "org/apache/kafka/clients/consumer/internals/Utils.java",
-    "org/apache/kafka/clients/consumer/RangeAssignor.java",
-    "org/apache/kafka/clients/consumer/RoundRobinAssignor.java",
-]
+#: The Java side: a driver of our own, compiled against Kafka's classes. It sits in Kafka's
+#: ``internals`` package for one thing only: setting ``preferRackAwareLogic``, a package-private
+#: field Kafka's own tests set. Reads cases on stdin (one block per case: ``A name prefer``,
+#: ``T topic n``, ``R topic p rack..``, ``M member gen|- rack|- instance|-``, ``S topics..``,
+#: ``O t p t p ..``, ``END``); prints ``member: t p t p`` lines, ``CONSTRAINED``, ``TRANSFERS`` or
+#: ``ERROR``, then ``END``.
+DRIVER = r"""
+package org.apache.kafka.clients.consumer.internals;
 
-STUBS = {
-    "org/slf4j/Logger.java": """package org.slf4j;
-public interface Logger {
-  default boolean isDebugEnabled() { return false; }
-  default boolean isTraceEnabled() { return false; }
-  default void debug(String s, Object... a) {}
-  default void info(String s, Object... a) {}
-  default void warn(String s, Object... a) {}
-  default void error(String s, Object... a) {}
-  default void trace(String s, Object... a) {}
-}""",
-    "org/slf4j/LoggerFactory.java": """package org.slf4j;
-public class LoggerFactory { public static Logger getLogger(Class<?> c) { return new Logger() {}; } }""",
-    "org/apache/kafka/common/utils/Utils.java": """package org.apache.kafka.common.utils;
-import java.util.*;
-public final class Utils {
-  public static <T extends Comparable<? super T>> List<T> sorted(Collection<T> c) { List<T> r = new ArrayList<>(c); Collections.sort(r); return r; }
-  public static <T> Class<? extends T> loadClass(String k, Class<T> b) throws ClassNotFoundException { throw new ClassNotFoundException(k); }
-  public static <T> T newInstance(Class<T> c) { throw new UnsupportedOperationException(); }
-}""",
-    "org/apache/kafka/common/Cluster.java": """package org.apache.kafka.common;
-import java.util.*;
-public final class Cluster {
-  private final Map<String, List<PartitionInfo>> byTopic;
-  public Cluster(Map<String, List<PartitionInfo>> byTopic) { this.byTopic = byTopic; }
-  public List<PartitionInfo> partitionsForTopic(String t) { return byTopic.getOrDefault(t, Collections.emptyList()); }
-}""",
-    "org/apache/kafka/clients/consumer/ConsumerGroupMetadata.java": """package org.apache.kafka.clients.consumer;
-public class ConsumerGroupMetadata { public int generationId() { return -1; } }""",
-    "org/apache/kafka/clients/consumer/internals/OracleSticky.java": """package org.apache.kafka.clients.consumer.internals;
+import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor.Assignment;
+import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor.GroupSubscription;
+import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor.Subscription;
+import org.apache.kafka.clients.consumer.RangeAssignor;
+import org.apache.kafka.clients.consumer.RoundRobinAssignor;
+import org.apache.kafka.common.Cluster;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import java.util.*;
-public class OracleSticky extends AbstractStickyAssignor {
-  final boolean cooperative; Map<TopicPartition, String> lastTransfers;
-  public OracleSticky(boolean cooperative) { this.cooperative = cooperative; }
-  @Override public String name() { return cooperative ? "cooperative-sticky" : "sticky"; }
-  @Override protected MemberData memberData(Subscription s) { return new MemberData(s.ownedPartitions(), s.generationId(), s.rackId()); }
-  @Override public Map<String, List<TopicPartition>> assignPartitions(Map<String, List<PartitionInfo>> ppt, Map<String, Subscription> subs) {
-    Map<String, List<TopicPartition>> a = super.assignPartitions(ppt, subs);
-    lastTransfers = partitionsTransferringOwnership == null ? null : new HashMap<>(partitionsTransferringOwnership);
-    if (!cooperative) return a;
-    Map<TopicPartition, String> t = partitionsTransferringOwnership;
-    if (t == null) {  // computePartitionsTransferringOwnership
-      Map<TopicPartition, String> added = new HashMap<>(); Set<TopicPartition> revoked = new HashSet<>();
-      for (Map.Entry<String, List<TopicPartition>> e : a.entrySet()) {
-        List<TopicPartition> owned = subs.get(e.getKey()).ownedPartitions();
-        for (TopicPartition tp : e.getValue()) if (!owned.contains(tp)) added.put(tp, e.getKey());
-        for (TopicPartition tp : owned) if (!e.getValue().contains(tp)) revoked.add(tp);
-      }
-      added.keySet().retainAll(revoked); t = added;
-    }
-    for (Map.Entry<TopicPartition, String> e : t.entrySet()) a.get(e.getValue()).remove(e.getKey());
-    return a;
-  }
-}""",
-    "org/apache/kafka/clients/consumer/internals/Oracle.java": """package org.apache.kafka.clients.consumer.internals;
-import org.apache.kafka.clients.consumer.*;
-import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor.*;
-import org.apache.kafka.common.*;
+
 import java.io.*;
+import java.nio.charset.StandardCharsets;
 import java.util.*;
-/* One case per block: A name prefer | T topic n | R topic p rack.. | M member gen|- rack|- instance|-
-   | S topics.. | O t p t p .. | END.  Prints "member: t p t p", CONSTRAINED, TRANSFERS, ERROR, END. */
+
 public class Oracle {
+  /** The sticky assignors: Kafka's AbstractStickyAssignor, member data taken from the subscription. */
+  static final class Sticky extends AbstractStickyAssignor {
+    final boolean cooperative;
+    Map<TopicPartition, String> lastTransfers;
+
+    Sticky(boolean cooperative) { this.cooperative = cooperative; }
+
+    @Override public String name() { return cooperative ? "cooperative-sticky" : "sticky"; }
+
+    @Override protected MemberData memberData(Subscription s) {
+      return new MemberData(s.ownedPartitions(), s.generationId(), s.rackId());
+    }
+
+    @Override public Map<String, List<TopicPartition>> assignPartitions(Map<String, List<PartitionInfo>> ppt,
+                                                                        Map<String, Subscription> subs) {
+      Map<String, List<TopicPartition>> a = super.assignPartitions(ppt, subs);
+      lastTransfers = partitionsTransferringOwnership == null ? null : new HashMap<>(partitionsTransferringOwnership);
+      if (!cooperative) return a;
+      // CooperativeStickyAssignor: hold back every partition that changes owner this round.
+      Map<TopicPartition, String> t = partitionsTransferringOwnership;
+      if (t == null) {  // the general algorithm ran: compute the transfers from the result
+        Map<TopicPartition, String> added = new HashMap<>();
+        Set<TopicPartition> revoked = new HashSet<>();
+        for (Map.Entry<String, List<TopicPartition>> e : a.entrySet()) {
+          List<TopicPartition> owned = subs.get(e.getKey()).ownedPartitions();
+          for (TopicPartition tp : e.getValue()) if (!owned.contains(tp)) added.put(tp, e.getKey());
+          for (TopicPartition tp : owned) if (!e.getValue().contains(tp)) revoked.add(tp);
+        }
+        added.keySet().retainAll(revoked);
+        t = added;
+      }
+      for (Map.Entry<TopicPartition, String> e : t.entrySet()) a.get(e.getValue()).remove(e.getKey());
+      return a;
+    }
+  }
+
   public static void main(String[] args) throws Exception {
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, "UTF-8"));
-    PrintStream out = new PrintStream(new BufferedOutputStream(System.out), false, "UTF-8");
-    String name = null; boolean prefer = false; Map<String, Integer> topics = new LinkedHashMap<>();
-    Map<TopicPartition, List<String>> racks = new HashMap<>(); List<String[]> members = new ArrayList<>();
-    Map<String, List<String>> subTopics = new HashMap<>(); Map<String, List<TopicPartition>> owned = new HashMap<>();
+    // Results go to the real stdout; anything a logging backend on the classpath prints goes to stderr.
+    PrintStream out = new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out)), false, "UTF-8");
+    System.setOut(System.err);
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    String name = null;
+    boolean prefer = false;
+    Map<String, Integer> topics = new LinkedHashMap<>();
+    Map<TopicPartition, List<String>> racks = new HashMap<>();
+    List<String[]> members = new ArrayList<>();
+    Map<String, List<String>> subTopics = new HashMap<>();
+    Map<String, List<TopicPartition>> owned = new HashMap<>();
     String line, last = null;
     while ((line = in.readLine()) != null) {
       String[] w = line.split(" ", -1);
@@ -313,40 +306,47 @@ public class Oracle {
         case "O": for (int i = 1; i + 1 < w.length; i += 2) owned.get(last).add(new TopicPartition(w[i], Integer.parseInt(w[i + 1]))); break;
         case "END":
           run(out, name, prefer, topics, racks, members, subTopics, owned);
-          topics = new LinkedHashMap<>(); racks = new HashMap<>(); members = new ArrayList<>(); subTopics = new HashMap<>(); owned = new HashMap<>();
+          topics = new LinkedHashMap<>(); racks = new HashMap<>(); members = new ArrayList<>();
+          subTopics = new HashMap<>(); owned = new HashMap<>();
           break;
         default: break;
       }
     }
     out.flush();
   }
-  static void run(PrintStream out, String name, boolean prefer, Map<String, Integer> topics, Map<TopicPartition, List<String>> racks,
-                  List<String[]> members, Map<String, List<String>> subTopics, Map<String, List<TopicPartition>> owned) {
-    Map<String, List<PartitionInfo>> byTopic = new HashMap<>(); Map<String, Node> nodes = new HashMap<>();
+
+  static void run(PrintStream out, String name, boolean prefer, Map<String, Integer> topics,
+                  Map<TopicPartition, List<String>> racks, List<String[]> members,
+                  Map<String, List<String>> subTopics, Map<String, List<TopicPartition>> owned) {
+    // The cluster: one broker per rack; a partition's replicas are the brokers of its racks, the
+    // first one its leader (no rack: no replica, no leader).
+    Map<String, Node> nodes = new HashMap<>();
+    List<PartitionInfo> partitions = new ArrayList<>();
     for (Map.Entry<String, Integer> e : topics.entrySet()) {
-      List<PartitionInfo> ps = new ArrayList<>();
       for (int p = 0; p < e.getValue(); p++) {
         List<String> r = racks.getOrDefault(new TopicPartition(e.getKey(), p), Collections.emptyList());
-        Node[] reps = new Node[r.size()];
-        for (int i = 0; i < r.size(); i++) reps[i] = nodes.computeIfAbsent(r.get(i), k -> new Node(nodes.size(), "h", 1, k));
-        ps.add(new PartitionInfo(e.getKey(), p, reps.length > 0 ? reps[0] : Node.noNode(), reps, reps));
+        Node[] replicas = new Node[r.size()];
+        for (int i = 0; i < r.size(); i++) replicas[i] = nodes.computeIfAbsent(r.get(i), k -> new Node(nodes.size(), "h", 1, k));
+        partitions.add(new PartitionInfo(e.getKey(), p, replicas.length > 0 ? replicas[0] : Node.noNode(), replicas, replicas));
       }
-      byTopic.put(e.getKey(), ps);
     }
+    Cluster cluster = new Cluster("oracle", nodes.values(), partitions, Collections.emptySet(), Collections.emptySet());
     Map<String, Subscription> subs = new HashMap<>();  // as ConsumerCoordinator.onLeaderElected
     for (String[] m : members) {
-      Subscription s = new Subscription(subTopics.get(m[1]), null, owned.get(m[1]), m[2].equals("-") ? -1 : Integer.parseInt(m[2]),
+      Subscription s = new Subscription(subTopics.get(m[1]), null, owned.get(m[1]),
+                                        m[2].equals("-") ? -1 : Integer.parseInt(m[2]),
                                         m[3].equals("-") ? Optional.empty() : Optional.of(m[3]));
       s.setGroupInstanceId(m[4].equals("-") ? Optional.empty() : Optional.of(m[4]));
       subs.put(m[1], s);
     }
-    AbstractPartitionAssignor a; OracleSticky sticky = null;
+    AbstractPartitionAssignor a;
+    Sticky sticky = null;
     if (name.equals("range")) a = new RangeAssignor();
     else if (name.equals("roundrobin")) a = new RoundRobinAssignor();
-    else a = sticky = new OracleSticky(name.equals("cooperative-sticky"));
+    else a = sticky = new Sticky(name.equals("cooperative-sticky"));
     a.preferRackAwareLogic = prefer;
     try {
-      Map<String, Assignment> res = a.assign(new Cluster(byTopic), new GroupSubscription(subs)).groupAssignment();
+      Map<String, Assignment> res = a.assign(cluster, new GroupSubscription(subs)).groupAssignment();
       for (String[] m : members) {
         StringBuilder sb = new StringBuilder(m[1]).append(":");
         for (TopicPartition tp : res.get(m[1]).partitions()) sb.append(' ').append(tp.topic()).append(' ').append(tp.partition());
@@ -366,8 +366,9 @@ public class Oracle {
     }
     out.println("END");
   }
-}""",
 }
+"""
+DRIVER_CLASS = "org.apache.kafka.clients.consumer.internals.Oracle"
 
 
 def _encode(case: dict) -> str:
@@ -403,43 +404,68 @@ def _parse(output: str) -> list[dict]:
     return results
 
 
-def regenerate(kafka_src: Path, groups: int) -> None:  # pragma: no cover - needs a JDK
-    with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp, "src")
-        java_root = kafka_src / "clients/src/main/java"
-        for rel in KAFKA_FILES:
-            target = src / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(java_root / rel, target)
-        utils = src / "org/apache/kafka/clients/consumer/internals/Utils.java"
-        text = utils.read_text().replace("import org.apache.kafka.common.TopicIdPartition;\n", "")
-        start = text.index("    public static final class TopicIdPartitionComparator")
-        utils.write_text(text[:start] + text[text.index("\n    }\n", start) + 7:])
-        for rel, body in STUBS.items():
-            (src / rel).parent.mkdir(parents=True, exist_ok=True)
-            (src / rel).write_text(body)
-        out_dir = Path(tmp, "out")
-        subprocess.run(["javac", "-proc:none", "-d", str(out_dir), *map(str, src.rglob("*.java"))], check=True)
-        cases = [
-            dict(group, assignor=name)
-            for group in generate_groups(1, groups)
-            for name in ASSIGNOR_CLASSES
-        ]
-        data = "\n".join(_encode(c) for c in cases) + "\n"
-        output = subprocess.run(
-            ["java", "-cp", str(out_dir), "org.apache.kafka.clients.consumer.internals.Oracle"],
-            input=data, capture_output=True, text=True, encoding="utf-8", check=True,
-        ).stdout
-    for case, expect in zip(cases, _parse(output), strict=True):
+def run_java(kafka_classpath: str, cases: list[dict]) -> list[dict]:  # pragma: no cover - needs a JDK
+    """Kafka's results for ``cases``: compile :data:`DRIVER` against ``kafka_classpath`` and run it.
+
+    Args:
+        kafka_classpath: a Java classpath (``os.pathsep``-separated; ``dir/*`` for every jar of a
+            folder) holding ``kafka-clients`` and ``slf4j-api``.
+        cases: golden-file cases (with ``assignor``).
+
+    Raises:
+        RuntimeError: no JDK, the driver does not compile against the classpath, or Java failed.
+    """
+    for tool in ("javac", "java"):
+        if shutil.which(tool) is None:
+            raise RuntimeError(f"{tool} not found: install a JDK (17 or later) to run Kafka's assignors")
+    with tempfile.TemporaryDirectory(prefix="kafkalab-client-assignors-") as tmp:
+        src = Path(tmp, "Oracle.java")
+        src.write_text(DRIVER, encoding="utf-8")
+        done = subprocess.run(
+            ["javac", "-proc:none", "-encoding", "UTF-8", "-cp", kafka_classpath, "-d", tmp, str(src)],
+            capture_output=True, text=True,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(
+                "the driver does not compile against --kafka-classpath (does it hold Kafka's kafka-clients "
+                f"jar and slf4j-api, e.g. 'kafka_2.13-X.Y.Z/libs/*'?):\n{done.stdout}{done.stderr}"
+            )
+        done = subprocess.run(
+            ["java", "-cp", os.pathsep.join([tmp, kafka_classpath]), DRIVER_CLASS],
+            input="\n".join(_encode(c) for c in cases) + "\n", capture_output=True, text=True, encoding="utf-8",
+        )
+    if done.returncode != 0:
+        raise RuntimeError(f"java failed:\n{done.stderr[-4000:]}")
+    results = _parse(done.stdout)
+    if len(results) != len(cases):
+        raise RuntimeError(f"the driver answered {len(results)} of {len(cases)} cases:\n{done.stderr[-4000:]}")
+    return results
+
+
+def regenerate(kafka_classpath: str, groups: int, out: Path) -> None:  # pragma: no cover - needs a JDK
+    """Run every case through Kafka's classes and write the golden file to ``out``."""
+    cases = [
+        dict(group, assignor=name)
+        for group in generate_groups(1, groups)
+        for name in ASSIGNOR_CLASSES
+    ]
+    for case, expect in zip(cases, run_java(kafka_classpath, cases), strict=True):
         case["expect"] = expect
-    GOLDEN_PATH.write_text("".join(format_case(case) + "\n" for case in cases), encoding="utf-8")
-    print(f"wrote {len(cases)} cases to {GOLDEN_PATH}")
+    out.write_text("".join(format_case(case) + "\n" for case in cases), encoding="utf-8")
+    differ = sum(run_kafkalab(c) != c["expect"] for c in cases)
+    print(f"wrote {len(cases)} cases to {out}; kafkalab differs on {differ}")
 
 
 if __name__ == "__main__":  # pragma: no cover
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--kafka-src", type=Path, required=True, help="an apache/kafka checkout")
+    parser.add_argument(
+        "--kafka-classpath", required=True,
+        help="Java classpath with Kafka's kafka-clients jar and slf4j-api, e.g. 'kafka_2.13-X.Y.Z/libs/*' (quoted)",
+    )
     parser.add_argument("--groups", type=int, default=45)
+    parser.add_argument("--out", type=Path, default=GOLDEN_PATH, help="where to write (default: the golden file)")
     args = parser.parse_args()
-    regenerate(args.kafka_src, args.groups)
-    sys.exit(0)
+    try:
+        regenerate(args.kafka_classpath, args.groups, args.out)
+    except RuntimeError as e:
+        sys.exit(f"error: {e}")
