@@ -96,8 +96,10 @@ class _Node:
     def __init__(self, key: Any, h: int) -> None:
         self.key = key
         self.hash = h  # spread hash, signed: trees compare it as Java compares ints
-        self.cmp = _UNSET  # compareTo sort key, computed when a tree first needs it
-        self.parent = self.left = self.right = None
+        self.cmp: Any = _UNSET  # compareTo sort key, computed when a tree first needs it
+        self.parent: _Node | None = None
+        self.left: _Node | None = None
+        self.right: _Node | None = None
         self.red = False
 
 
@@ -120,7 +122,7 @@ def _goes_left(x: _Node, p: _Node, compare_key: Callable[[Any], Any] | None) -> 
 
 def _rotate_left(root: _Node, p: _Node | None) -> _Node:
     r = None if p is None else p.right
-    if r is not None:
+    if p is not None and r is not None:
         rl = p.right = r.left
         if rl is not None:
             rl.parent = p
@@ -139,7 +141,7 @@ def _rotate_left(root: _Node, p: _Node | None) -> _Node:
 
 def _rotate_right(root: _Node, p: _Node | None) -> _Node:
     left = None if p is None else p.left
-    if left is not None:
+    if p is not None and left is not None:
         lr = p.left = left.right
         if lr is not None:
             lr.parent = p
@@ -288,14 +290,11 @@ class _TreeBin:
 
     def __init__(self, chain: list[_Node], compare_key: Callable[[Any], Any] | None) -> None:
         # TreeNode.treeify: insert the list's nodes in list order; the list itself is kept.
-        root = None
-        for x in chain:
+        root = chain[0]
+        root.parent = root.left = root.right = None
+        root.red = False
+        for x in chain[1:]:
             x.left = x.right = None
-            if root is None:
-                x.parent = None
-                x.red = False
-                root = x
-                continue
             p = root
             while True:
                 left = _goes_left(x, p, compare_key)
@@ -320,7 +319,7 @@ class _TreeBin:
 
     def put(self, x: _Node, compare_key: Callable[[Any], Any] | None) -> None:
         # TreeNode.putTreeVal: x becomes a leaf under p, and follows p in the list.
-        p = self.root
+        p: _Node = self.root
         while True:
             left = _goes_left(x, p, compare_key)
             child = p.left if left else p.right
@@ -358,12 +357,13 @@ class _TreeBin:
                 p.parent = s
                 s.right = p
             else:
-                sp = s.parent
+                sp = s.parent  # never None: s is below pr
                 p.parent = sp
-                if s is sp.left:
-                    sp.left = p
-                else:
-                    sp.right = p
+                if sp is not None:
+                    if s is sp.left:
+                        sp.left = p
+                    else:
+                        sp.right = p
                 s.right = pr
                 pr.parent = s
             p.left = None
@@ -437,8 +437,8 @@ class HashSet(Generic[K]):
 
     def __init__(
         self,
-        hash_code: Callable[[K], int] = string_hash_code_unsigned,
-        compare_key: Callable[[K], Any] | None = string_compare_key,
+        hash_code: Callable[[Any], int] = string_hash_code_unsigned,
+        compare_key: Callable[[Any], Any] | None = string_compare_key,
         *,
         initial_capacity: int = _DEFAULT_INITIAL_CAPACITY,
     ) -> None:
@@ -490,7 +490,7 @@ class HashSet(Generic[K]):
         table = self._table
         for index in sorted(table):
             bucket = table[index]
-            for node in bucket if type(bucket) is list else bucket.chain:
+            for node in bucket if isinstance(bucket, list) else bucket.chain:
                 yield node.key
 
     def __repr__(self) -> str:
@@ -505,7 +505,7 @@ class HashSet(Generic[K]):
         if not self._table:
             raise KeyError("first() of an empty set")
         bucket = self._table[min(self._table)]
-        return (bucket if type(bucket) is list else bucket.chain)[0].key
+        return (bucket if isinstance(bucket, list) else bucket.chain)[0].key
 
     def add(self, key: K) -> bool:
         """``HashSet.add`` / ``HashMap.put`` of a new key (``putVal``).
@@ -525,7 +525,7 @@ class HashSet(Generic[K]):
         bucket = self._table.get(index)
         if bucket is None:
             self._table[index] = [node]
-        elif type(bucket) is list:
+        elif isinstance(bucket, list):
             bucket.append(node)
             if len(bucket) > _TREEIFY_THRESHOLD:
                 if self._capacity < _MIN_TREEIFY_CAPACITY:
@@ -539,7 +539,7 @@ class HashSet(Generic[K]):
             self._resize()
         return True
 
-    def remove(self, key: object) -> bool:
+    def remove(self, key: K) -> bool:
         """``HashSet.remove`` / ``HashMap.remove`` (``removeNode``): the other keys keep their places.
 
         Returns:
@@ -550,7 +550,8 @@ class HashSet(Generic[K]):
             return False
         index = node.hash & (self._capacity - 1)
         bucket = self._table[index]
-        if type(bucket) is list:
+        rest: list[_Node] | _TreeBin | None
+        if isinstance(bucket, list):
             bucket.remove(node)
             rest = bucket
         else:
@@ -561,7 +562,7 @@ class HashSet(Generic[K]):
             del self._table[index]
         return True
 
-    def discard(self, key: object) -> None:
+    def discard(self, key: K) -> None:
         """:meth:`remove`, ignoring whether ``key`` was there."""
         self.remove(key)
 
@@ -573,17 +574,17 @@ class HashSet(Generic[K]):
             return
         table: dict[int, list[_Node] | _TreeBin] = {}
         for index, bucket in self._table.items():
-            if type(bucket) is list and len(bucket) == 1:
+            if isinstance(bucket, list) and len(bucket) == 1:
                 table[index + old_cap if bucket[0].hash & old_cap else index] = bucket
                 continue
             low: list[_Node] = []
             high: list[_Node] = []
-            for n in bucket if type(bucket) is list else bucket.chain:
+            for n in bucket if isinstance(bucket, list) else bucket.chain:
                 (high if n.hash & old_cap else low).append(n)
             for half, other, at in ((low, high, index), (high, low, index + old_cap)):
                 if not half:
                     continue
-                if type(bucket) is list or len(half) <= _UNTREEIFY_THRESHOLD:
+                if isinstance(bucket, list) or len(half) <= _UNTREEIFY_THRESHOLD:
                     table[at] = half
                 elif other:
                     table[at] = _TreeBin(half, self._compare_key)  # TreeNode.split re-treeifies
@@ -613,10 +614,10 @@ class TopicPartitionHashSet(HashSet[tuple[str, int]]):
 
 def hash_map_order(
     keys: Iterable[K],
-    hash_fn: Callable[[K], int] = string_hash_code_unsigned,
+    hash_fn: Callable[[Any], int] = string_hash_code_unsigned,
     *,
     initial_capacity: int = _DEFAULT_INITIAL_CAPACITY,
-    compare_key: Callable[[K], Any] | None = string_compare_key,
+    compare_key: Callable[[Any], Any] | None = string_compare_key,
 ) -> list[K]:
     """The iteration order of a ``new HashMap<>()`` after ``put``-ing ``keys`` in this order.
 
@@ -635,7 +636,7 @@ def hash_map_order(
     Returns:
         The keys in Java iteration order.
     """
-    table = HashSet(hash_fn, compare_key, initial_capacity=initial_capacity)
+    table: HashSet[K] = HashSet(hash_fn, compare_key, initial_capacity=initial_capacity)
     for key in keys:
         table.add(key)
     return list(table)
