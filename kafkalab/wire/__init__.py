@@ -3,9 +3,12 @@
 * :mod:`kafkalab.wire.codec` -- bytes <-> requests and responses, sans-IO (built on kio);
 * :mod:`kafkalab.wire.records` -- record batches as a broker stores them (header patching, checks);
 * :mod:`kafkalab.wire.topics` -- topics and their partition logs, in memory;
-* :mod:`kafkalab.wire.broker` -- :class:`WireCluster`, the brokers' logic, sans-IO: topics, Fetch
-  waits, and every group request handed to a :class:`~kafkalab.Coordinator` of the core's
-  :class:`~kafkalab.brokers.Brokers` (which also moves a group's coordinator between brokers);
+* :mod:`kafkalab.wire.broker` -- :class:`WireCluster`, the brokers' logic, sans-IO: topics,
+  ApiVersions, Metadata, and every group request handed to a :class:`~kafkalab.Coordinator` of the
+  core's :class:`~kafkalab.brokers.Brokers` (which also moves a group's coordinator between brokers);
+* :mod:`kafkalab.wire.data` -- its partition data plane: Produce, Fetch and its waits, ListOffsets,
+  InitProducerId;
+* :mod:`kafkalab.wire.admin` -- its controller: CreateTopics, CreatePartitions, DeleteTopics;
 * :mod:`kafkalab.wire.server` -- :class:`Server`, the asyncio adapter (sockets, clock, timer).
 
 ``kafkalab serve`` runs a :class:`Server` from the shell; in Python::
