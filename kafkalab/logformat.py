@@ -82,7 +82,9 @@ Where the lines come from (facts from the clients' sources; the sentences are th
   `LeaveGroup` request; client reason: {}" (l. 5926), "Loaded classic group {} with {} members."
   (l. 3830), "[GroupId={}] Unloading group metadata for generation {}." (l. 3872);
   ``classic/ClassicGroup.java`` - "Request memberId={} for static member with groupInstanceId={} is
-  fenced by existing memberId={} during operation {}" (l. 801).  Every line carries the coordinator
+  fenced by existing memberId={} during operation {}" (l. 801; an OffsetCommit's operation is printed
+  "txn-offset-commit" and a TxnOffsetCommit's "offset-commit", as ``validateOffsetCommit`` (l. 842)
+  has them swapped).  Every line carries the coordinator
   shard's ``LogContext`` prefix ``[GroupCoordinator id=<broker> topic=__consumer_offsets
   partition=<n>] `` (``GroupCoordinatorService`` l. 178, ``CoordinatorRuntime`` l. 597) and is
   written in the broker's log4j layout ``[%d] %p %m (%c)%n`` (``config/log4j.properties``).
@@ -257,6 +259,9 @@ JAVA: tuple[Template, ...] = (
     Template("heartbeat_coordinator", "java", JAVA_COORDINATOR_LOGGER, "INFO",
              "Attempt to heartbeat failed since coordinator {coordinator} is either not started or not valid",
              _KAFKA + "AbstractCoordinator.java:1247"),
+    Template("commit_fenced", "java", JAVA_COORDINATOR_LOGGER, "INFO",
+             "OffsetCommit failed with {generation} due to group instance id {instance_id} fenced",
+             _KAFKA + "ConsumerCoordinator.java:1357"),
     Template("heartbeat_stale", "java", JAVA_COORDINATOR_LOGGER, "INFO",
              "Attempt to heartbeat with stale {generation} and group instance id {instance_id} failed due to "
              "{error}, ignoring the error", _KAFKA + "AbstractCoordinator.java:1274"),
@@ -566,7 +571,7 @@ def parse_java_assignments(text: str) -> dict[str, tuple[tuple[str, int], ...]]:
 def java_node(host: str, port: int, node_id: int, rack: Optional[str] = None) -> str:
     """``Node.toString()`` of the coordinator as the Java client names it: the connection id is
     ``Integer.MAX_VALUE - node id`` (AbstractCoordinator, FindCoordinatorResponseHandler)."""
-    return f"{host}:{port} (id: {2147483647 - node_id} rack: {rack})"
+    return f"{host}:{port} (id: {2147483647 - node_id} rack: {'null' if rack is None else rack})"
 
 
 _NODE = re.compile(r"^(\S+):(\d+) \(id: (-?\d+) rack: ([^)]*)\)$")
@@ -604,6 +609,11 @@ JAVA_ERROR_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.MEMBER_ID_REQUIRED: ("The group member needs to have a valid member id before actually entering a "
                                    "consumer group."),
     ErrorCode.GROUP_MAX_SIZE_REACHED: "The consumer group has reached its max size.",
+    ErrorCode.INCONSISTENT_GROUP_PROTOCOL: ("The group member's supported protocols are incompatible with those of "
+                                            "existing members or first group member tried to join with empty protocol "
+                                            "type or empty protocol list."),
+    ErrorCode.INVALID_SESSION_TIMEOUT: ("The session timeout is not within the range allowed by the broker (as "
+                                        "configured by group.min.session.timeout.ms and group.max.session.timeout.ms)."),
     ErrorCode.FENCED_INSTANCE_ID: ("The broker rejected this static consumer since another consumer with the same "
                                    "group.instance.id has registered with a different member.id."),
 }
