@@ -10,7 +10,7 @@ from kafkalab import logformat as lf
 from kafkalab.sim import World
 from kafkalab.sim import events as ev
 from kafkalab.sim import incidents
-from kafkalab.sim.logs import VIRTUAL_EPOCH_MS, broker_log, consumer_log, timestamp
+from kafkalab.sim.logs import VIRTUAL_EPOCH_MS, broker_log, consumer_log, excerpt, timestamp
 from kafkalab.trace import read_log
 
 RANGE = {"partition_assignment_strategy": ["range"]}
@@ -160,3 +160,19 @@ def test_unknown_names_are_refused_with_the_valid_ones():
         consumer_log(world, ["nope"])
     with pytest.raises(ValueError, match="brokers: \\[0\\]"):
         broker_log(world, broker=3)
+
+
+def test_excerpt_keeps_the_matching_lines_short_and_readable():
+    world = World(topics={"orders": 2})
+    world.consumer("c1", "g", ["orders"], **RANGE)
+    world.run_until_stable("g")
+    member = world["c1"].member_id
+    lines = consumer_log(world) + broker_log(world)
+    joined = excerpt(lines, "Successfully joined")
+    # JoinGroup (with its member id) sent at 4 ms, arrives at 5, waits the 3000 ms initial delay, answered at 3006
+    assert joined == [f"09:00:03,006 INFO  c1        Successfully joined group with generation Generation{{generationId=1, "
+                      f"memberId='{member[:7]}', protocol='range'}}"]
+    stabilized = excerpt(lines, "Stabilized")
+    assert stabilized == ["09:00:03,005 INFO  broker-0  Stabilized group g generation 1 with 1 members."]
+    assert all(len(line) <= 60 for line in excerpt(lines, width=60))
+    assert len(excerpt(lines, limit=2)) == 2 and not excerpt(lines, "ConsumerConfig")

@@ -171,3 +171,21 @@ def test_series_are_nan_while_no_process_runs_and_a_restart_starts_afresh():
         world.metrics_series("c1", ["rebalance-latency"])
     with pytest.raises(ValueError, match="had not started"):
         world.metrics("c1", at=-1)
+
+
+def test_metrics_plot_draws_one_panel_per_metric_and_one_line_per_consumer():
+    from kafkalab.viz import metrics_plot
+
+    world = World(topics={"orders": 2})
+    world.add_consumers(2, group="g", topics=["orders"])
+    world.run(until=60_000)
+    fig = metrics_plot(world, names=("rebalance-total", "time-between-poll-max"), every_ms=10_000)
+    axes = fig.get_axes()
+    assert [ax.get_title(loc="left").split()[0] for ax in axes] == ["rebalance-total", "time-between-poll-max"]
+    assert [line.get_label() for line in axes[0].get_lines()] == ["c1", "c2"]
+    assert list(axes[0].get_lines()[0].get_ydata()) == world.metrics_series("c1", ["rebalance-total"],
+                                                                          every_ms=10_000)["rebalance-total"]
+    with pytest.raises(ValueError, match="unknown metric"):
+        metrics_plot(world, names=("rebalances",))
+    with pytest.raises(ValueError, match="no consumer"):
+        metrics_plot(world, ["c9"])

@@ -81,6 +81,8 @@ class SimConsumer(ConsumerCoordinator, OffsetClient):
         self.incarnation = 0
         #: One :class:`~kafkalab.sim.metrics.MetricsRecorder` per process (a restart starts a new one).
         self.metric_recorders: list[MetricsRecorder] = []
+        #: The configs of each process, in start order (a restart may change them).
+        self.process_configs: list[ConsumerConfig] = []
         self._reset_all()
         self.status = "new"
 
@@ -177,6 +179,7 @@ class SimConsumer(ConsumerCoordinator, OffsetClient):
     def start(self, now: int, *, restarted: bool = False) -> None:
         if self.metric_recorders:
             self.metric_recorders[-1].ended(now)
+        self.process_configs.append(self.config)
         self.metric_recorders.append(MetricsRecorder(
             now, MetricConfig(self.config.metrics_num_samples, self.config.metrics_sample_window_ms),
             self.config.poll_timeout_ms))

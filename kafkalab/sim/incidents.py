@@ -3,7 +3,7 @@
 How it works
 ------------
 Each incident is a small, seeded :class:`~kafkalab.sim.world.World` script that goes wrong the way
-production groups do.  :func:`run` plays it and returns an :class:`Incident`: the world (so
+production groups do.  :func:`run` plays it and returns an :class:`IncidentRun`: the world (so
 ``incident.logs()``, ``incident.broker_logs()`` and ``incident.metrics(name)`` give what an
 engineer on call would have: Kafka's log lines and the consumers' metrics), the consumers worth
 looking at, the cause (a key of :data:`CAUSES`) and the fix (consumer configs, as data).  Passing
@@ -38,7 +38,7 @@ from .logs import broker_log, consumer_log
 from .metrics import consumer_metrics, metrics_series
 from .world import World
 
-__all__ = ["CAUSES", "INCIDENTS", "Incident", "run", "rebalances"]
+__all__ = ["CAUSES", "INCIDENTS", "IncidentRun", "Evidence", "run", "evidence", "rebalances"]
 
 #: Every cause an incident can have: key -> what it is.
 CAUSES: dict[str, str] = {
@@ -63,7 +63,7 @@ GROUP = "orders-app"
 
 
 @dataclass
-class Incident:
+class IncidentRun:
     """One incident as played: its world and what diagnosing it needs.
 
     Attributes:
@@ -154,7 +154,7 @@ def _supervise(world: World, names: tuple[str, ...], every_ms: int, until_ms: in
 
 # ---------------------------------------------------------------------------- the notebook's incidents
 
-def slow_processing(fix: Optional[dict] = None) -> Incident:
+def slow_processing(fix: Optional[dict] = None) -> IncidentRun:
     """Three consumers; now and then a batch needs a slow downstream call (320 s)."""
     world = World(topics={"orders": (6, 1_000)}, produce_rate=20, seed=11)
     slow = {"c1": 1_200, "c2": 2_000, "c3": 2_900}
@@ -165,13 +165,13 @@ def slow_processing(fix: Optional[dict] = None) -> Incident:
         world.consumer(name, GROUP, ["orders"], **_config(fix, name, {"processing_ms": processing(first)}))
     warm = world.run_until_stable(GROUP)
     world.run(until=1_800_000)
-    return Incident("slow-processing", "the orders consumers rebalance every few minutes; lag grows", world, GROUP,
+    return IncidentRun("slow-processing", "the orders consumers rebalance every few minutes; lag grows", world, GROUP,
                     ("c1", "c2", "c3"), "poll-loop-too-slow", {"*": {"max_poll_interval_ms": 600_000}},
                     "make max.poll.interval.ms longer than the slowest batch (600000 ms > 320 s), or make the slow "
                     "batches faster / smaller (max.poll.records)", bool(fix), warm)
 
 
-def shared_group_id(fix: Optional[dict] = None) -> Incident:
+def shared_group_id(fix: Optional[dict] = None) -> IncidentRun:
     """The orders app (a1, a2) and the payments app (b1, b2) were both configured with the same
     group.id; the payments team deploys (a rolling restart) at 60 s."""
     world = World(topics={"orders": (6, 1_000), "payments": (4, 1_000)}, produce_rate=10, seed=12)
@@ -186,13 +186,13 @@ def shared_group_id(fix: Optional[dict] = None) -> Incident:
         world.at(60_000 + i * 30_000, lambda w, n=name: w.close(n))
         world.at(70_000 + i * 30_000, lambda w, n=name: w.restart(n))
     world.run(until=240_000)
-    return Incident("shared-group-id", "the orders consumers rebalanced four times in two minutes, with no deploy "
+    return IncidentRun("shared-group-id", "the orders consumers rebalanced four times in two minutes, with no deploy "
                     "of orders", world, GROUP, ("a1", "a2"), "group-id-shared-by-two-apps",
                     {"b1": {"group": "payments-app"}, "b2": {"group": "payments-app"}},
                     "give each application its own group.id (payments-app for the payments consumers)", bool(fix), warm)
 
 
-def flapping_member(fix: Optional[dict] = None) -> Incident:
+def flapping_member(fix: Optional[dict] = None) -> IncidentRun:
     """c3's network link to the coordinator drops out for 12 s every 150 s (a flaky switch port);
     someone had lowered session.timeout.ms to 10 s "to detect failures faster"."""
     world = World(topics={"orders": (6, 1_000)}, produce_rate=10, seed=13)
@@ -205,14 +205,14 @@ def flapping_member(fix: Optional[dict] = None) -> Incident:
         world.at(t + 12_000, lambda w: w.heal_network("c3", "broker-0"))
         t += 150_000
     world.run(until=900_000)
-    return Incident("flapping-member", "one consumer keeps leaving and rejoining; the whole group pauses each time",
+    return IncidentRun("flapping-member", "one consumer keeps leaving and rejoining; the whole group pauses each time",
                     world, GROUP, ("c1", "c2", "c3"), "heartbeats-lost-on-the-network",
                     {"*": {"session_timeout_ms": 45_000}},
                     "fix the network; meanwhile a session timeout longer than the outages (Kafka's default "
                     "45000 ms) keeps the member in the group", bool(fix), warm)
 
 
-def duplicate_instance_id(fix: Optional[dict] = None) -> Incident:
+def duplicate_instance_id(fix: Optional[dict] = None) -> IncidentRun:
     """Three static consumers orders-1..3; at 60 s a fourth process starts with a copied config, so
     also with group.instance.id orders-2.  A supervisor restarts failed processes after 20 s."""
     world = World(topics={"orders": (6, 1_000)}, produce_rate=10, seed=14)
@@ -223,7 +223,7 @@ def duplicate_instance_id(fix: Optional[dict] = None) -> Incident:
     world.consumer("s4", GROUP, ["orders"], start_at=60_000, **_config(fix, "s4", {"group_instance_id": "orders-2"}))
     _supervise(world, ("s1", "s2", "s3", "s4"), 20_000, 600_000, start_ms=60_000)
     world.run(until=600_000)
-    return Incident("duplicate-instance-id", "a scaled-up static group keeps losing a consumer, which restarts and "
+    return IncidentRun("duplicate-instance-id", "a scaled-up static group keeps losing a consumer, which restarts and "
                     "knocks out another", world, GROUP, ("s2", "s4"), "duplicate-group-instance-id",
                     {"s4": {"group_instance_id": "orders-4"}},
                     "give every process its own group.instance.id (from the pod or host name, not a copied config)",
@@ -232,7 +232,7 @@ def duplicate_instance_id(fix: Optional[dict] = None) -> Incident:
 
 # ---------------------------------------------------------------------------- the exercises' incidents
 
-def gc_pauses(fix: Optional[dict] = None) -> Incident:
+def gc_pauses(fix: Optional[dict] = None) -> IncidentRun:
     """c2's JVM stops for 15 s every 2 minutes (full GCs); session.timeout.ms is 10 s."""
     world = World(topics={"orders": (6, 1_000)}, produce_rate=10, seed=15)
     for name in ("c1", "c2", "c3"):
@@ -243,13 +243,13 @@ def gc_pauses(fix: Optional[dict] = None) -> Incident:
         world.at(t, lambda w: w.pause("c2", 15_000))
         t += 120_000
     world.run(until=720_000)
-    return Incident("gc-pauses", "the group rebalances every two minutes; one consumer is named each time", world,
+    return IncidentRun("gc-pauses", "the group rebalances every two minutes; one consumer is named each time", world,
                     GROUP, ("c1", "c2", "c3"), "pauses-longer-than-session-timeout",
                     {"*": {"session_timeout_ms": 45_000}},
                     "a session timeout longer than the longest pause (45000 ms), and shorter GC pauses", bool(fix), warm)
 
 
-def coordinator_moved(fix: Optional[dict] = None) -> Incident:
+def coordinator_moved(fix: Optional[dict] = None) -> IncidentRun:
     """Three brokers; the one coordinating the group is restarted at 60 s and back at 120 s."""
     world = World(topics={"orders": (6, 1_000)}, brokers=3, produce_rate=10, seed=16)
     for name in ("c1", "c2", "c3"):
@@ -260,13 +260,13 @@ def coordinator_moved(fix: Optional[dict] = None) -> Incident:
     world.at(60_000, lambda w: w.fail_broker(node.node_id))
     world.at(120_000, lambda w: w.restore_broker(node.node_id))
     world.run(until=240_000)
-    return Incident("coordinator-moved", "every consumer logged that its group coordinator was unavailable", world,
+    return IncidentRun("coordinator-moved", "every consumer logged that its group coordinator was unavailable", world,
                     GROUP, ("c1", "c2", "c3"), "coordinator-moved", {},
                     "nothing to fix in the consumers: they found the new coordinator and the group did not rebalance",
                     bool(fix), warm)
 
 
-def no_common_assignor(fix: Optional[dict] = None) -> Incident:
+def no_common_assignor(fix: Optional[dict] = None) -> IncidentRun:
     """Three consumers with ["range"]; a rolling deploy (30 s apart, from 60 s) switches them to
     ["cooperative-sticky"] in one go.  A supervisor restarts failed processes after 20 s."""
     world = World(topics={"orders": (6, 1_000)}, produce_rate=10, seed=17)
@@ -280,7 +280,7 @@ def no_common_assignor(fix: Optional[dict] = None) -> Incident:
         world.at(60_000 + i * 30_000, lambda w, n=name: (w.close(n), w.restart(n, partition_assignment_strategy=strategy)))
     _supervise(world, names, 20_000, 360_000, start_ms=60_000)
     world.run(until=360_000)
-    return Incident("no-common-assignor", "during a rolling deploy the new instances crash at start-up, again and "
+    return IncidentRun("no-common-assignor", "during a rolling deploy the new instances crash at start-up, again and "
                     "again", world, GROUP, ("c1", "c2"), "no-common-assignor",
                     {"*": {"partition_assignment_strategy": ["cooperative-sticky", "range"]}},
                     "deploy in two bounces: first list both assignors (cooperative-sticky, range), then drop range",
@@ -288,7 +288,7 @@ def no_common_assignor(fix: Optional[dict] = None) -> Incident:
 
 
 #: Every incident by key.
-INCIDENTS: dict[str, Callable[..., Incident]] = {
+INCIDENTS: dict[str, Callable[..., IncidentRun]] = {
     "slow-processing": slow_processing,
     "shared-group-id": shared_group_id,
     "flapping-member": flapping_member,
@@ -299,7 +299,42 @@ INCIDENTS: dict[str, Callable[..., Incident]] = {
 }
 
 
-def run(key: str, fix: Optional[dict] = None) -> Incident:
+class Evidence:
+    """What an engineer on call gets: an incident's title, its consumers' and brokers' log lines and
+    the consumers' metrics, and nothing of its cause or fix (for exercises)."""
+
+    def __init__(self, incident: IncidentRun) -> None:
+        self._incident = incident
+        self.title = incident.title
+        self.group = incident.group
+        self.consumers = incident.consumers
+
+    def logs(self, *names: str) -> list[str]:
+        """The Java consumers' log lines (of ``names``, default :attr:`consumers`)."""
+        return self._incident.logs(*names)
+
+    def broker_logs(self) -> list[str]:
+        """The brokers' group coordinator lines about :attr:`group`."""
+        return self._incident.broker_logs()
+
+    def metrics(self, name: str, at: Optional[int] = None) -> dict[str, float]:
+        """Consumer ``name``'s metrics by Kafka's names, at the end or at virtual time ``at`` (ms)."""
+        return self._incident.metrics(name, at)
+
+    def plot(self, names: tuple[str, ...] = ("rebalance-total", "time-between-poll-max"), every_ms: int = 10_000,
+             consumers: Optional[tuple[str, ...]] = None) -> Any:
+        """The consumers' metrics over time (:func:`kafkalab.viz.metrics_plot`)."""
+        from ..viz.metricsplot import metrics_plot  # matplotlib loads only for a picture
+        return metrics_plot(self._incident.world, consumers or self.consumers, names, every_ms=every_ms,
+                            title=self.title)
+
+
+def evidence(key: str) -> Evidence:
+    """Play incident ``key`` and keep only what its logs and metrics show (:class:`Evidence`)."""
+    return Evidence(run(key))
+
+
+def run(key: str, fix: Optional[dict] = None) -> IncidentRun:
     """Play incident ``key``; with ``fix`` (consumer name or ``"*"`` -> configs), play it with those
     configs.
 

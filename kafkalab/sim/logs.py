@@ -28,6 +28,7 @@ short reason the client sends to the coordinator is written instead.
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Optional
 
@@ -54,7 +55,7 @@ from .coordinator_client import EXCEPTION_NAMES, LEAVE_CLOSING, LEAVE_POLL_TIMEO
 if TYPE_CHECKING:  # pragma: no cover
     from .world import World
 
-__all__ = ["VIRTUAL_EPOCH_MS", "consumer_log", "broker_log", "timestamp"]
+__all__ = ["VIRTUAL_EPOCH_MS", "consumer_log", "broker_log", "timestamp", "excerpt"]
 
 #: The wall-clock time of virtual time 0 (2026-03-02 09:00:00 UTC), in ms since the epoch.
 VIRTUAL_EPOCH_MS = calendar.timegm((2026, 3, 2, 9, 0, 0)) * 1000
@@ -122,6 +123,7 @@ class _Client:
     alive: bool = True
     last_corr: dict = field(default_factory=dict)
     join_response: Optional[JoinGroupResponse] = None
+    processes: int = 0
 
     def generation(self, g: Optional[tuple] = None) -> str:
         gid, mid, proto = g if g is not None else (self.generation_id, self.member_id, self.protocol)
@@ -176,12 +178,13 @@ class _ConsumerWriter:
         return self.out
 
     def on_ConsumerStarted(self, c: _Client, e: ev.ConsumerStarted) -> None:
-        consumer = self.world.consumers[c.name]
+        configs = self.world.consumers[c.name].process_configs
+        config = configs[min(c.processes, len(configs) - 1)]  # the configs this process started with
+        c.processes += 1
         c.alive, c.paused_until = True, None
         c.instance_id = e.group_instance_id
         c.coordinator, c.member_id, c.generation_id, c.protocol, c.state = None, "", -1, None, "UNJOINED"
         c.topics, c.pattern, c.joined_topics = e.topics, e.pattern, ()
-        config = consumer.config
         strategies = ", ".join(f"class {_ASSIGNOR_CLASSES.get(a if isinstance(a, str) else getattr(a, 'name', ''), a)}"
                                for a in config.partition_assignment_strategy)
         values = {
@@ -645,3 +648,34 @@ def broker_log(world: "World", broker: Optional[int] = None, group: Optional[str
     if broker is not None and broker not in world.coordinators:
         raise ValueError(f"no broker {broker!r}; brokers: {sorted(world.coordinators)}")
     return _BrokerWriter(world, broker, group).run()
+
+
+# ---------------------------------------------------------------------------- reading them on screen
+
+_UUID = re.compile(r"\b([0-9a-f]{4})[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+_SHORT = re.compile(r"^\[\d{4}-\d{2}-\d{2} (?P<time>[\d:,]+)\] (?P<level>[A-Z]+) (?:\[Consumer (?:instanceId=[^,]*, )?"
+                    r"clientId=(?P<client>[^,]*), groupId=[^\]]*\] |\[GroupCoordinator id=(?P<broker>\d+) [^\]]*\] )?"
+                    r"(?P<message>.*?)(?: \([\w.$]+\))?$")
+
+
+def excerpt(lines: Iterable[str], *contains: str, limit: Optional[int] = None, width: int = 150) -> list[str]:
+    """The lines that contain every one of ``contains``, shortened for reading: the time of day, the
+    level, who wrote it (``c1``, ``broker-0``) and the message, member ids cut to their first four
+    hex digits (``c1-e3e7``), each line cut at ``width`` characters; at most ``limit`` lines (the
+    first ones).  The ``ConsumerConfig values:`` block is left out."""
+    out: list[str] = []
+    for line in lines:
+        if line.startswith(("\t", " (")) or "ConsumerConfig values:" in line:
+            continue
+        if not all(c in line for c in contains):
+            continue
+        m = _SHORT.match(line)
+        if m is None:
+            continue
+        who = m.group("client") or (f"broker-{m.group('broker')}" if m.group("broker") else "")
+        message = _UUID.sub(r"\1", m.group("message"))
+        text = f"{m.group('time')} {m.group('level'):<5} {who:<9} {message}"
+        out.append(text if len(text) <= width else text[:width - 1] + "…")
+        if limit is not None and len(out) >= limit:
+            break
+    return out

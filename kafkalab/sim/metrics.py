@@ -461,7 +461,7 @@ class _Registry:
             # KafkaConsumerMetrics.recordPollStart
             self.poll_start = t
             self.time_since_last_poll = t - self.last_poll if self.last_poll is not None else 0
-            self.sensors["time-between-poll"].record(self.config, self.time_since_last_poll, t)
+            self.sensors["time-between-poll"].record(self.config, float(self.time_since_last_poll), t)
             self.last_poll = t
         elif what == "poll-end":
             # KafkaConsumerMetrics.recordPollEnd
