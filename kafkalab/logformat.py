@@ -59,11 +59,41 @@ Where the lines come from (facts from the clients' sources; the sentences are th
   <message>`` on stderr, or hands ``<FACILITY> [<name>] [thrd:...]: <message>`` to a Python
   ``logger`` (confluent-kafka).  Error texts are librdkafka's ``rd_kafka_err2str`` descriptions
   (``src/rdkafka.c``, :data:`LIBRDKAFKA_ERRORS`).
+* The broker's group coordinator (:data:`BROKER`), Apache Kafka 3.9/4.0
+  (``group-coordinator/src/main/java/org/apache/kafka/coordinator/group/``):
+  ``GroupMetadataManager.java`` - "Dynamic member with unknown member id joins group {} in {} state.
+  Created a new member id {} and requesting the member to rejoin with this id." (l. 4254), "Pending
+  dynamic member with id {} joins group {} in {} state. Adding to the group now." (l. 4324), "Static
+  member with groupInstanceId={} and unknown member id joins group {} in {} state. Replacing
+  previously mapped member {} ..." / "... Created a new member id {} for this member and added to
+  the group." (l. 4208, 4221), "Preparing to rebalance group {} in state {} with old generation {}
+  (reason: {})." (l. 4816; the state is printed after the transition, so it always reads
+  PreparingRebalance; the reason is the coordinator's sentence with the client's KIP-800 reason,
+  ``JoinGroupRequest.joinReason``: "not provided" when the JoinGroup carried none), "Group {}
+  removed dynamic members who haven't joined: {}" (l. 4483), "Group {} could not complete rebalance
+  because no members rejoined." (l. 4493, ERROR), "Group {} with generation {} is now empty."
+  (l. 4507), "Stabilized group {} generation {} with {} members." (l. 4526), "Pending member {} in
+  group {} has been removed after session timeout expiration." (l. 4601), "Member {} in group {}
+  has failed, removing it from the group." (l. 4610), "Static member which joins during Stable stage
+  and doesn't affect the selected protocol will not trigger a rebalance." (l. 5132), "Assignment
+  received from leader {} for group {} for generation {}. The group has {} members, {} of which are
+  static." (l. 5285), "[Group {}] Pending member {} has left group through explicit `LeaveGroup`
+  request; client reason: {}" (l. 5848), "[Group {}] Member {} has left group through explicit
+  `LeaveGroup` request; client reason: {}" (l. 5926), "Loaded classic group {} with {} members."
+  (l. 3830), "[GroupId={}] Unloading group metadata for generation {}." (l. 3872);
+  ``classic/ClassicGroup.java`` - "Request memberId={} for static member with groupInstanceId={} is
+  fenced by existing memberId={} during operation {}" (l. 801; an OffsetCommit's operation is printed
+  "txn-offset-commit" and a TxnOffsetCommit's "offset-commit", as ``validateOffsetCommit`` (l. 842)
+  has them swapped).  Every line carries the coordinator
+  shard's ``LogContext`` prefix ``[GroupCoordinator id=<broker> topic=__consumer_offsets
+  partition=<n>] `` (``GroupCoordinatorService`` l. 178, ``CoordinatorRuntime`` l. 597) and is
+  written in the broker's log4j layout ``[%d] %p %m (%c)%n`` (``config/log4j.properties``).
 """
 
 from __future__ import annotations
 
 import calendar
+import datetime
 import re
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
@@ -77,6 +107,8 @@ __all__ = [
     "java_assignments", "parse_java_assignments", "java_node", "parse_java_node", "java_optional",
     "JAVA_ERROR_MESSAGES", "LIBRDKAFKA_ERRORS", "error_from_java_message", "error_from_librdkafka",
     "java_context", "JAVA_COORDINATOR_LOGGER", "JAVA_LISTENER_LOGGER", "format",
+    "BROKER", "BROKER_LOGGER", "CLASSIC_GROUP_LOGGER", "broker_context", "broker_line", "parse_broker_line",
+    "log4j_timestamp",
 ]
 
 JAVA_COORDINATOR_LOGGER = "org.apache.kafka.clients.consumer.internals.ConsumerCoordinator"
@@ -123,10 +155,18 @@ FIELDS: dict[str, str] = {
     "old_state": r"[a-z-]+",
     "new_state": r"[a-z-]+",
     "change": r"added to|removed from",
+    # broker
+    "group_id": r"\S+",
+    "group_state": r"[A-Za-z]+",
+    "member_list": r"\[[^\]]*\]",
+    "group_instance_id": r"\S+",
+    "existing_member_id": r"\S+",
+    "operation": r"[a-z-]+",
 }
 _INT = r"-?\d+"
 _INT_FIELDS = {"generation_id", "member_count", "count", "topic_count", "ms", "exceeded_ms", "bytes", "node_id",
-               "port", "old_id", "new_id", "assigned"}
+               "port", "old_id", "new_id", "assigned",
+               "static_count"}
 
 
 @dataclass(frozen=True)
@@ -208,6 +248,23 @@ JAVA: tuple[Template, ...] = (
     Template("join_failed_rebalancing", "java", JAVA_COORDINATOR_LOGGER, "INFO",
              "JoinGroup failed due to non-fatal error: REBALANCE_IN_PROGRESS, which could indicate a replication "
              "timeout on the broker. Will retry.", _KAFKA + "AbstractCoordinator.java:736"),
+    Template("join_failed_loading", "java", JAVA_COORDINATOR_LOGGER, "INFO",
+             "JoinGroup failed: Coordinator {coordinator} is loading the group.", _KAFKA + "AbstractCoordinator.java:679"),
+    Template("join_failed_fenced", "java", JAVA_COORDINATOR_LOGGER, "ERROR",
+             "JoinGroup failed: The group instance id {instance_id} has been fenced by another instance. "
+             "Sent generation was {generation}", _KAFKA + "AbstractCoordinator.java:701"),
+    Template("sync_failed_fenced", "java", JAVA_COORDINATOR_LOGGER, "ERROR",
+             "SyncGroup failed: The group instance id {instance_id} has been fenced by another instance. "
+             "Sent generation was {generation}", _KAFKA + "AbstractCoordinator.java:873"),
+    Template("heartbeat_coordinator", "java", JAVA_COORDINATOR_LOGGER, "INFO",
+             "Attempt to heartbeat failed since coordinator {coordinator} is either not started or not valid",
+             _KAFKA + "AbstractCoordinator.java:1247"),
+    Template("commit_fenced", "java", JAVA_COORDINATOR_LOGGER, "INFO",
+             "OffsetCommit failed with {generation} due to group instance id {instance_id} fenced",
+             _KAFKA + "ConsumerCoordinator.java:1357"),
+    Template("heartbeat_stale", "java", JAVA_COORDINATOR_LOGGER, "INFO",
+             "Attempt to heartbeat with stale {generation} and group instance id {instance_id} failed due to "
+             "{error}, ignoring the error", _KAFKA + "AbstractCoordinator.java:1274"),
     Template("join_failed_fatal", "java", JAVA_COORDINATOR_LOGGER, "ERROR",
              "JoinGroup failed due to fatal error: {error_message}", _KAFKA + "AbstractCoordinator.java:710"),
     Template("finished_assignment", "java", JAVA_COORDINATOR_LOGGER, "INFO",
@@ -335,14 +392,76 @@ LIBRDKAFKA: tuple[Template, ...] = (
     Template("closed", "librdkafka", "CLOSE", "7", "Consumer closed", "librdkafka 2.x src/rdkafka.c rd_kafka_consumer_close"),
 )
 
+BROKER_LOGGER = "org.apache.kafka.coordinator.group.GroupMetadataManager"
+CLASSIC_GROUP_LOGGER = "org.apache.kafka.coordinator.group.classic.ClassicGroup"
+_GC = "Apache Kafka 3.9/4.0 group-coordinator/.../coordinator/group/"
+_GMM = _GC + "GroupMetadataManager.java:"
+
+#: The broker's group coordinator lines about classic groups (INFO unless said otherwise).
+BROKER: tuple[Template, ...] = (
+    Template("member_id_required", "broker", BROKER_LOGGER, "INFO",
+             "Dynamic member with unknown member id joins group {group_id} in {group_state} state. Created a new "
+             "member id {member_id} and requesting the member to rejoin with this id.", _GMM + "4254"),
+    Template("dynamic_member_added", "broker", BROKER_LOGGER, "INFO",
+             "Dynamic member with unknown member id joins group {group_id} in state {group_state}. Created a new "
+             "member id {member_id} and added the member to the group.", _GMM + "4274"),
+    Template("pending_member_added", "broker", BROKER_LOGGER, "INFO",
+             "Pending dynamic member with id {member_id} joins group {group_id} in {group_state} state. Adding to "
+             "the group now.", _GMM + "4324"),
+    Template("static_member_replaced", "broker", BROKER_LOGGER, "INFO",
+             "Static member with groupInstanceId={group_instance_id} and unknown member id joins group {group_id} "
+             "in {group_state} state. Replacing previously mapped member {member_id} with this groupInstanceId.",
+             _GMM + "4208"),
+    Template("static_member_added", "broker", BROKER_LOGGER, "INFO",
+             "Static member with groupInstanceId={group_instance_id} and unknown member id joins group {group_id} "
+             "in {group_state} state. Created a new member id {member_id} for this member and added to the group.",
+             _GMM + "4221"),
+    Template("static_member_no_rebalance", "broker", BROKER_LOGGER, "INFO",
+             "Static member which joins during Stable stage and doesn't affect the selected protocol will not "
+             "trigger a rebalance.", _GMM + "5132"),
+    Template("preparing_rebalance", "broker", BROKER_LOGGER, "INFO",
+             "Preparing to rebalance group {group_id} in state {group_state} with old generation {generation_id} "
+             "(reason: {reason}).", _GMM + "4816"),
+    Template("removed_not_rejoined", "broker", BROKER_LOGGER, "INFO",
+             "Group {group_id} removed dynamic members who haven't joined: {member_list}", _GMM + "4483"),
+    Template("no_member_rejoined", "broker", BROKER_LOGGER, "ERROR",
+             "Group {group_id} could not complete rebalance because no members rejoined.", _GMM + "4493"),
+    Template("now_empty", "broker", BROKER_LOGGER, "INFO",
+             "Group {group_id} with generation {generation_id} is now empty.", _GMM + "4507"),
+    Template("stabilized", "broker", BROKER_LOGGER, "INFO",
+             "Stabilized group {group_id} generation {generation_id} with {member_count} members.", _GMM + "4526"),
+    Template("pending_member_expired", "broker", BROKER_LOGGER, "INFO",
+             "Pending member {member_id} in group {group_id} has been removed after session timeout expiration.",
+             _GMM + "4601"),
+    Template("member_failed", "broker", BROKER_LOGGER, "INFO",
+             "Member {member_id} in group {group_id} has failed, removing it from the group.", _GMM + "4610"),
+    Template("assignment_received", "broker", BROKER_LOGGER, "INFO",
+             "Assignment received from leader {member_id} for group {group_id} for generation {generation_id}. "
+             "The group has {member_count} members, {static_count} of which are static.", _GMM + "5285"),
+    Template("pending_member_left", "broker", BROKER_LOGGER, "INFO",
+             "[Group {group_id}] Pending member {member_id} has left group through explicit `LeaveGroup` request; "
+             "client reason: {reason}", _GMM + "5848"),
+    Template("member_left", "broker", BROKER_LOGGER, "INFO",
+             "[Group {group_id}] Member {member_id} has left group through explicit `LeaveGroup` request; "
+             "client reason: {reason}", _GMM + "5926"),
+    Template("static_member_fenced", "broker", CLASSIC_GROUP_LOGGER, "INFO",
+             "Request memberId={member_id} for static member with groupInstanceId={group_instance_id} is fenced by "
+             "existing memberId={existing_member_id} during operation {operation}", _GC + "classic/ClassicGroup.java:801"),
+    Template("group_loaded", "broker", BROKER_LOGGER, "INFO",
+             "Loaded classic group {group_id} with {member_count} members.", _GMM + "3830"),
+    Template("group_unloading", "broker", BROKER_LOGGER, "INFO",
+             "[GroupId={group_id}] Unloading group metadata for generation {generation_id}.", _GMM + "3872"),
+)
+
 TEMPLATES: dict[str, dict[str, Template]] = {
     "java": {t.key: t for t in JAVA},
     "librdkafka": {t.key: t for t in LIBRDKAFKA},
+    "broker": {t.key: t for t in BROKER},
 }
 
 
 def format(client: str, key: str, **values: object) -> str:  # noqa: A001 - the writer's entry point
-    """The message of template ``key`` of ``client`` (``"java"``/``"librdkafka"``) with ``values``.
+    """The message of template ``key`` of ``client`` (``"java"``/``"librdkafka"``/``"broker"``) with ``values``.
 
     This is the writer's half of the table; turning an *event* into the lines a client would log
     for it is the writer's job (the simulated consumers), not this module's.
@@ -452,7 +571,7 @@ def parse_java_assignments(text: str) -> dict[str, tuple[tuple[str, int], ...]]:
 def java_node(host: str, port: int, node_id: int, rack: Optional[str] = None) -> str:
     """``Node.toString()`` of the coordinator as the Java client names it: the connection id is
     ``Integer.MAX_VALUE - node id`` (AbstractCoordinator, FindCoordinatorResponseHandler)."""
-    return f"{host}:{port} (id: {2147483647 - node_id} rack: {rack})"
+    return f"{host}:{port} (id: {2147483647 - node_id} rack: {'null' if rack is None else rack})"
 
 
 _NODE = re.compile(r"^(\S+):(\d+) \(id: (-?\d+) rack: ([^)]*)\)$")
@@ -490,6 +609,11 @@ JAVA_ERROR_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.MEMBER_ID_REQUIRED: ("The group member needs to have a valid member id before actually entering a "
                                    "consumer group."),
     ErrorCode.GROUP_MAX_SIZE_REACHED: "The consumer group has reached its max size.",
+    ErrorCode.INCONSISTENT_GROUP_PROTOCOL: ("The group member's supported protocols are incompatible with those of "
+                                            "existing members or first group member tried to join with empty protocol "
+                                            "type or empty protocol list."),
+    ErrorCode.INVALID_SESSION_TIMEOUT: ("The session timeout is not within the range allowed by the broker (as "
+                                        "configured by group.min.session.timeout.ms and group.max.session.timeout.ms)."),
     ErrorCode.FENCED_INSTANCE_ID: ("The broker rejected this static consumer since another consumer with the same "
                                    "group.instance.id has registered with a different member.id."),
 }
@@ -694,3 +818,48 @@ def librdkafka_line(timestamp_ms: int, level: str, facility: str, name: str, mes
                     thread: str = "main") -> str:
     """A line as librdkafka writes it to stderr."""
     return f"%{level}|{timestamp_ms // 1000}.{timestamp_ms % 1000:03d}|{facility}|{name}| [thrd:{thread}]: {message}"
+
+
+def log4j_timestamp(epoch_ms: int) -> str:
+    """log4j's ``%d`` (ISO8601 without a zone): ``2026-03-02 09:00:00,123`` in UTC."""
+    secs, ms = divmod(int(epoch_ms), 1000)
+    t = datetime.datetime.fromtimestamp(secs, datetime.timezone.utc)
+    return f"{t:%Y-%m-%d %H:%M:%S},{ms:03d}"
+
+
+def broker_context(node_id: int, partition: int, topic: str = "__consumer_offsets") -> str:
+    """The group coordinator shard's ``LogContext`` prefix on broker ``node_id``."""
+    return f"[GroupCoordinator id={node_id} topic={topic} partition={partition}] "
+
+
+def broker_line(timestamp: str, level: str, node_id: int, partition: int, message: str,
+                logger: str = BROKER_LOGGER) -> str:
+    """A broker line in Kafka's log4j layout ``[%d] %p %m (%c)``."""
+    return f"[{timestamp}] {level} {broker_context(node_id, partition)}{message} ({logger})"
+
+
+_BROKER_LINE = re.compile(
+    r"^\[(?P<ts>[^\]]+)\] (?P<level>[A-Z]+) \[GroupCoordinator id=(?P<node>\d+) topic=(?P<topic>\S+) "
+    r"partition=(?P<partition>\d+)\] (?P<rest>.*)$")
+
+
+def parse_broker_line(line: str) -> Optional[LogLine]:
+    """Split a broker's group coordinator line (:func:`broker_line`) into a :class:`LogLine`
+    (``name`` is ``broker-<id>``, ``group`` the ``__consumer_offsets`` partition as text); None for
+    any other line.
+
+    Raises:
+        MalformedLine: it starts like a coordinator line but its timestamp cannot be read.
+    """
+    m = _BROKER_LINE.match(line.rstrip("\r\n"))
+    if not m:
+        return None
+    try:
+        ts = parse_timestamp(m.group("ts"))
+    except ValueError as e:
+        raise MalformedLine(str(e)) from None
+    if ts is None:
+        raise MalformedLine(f"{m.group('ts')!r} is not a log4j timestamp")
+    message, logger = _strip_logger(m.group("rest"))
+    return LogLine("broker", ts, m.group("level"), f"broker-{m.group('node')}", m.group("partition"), None, logger,
+                   message)

@@ -41,6 +41,11 @@ class ConsumerConfig:
     The ``*_version`` fields are not configs either: they are the request versions the client
     sends, which a Java client negotiates with the broker (``ApiVersions``).  Their defaults are
     what a Kafka 4.x Java consumer and broker agree on; set older ones to simulate an older client.
+
+    ``poll_timeout_ms`` is not a config either: it is the ``Duration`` the application passes to
+    ``poll()``, which only the metrics see (a wait in ``poll()`` is that many empty polls;
+    :mod:`.metrics`).  ``metrics_num_samples`` and ``metrics_sample_window_ms`` are Kafka's
+    ``metrics.num.samples`` and ``metrics.sample.window.ms``.
     """
 
     session_timeout_ms: int = 45_000
@@ -65,11 +70,15 @@ class ConsumerConfig:
     offset_commit_version: int = 9
     offset_fetch_version: int = 9
     processing_ms: Union[int, Callable[[int], int]] = 100
+    poll_timeout_ms: int = 100
+    metrics_num_samples: int = 2
+    metrics_sample_window_ms: int = 30_000
 
     def __post_init__(self) -> None:
         for name in ("session_timeout_ms", "heartbeat_interval_ms", "max_poll_interval_ms",
                      "auto_commit_interval_ms", "max_poll_records", "retry_backoff_ms", "retry_backoff_max_ms",
-                     "request_timeout_ms", "metadata_max_age_ms"):
+                     "request_timeout_ms", "metadata_max_age_ms", "poll_timeout_ms", "metrics_num_samples",
+                     "metrics_sample_window_ms"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ValueError(f"consumer config {name} must be a positive int of ms, got {value!r}")

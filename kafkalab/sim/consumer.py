@@ -50,6 +50,7 @@ from .coordinator_client import (
     select_protocol,
 )
 from .metadata import ConsumerMetadata, MetadataSnapshot, SubscriptionState, compile_pattern
+from .metrics import MetricConfig, MetricsRecorder
 from .offsets import OffsetClient
 from .topics import check_topic_name
 
@@ -78,6 +79,10 @@ class SimConsumer(ConsumerCoordinator, OffsetClient):
         self.assignors = [resolve_assignor(a) for a in config.partition_assignment_strategy]
         self.rebalance_protocol = select_protocol(self.assignors)
         self.incarnation = 0
+        #: One :class:`~kafkalab.sim.metrics.MetricsRecorder` per process (a restart starts a new one).
+        self.metric_recorders: list[MetricsRecorder] = []
+        #: The configs of each process, in start order (a restart may change them).
+        self.process_configs: list[ConsumerConfig] = []
         self._reset_all()
         self.status = "new"
 
@@ -166,8 +171,20 @@ class SimConsumer(ConsumerCoordinator, OffsetClient):
 
     # ------------------------------------------------------------------ lifecycle (called by World)
 
+    @property
+    def metrics_recorder(self) -> MetricsRecorder:
+        """What the running process records for its metrics (``world.metrics(name)`` reads them)."""
+        return self.metric_recorders[-1]
+
     def start(self, now: int, *, restarted: bool = False) -> None:
+        if self.metric_recorders:
+            self.metric_recorders[-1].ended(now)
+        self.process_configs.append(self.config)
+        self.metric_recorders.append(MetricsRecorder(
+            now, MetricConfig(self.config.metrics_num_samples, self.config.metrics_sample_window_ms),
+            self.config.poll_timeout_ms))
         self.status = "in_poll"
+        self.metrics_recorder.poll_started(now)
         self.last_poll_at = now
         self.next_auto_commit_at = now + self.config.auto_commit_interval_ms
         self.world._record(ev.ConsumerStarted(
@@ -179,6 +196,7 @@ class SimConsumer(ConsumerCoordinator, OffsetClient):
     def crash(self, now: int) -> None:
         """The process dies: no LeaveGroup, no commit; the coordinator finds out by session timeout."""
         self.status = "crashed"
+        self.metrics_recorder.ended(now)
         self.inflight.clear()
         self.world._record(ev.ConsumerStopped(now, self.name, ev.StopKind.CRASHED, tuple(sorted(self.owned))))
         self.owned.clear()
@@ -201,6 +219,7 @@ class SimConsumer(ConsumerCoordinator, OffsetClient):
     def pause(self, now: int, duration_ms: int) -> None:
         """Freeze both threads (a long GC pause, a stopped container) for ``duration_ms``."""
         self.paused_until = now + duration_ms
+        self.metrics_recorder.paused(now, now + duration_ms)
         self.world._record(ev.ConsumerPaused(now, self.name, duration_ms))
 
     def stall(self, duration_ms: int) -> None:
@@ -224,6 +243,7 @@ class SimConsumer(ConsumerCoordinator, OffsetClient):
         elif self.is_static or self._can_leave():
             self.world._record(ev.LeaveGroupSkipped(now, self.name, self.config.group_instance_id, membership))
         self.status = "closed"
+        self.metrics_recorder.ended(now)
         self._set_state(now, UNJOINED, ev.ClientStateReason.CLOSED)
         self.world._record(ev.ConsumerStopped(now, self.name, ev.StopKind.CLOSED, membership=membership))
 
@@ -372,6 +392,7 @@ class SimConsumer(ConsumerCoordinator, OffsetClient):
                 # The at-least-once loop: commitSync() what was processed, then poll() again.
                 self._send_commit(now, "after processing", sync=True)
             self.last_poll_at = now
+            self.metrics_recorder.poll_started(now)
         self._drive(now)
 
     # ------------------------------------------------------------------ the application thread
@@ -433,6 +454,7 @@ class SimConsumer(ConsumerCoordinator, OffsetClient):
         return max(0, int(ms))
 
     def _process_batch(self, now: int) -> None:
+        self.metrics_recorder.poll_ended(now)  # poll() returns the batch
         self.poll_count += 1
         budget = self.config.max_poll_records
         for tp in sorted(self.owned):
@@ -467,7 +489,7 @@ class SimConsumer(ConsumerCoordinator, OffsetClient):
             dst = self.world.broker_name(self.coordinator)
         corr = self.world._send(self.name, dst, request, now)
         self.inflight[corr] = InFlight(kind, request, dst, now + (timeout or self.config.request_timeout_ms),
-                                        (self.generation_id, self.member_id))
+                                        (self.generation_id, self.member_id), now)
 
     def on_response(self, corr: int, response, now: int) -> None:
         if self.status in ("crashed", "closed", "failed"):
@@ -494,6 +516,7 @@ class SimConsumer(ConsumerCoordinator, OffsetClient):
     def _fail(self, now: int, code: ErrorCode, what: str) -> None:
         self.fatal_error = code
         self.status = "failed"
+        self.metrics_recorder.ended(now)
         self.inflight.clear()
         self.world._record(ev.FatalError(now, self.name, what, code))
         self.world._record(ev.ConsumerStopped(now, self.name, ev.StopKind.FAILED, tuple(sorted(self.owned)), code))

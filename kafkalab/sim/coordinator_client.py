@@ -72,6 +72,7 @@ class InFlight:
     dst: str
     deadline: int
     generation: tuple[int, str]
+    sent_at: int = 0
 
 
 class ConsumerCoordinator:
@@ -123,6 +124,7 @@ class ConsumerCoordinator:
             return
         if self.next_heartbeat_at is not None and now >= self.next_heartbeat_at:
             if not any(f.kind == "heartbeat" for f in self.inflight.values()):
+                self.metrics_recorder.heartbeat_sent(now)  # Heartbeat.sentHeartbeat
                 self._send(now, "heartbeat", HeartbeatRequest(
                     group_id=self.group_id, generation_id=self.generation_id, member_id=self.member_id,
                     group_instance_id=self.config.group_instance_id, api_version=self.config.heartbeat_version))
@@ -175,6 +177,7 @@ class ConsumerCoordinator:
         for corr in [c for c, f in self.inflight.items() if f.kind != "find"]:
             flight = self.inflight.pop(corr)
             if flight.kind in ("join", "sync"):
+                self.metrics_recorder.rebalance_failed(now)
                 self._set_state(now, UNJOINED, ev.ClientStateReason.COORDINATOR_LOST)
                 self._request_rejoin(now, ev.RejoinReason.REBALANCE_FAILED, "DisconnectException")
 
@@ -264,6 +267,7 @@ class ConsumerCoordinator:
         self.joined_subscription = self.subscriptions.subscription
         protocols = tuple(JoinGroupRequestProtocol(a.name, self._subscription_metadata(a)) for a in self.assignors)
         self._set_state(now, PREPARING_REBALANCE, ev.ClientStateReason.JOIN_GROUP_SENT)
+        self.metrics_recorder.join_initiated(now)
         self.next_heartbeat_at = None
         v = self.config.join_group_version
         # The client waits for the answer up to the rebalance timeout plus 5 s (JOIN_GROUP_TIMEOUT_LAPSE).
@@ -288,6 +292,7 @@ class ConsumerCoordinator:
     def _on_join(self, flight, resp: JoinGroupResponse, now: int) -> None:
         code = resp.error_code
         if code is ErrorCode.NONE:
+            self.metrics_recorder.join_succeeded(now, now - flight.sent_at)
             self.generation_id = resp.generation_id
             self.member_id = resp.member_id
             self.protocol_name = resp.protocol_name
@@ -306,6 +311,8 @@ class ConsumerCoordinator:
                 protocol_name=self.protocol_name, assignments=assignments,
                 api_version=self.config.sync_group_version))
             return
+        # The join future fails, MEMBER_ID_REQUIRED included (AbstractCoordinator.initiateJoinGroup).
+        self.metrics_recorder.rebalance_failed(now)
         # The member id and generation change first, so the recorded state change carries them.
         if code is ErrorCode.MEMBER_ID_REQUIRED:
             self.member_id = resp.member_id  # retry at once with the id the coordinator handed out
@@ -356,6 +363,7 @@ class ConsumerCoordinator:
     def _on_sync(self, flight, resp, now: int) -> None:
         code = resp.error_code
         if code is ErrorCode.NONE:
+            self.metrics_recorder.sync_succeeded(now, now - flight.sent_at)
             self._set_state(now, STABLE, ev.ClientStateReason.SYNC_GROUP_ANSWERED)
             self.rejoin_needed = False
             self.rejoin_reason = ""
@@ -364,6 +372,7 @@ class ConsumerCoordinator:
             self._on_join_complete(now, set(decode_assignment(resp.assignment).assigned_partitions))
             return
         sync_error = ev.ClientStateReason.SYNC_GROUP_ERROR
+        self.metrics_recorder.rebalance_failed(now)
         if code is ErrorCode.REBALANCE_IN_PROGRESS:
             self._set_state(now, UNJOINED, sync_error, code)
         elif code is ErrorCode.UNKNOWN_MEMBER_ID:
@@ -413,6 +422,7 @@ class ConsumerCoordinator:
         self.sticky_previous = (self.last_assignment, self.generation_id)
 
     def _on_heartbeat(self, flight, resp, now: int) -> None:
+        self.metrics_recorder.heartbeat_answered(now, now - flight.sent_at)
         code = resp.error_code
         if code is ErrorCode.NONE:
             self.session_deadline = now + self.config.session_timeout_ms

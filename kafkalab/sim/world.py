@@ -43,6 +43,9 @@ from ..messages import FindCoordinatorRequest
 from ..classic.state import GroupState
 from . import events as ev
 from .consumer import ConsumerConfig, SimConsumer
+from .logs import broker_log, consumer_log
+from .metrics import METRICS as _METRIC_NAMES
+from .metrics import consumer_metrics, metrics_series
 from .topics import TopicsDelta, TopicsImage
 
 TopicPartition = tuple[str, int]
@@ -580,6 +583,25 @@ class World:
             key = (tp[0], tp[1], off)
             self.processed[key] = self.processed.get(key, 0) + 1
         self._record(ev.RecordsProcessed(now, consumer, tp[0], tp[1], first, last))
+
+    # ------------------------------------------------------------------ what Kafka would log and measure
+
+    def logs(self, *names: str) -> list[str]:
+        """The Java consumer log lines of this run so far (of ``names``, default all): see
+        :func:`kafkalab.sim.logs.consumer_log`; ``kafkalab.trace.read_log`` reads them back."""
+        return consumer_log(self, names or None)
+
+    def broker_logs(self, broker: Optional[int] = None, group: Optional[str] = None) -> list[str]:
+        """The brokers' group coordinator log lines of this run so far (:func:`kafkalab.sim.logs.broker_log`)."""
+        return broker_log(self, broker, group)
+
+    def metrics(self, name: str, at: Optional[int] = None) -> dict[str, float]:
+        """Consumer ``name``'s metrics by Kafka's names, measured now or at ``at`` (:mod:`kafkalab.sim.metrics`)."""
+        return consumer_metrics(self.consumers[name], at)
+
+    def metrics_series(self, name: str, names: Sequence[str] = (), *, every_ms: int = 5_000) -> dict[str, Any]:
+        """Consumer ``name``'s metrics scraped every ``every_ms`` from 0 to now (:func:`kafkalab.sim.metrics.metrics_series`)."""
+        return metrics_series(self.consumers[name], names or tuple(_METRIC_NAMES), every_ms=every_ms)
 
     def duplicates(self) -> int:
         """How many record deliveries were repeats (processed more than once)."""

@@ -683,6 +683,9 @@ class _RdConsumer(_Consumer):
 
 # ---------------------------------------------------------------------------- Java
 
+_COMMIT_ERROR = re.compile(r"^encountered (\w+) from OFFSET_COMMIT response$")
+
+
 class _JavaConsumer(_Consumer):
     """The Java consumer's INFO lines (AbstractCoordinator's MemberState: UNJOINED,
     PREPARING_REBALANCE, COMPLETING_REBALANCE, STABLE)."""
@@ -855,6 +858,15 @@ class _JavaConsumer(_Consumer):
         self.leave_request(at, v["member_id"])
 
     def on_resetting(self, i: int, r: _Record, v: dict) -> None:
+        commit = _COMMIT_ERROR.match(v["reason"])
+        if commit is not None and commit.group(1) in ErrorCode.__members__:
+            # An OffsetCommit answer said the member or generation is gone (resetGenerationOnResponseError).
+            at = self.at(r)
+            if v["and_member_id"]:
+                self.member_id = ""
+            self.generation = -1
+            self.set_state(at, UNJOINED, ev.ClientStateReason.OFFSET_COMMIT_ERROR, ErrorCode[commit.group(1)])
+            return
         if v["reason"] != "consumer pro-actively leaving the group":
             return
         if self.leave_reason is not None:

@@ -10,6 +10,7 @@
   small helpers over a trace);
 * :mod:`.wiretrace` - the same for a run of real clients against :mod:`kafkalab.wire`;
 * :mod:`.plots` - matplotlib figures (partition ownership over time, member states, balance);
+  :mod:`.metricsplot` - consumers' metrics over time;
 * :mod:`.player` - an ipywidgets step-through player.
 
 ``viz`` reads :data:`~kafkalab.classic.state.TRANSITIONS`, the trace and public properties only: event
@@ -34,6 +35,7 @@ _LAZY = {
     "state_machine": "render", "sequence": "render",
     "WhatIf": "lab",
     "wire_events": "wiretrace", "wire_steps": "wiretrace",
+    "metrics_plot": "metricsplot",
 }
 
 __all__ = ["state_machine_dot", "sequence_dot", "build_steps", "Step", "MemberRow", *_LAZY]
@@ -43,7 +45,7 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         if name in ("dot", "steps", "render", "plots", "player", "lab", "wiretrace", "explain", "phrases",
-                    "snapshots", "tracetools"):
+                    "snapshots", "tracetools", "metricsplot"):
             return importlib.import_module(f".{name}", __name__)
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(importlib.import_module(f".{module}", __name__), name)

@@ -419,7 +419,8 @@ def test_every_template_formats_a_line_its_own_parser_reads_back():
         "leader_id": "c1-a", "action": "revoke", "queue": "rd_kafka_cgrp_new", "state": "up",
         "join_state": "steady", "host": "127.0.0.1", "op": "ASSIGN", "assignor": "range", "old": "", "new": "c1-a",
         "error_name": "NOT_COORDINATOR", "elapsed": "0.025", "old_state": "init", "new_state": "wait-join",
-        "change": "added to",
+        "change": "added to", "group_id": "g", "group_state": "PreparingRebalance", "member_list": "[c1-a, c2-b]",
+        "group_instance_id": "i-1", "existing_member_id": "i-1-b", "operation": "heartbeat",
     }
     for client, templates in lf.TEMPLATES.items():
         for key, template in templates.items():
@@ -427,6 +428,13 @@ def test_every_template_formats_a_line_its_own_parser_reads_back():
             message = lf.format(client, key, **values)
             found = lf.match(client, message, template.logger)
             assert found is not None and found[0].key == key and found[1] == values, (client, key, message)
+            if client == "broker":
+                line = lf.broker_line("2026-03-02 09:15:00,123", template.level, 1, 12, message, template.logger)
+                assert lf.parse_line(line) is None, "a broker line is no client's"
+                parsed = lf.parse_broker_line(line)
+                assert parsed is not None and parsed.message == message and parsed.logger == template.logger
+                assert (parsed.name, parsed.group, parsed.timestamp_ms) == ("broker-1", "12", 1772442900123.0)
+                continue
             if client == "java":
                 line = lf.java_line("2026-03-02 09:15:00,123", template.level, "c1", "g", message, template.logger)
             else:
