@@ -736,13 +736,51 @@ def test_player_is_thread_safe(player):
     assert player.slider.value == player.step and f"Step {player.step} of" in player.body.value
 
 
-def test_player_mimebundle_has_a_static_html_fallback(player):
+def test_player_mimebundle_has_a_static_html_fallback(scenario):
+    from kafkalab.viz.player import Player
+
+    world, _ = scenario
+    player = Player(world, group="g")   # never told where to open: the widget at 0, the static view at the end
     bundle = player._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert player.step == 0 and "application/vnd.jupyter.widget-view+json" in bundle
     html = bundle["text/html"]
     assert html.count("data:image/svg+xml;base64,") == 2 and "<table" in html
-    assert f"Step {len(player) - 1} of {len(player) - 1}" in html
+    assert f"Step {len(player) - 1} of {len(player) - 1}" in html and "static view of the last of" in html
     assert bundle["text/plain"] == f"<kafkalab Player: {len(player)} steps of group 'g', ends Stable in generation 2>"
+
+
+def test_player_opens_where_it_is_told_in_the_widget_and_in_the_static_view(scenario):
+    from kafkalab.viz.player import Player, find_step
+
+    world, _ = scenario
+    steps = build_steps(world)
+    first_close = next(k for k, s in enumerate(steps) if s.kind == "stopped")
+    assert 0 < first_close < len(steps) - 1
+    for start in (first_close, lambda s: s.kind == "stopped"):
+        player = Player(world, group="g", start=start)
+        assert player.step == first_close and player.static_step == first_close
+        html = player._repr_mimebundle_()["text/html"]
+        total = len(player) - 1
+        assert f"Step {first_close} of {total}" in html and f"Step {total} of {total}" not in html
+        assert f"static view of step {first_close} of {len(player)} steps" in html
+        assert html.split("static view")[1] == player.static_html(first_close).split("static view")[1]
+    # a step shown before display is the one the static view shows
+    player = Player(world, group="g")
+    player.show_step(7)
+    assert "Step 7 of" in player._repr_mimebundle_()["text/html"]
+    assert find_step(steps, None) is None and find_step([], 3) is None
+
+
+@pytest.mark.parametrize("start, error, words", [
+    (10_000, ValueError, "out of range"), (-1, ValueError, "out of range"),
+    (lambda s: s.at > 10**12, ValueError, "no step of the"), ("3", TypeError, "step number or a function"),
+    (True, TypeError, "step number or a function")])
+def test_player_refuses_a_start_it_cannot_find(scenario, start, error, words):
+    from kafkalab.viz.player import Player
+
+    world, _ = scenario
+    with pytest.raises(error, match=words):
+        Player(world, group="g", start=start)
 
 
 def test_player_from_steps_and_from_an_empty_world(scenario):
