@@ -23,6 +23,7 @@ from kafkalab.sim.events import MessageDelivered, MessageSent, format_partitions
 from kafkalab.classic.state import GroupState, Trigger, all_transitions
 from kafkalab.trace import StateChanged, api_name
 from kafkalab.viz import build_steps, plots, render
+from kafkalab.viz import dot as dot_module
 from kafkalab.viz.dot import HIGHLIGHT_COLOR, HIGHLIGHT_FILL, sequence_dot, state_machine_dot
 from kafkalab.viz.steps import error_code, is_response, unwrap
 from worlds import GROUPS, incident, random_world
@@ -342,12 +343,33 @@ def coordinator_node(world, group="g"):
     return next(n for n, c in world.coordinators.items() if c is world.coordinator_for(group))
 
 
+def test_sequence_diagram_text_stays_readable_at_its_smallest(scenario):
+    """Every text of a rendered sequence diagram, at the smallest size its HTML lets it shrink to,
+    is at least 11 CSS px high (the browser test measures the same on the page)."""
+    import math
+
+    world, _ = scenario
+    svg = render.render_svg(sequence_dot(world, window=12), engine="nop", backend="wasm")
+    width_px = render.svg_width_px(svg)
+    view_w = float(re.search(r'viewBox="[0-9.-]+ [0-9.-]+ ([0-9.]+)', svg)[1])
+    scale = float(re.search(r'<g id="graph0" class="graph" transform="scale\(([0-9.]+)', svg)[1])
+    sizes = [float(x) for x in re.findall(r'<text[^>]*font-size="([0-9.]+)"', svg)]
+    assert sizes and min(sizes) == dot_module.SEQUENCE_NOTE_PT
+    html_ = render.img_tag(svg, min_scale=dot_module.SEQUENCE_MIN_SCALE)
+    floor = int(re.search(r"min-width:(\d+)px", html_)[1])
+    assert floor == math.ceil(width_px * dot_module.SEQUENCE_MIN_SCALE) and 'overflow-x:auto' in html_
+    smallest_px = min(sizes) * scale * floor / view_w
+    assert smallest_px >= 11 - 1e-6, smallest_px
+    assert render.img_tag(svg).startswith("<img") and render.svg_width_px("<svg>") is None
+
+
 def test_sequence_returns_a_displayable_diagram(scenario, monkeypatch):
     world, _ = scenario
     diagram = render.sequence(world, window=12, backend="wasm")
     assert isinstance(diagram, render.Diagram) and diagram.layout_engine == "nop"
     bundle = diagram._repr_mimebundle_()
-    assert "</svg>" in bundle["image/svg+xml"] and bundle["text/html"].startswith('<img src="data:image/svg+xml')
+    assert "</svg>" in bundle["image/svg+xml"] and '<img src="data:image/svg+xml' in bundle["text/html"]
+    assert bundle["text/html"].startswith('<div class="kafkalab-scroll"')   # readable: it scrolls, not shrinks
     assert diagram.pipe(format="svg").rstrip().endswith(b"</svg>")
     assert diagram.svg() == render.render_svg(diagram.source, engine="nop", backend="wasm")
     # A system Graphviz runs the pinned layout as `neato -n1` (graphviz refuses engine "nop").

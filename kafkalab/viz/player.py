@@ -115,17 +115,20 @@ def _group_line(step: Step) -> str:
 
 def step_html(step: Step, sequence_svg: Optional[str], state_svg: Optional[str], *, total: int) -> str:
     """The body of the player for one step (also the static fallback)."""
-    seq = (img_tag(sequence_svg, alt="message sequence diagram", style="max-width:100%;height:auto")
+    # The sequence diagram has a row of its own, the width of the notebook: its labels must be
+    # readable without zooming, so it shrinks at most to SEQUENCE_MIN_SCALE and scrolls beyond that.
+    seq = (img_tag(sequence_svg, alt="message sequence diagram", style="max-width:100%;height:auto",
+                   min_scale=_dot.SEQUENCE_MIN_SCALE)
            if sequence_svg else '<i style="color:#7f8c8d">no trace to draw</i>')
     sm = img_tag(state_svg, alt="group state machine", style="max-width:100%;height:auto") if state_svg else ""
     return (
         '<div class="kafkalab-player-step" style="font-family:Helvetica,Arial,sans-serif;font-size:13px">'
         f'<div style="margin:4px 0 8px 0"><b>Step {step.index} of {total - 1}</b> &middot; t = {step.at} ms'
         f' &middot; {html.escape(step.kind)}<br/>{html.escape(step.sentence)}</div>'
-        '<div style="display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start">'
-        f'<div style="flex:3 1 420px;min-width:320px">{seq}</div>'
-        f'<div style="flex:2 1 320px;min-width:280px"><div>{_group_line(step)}</div>{sm}'
-        f"{members_table_html(step)}</div>"
+        f'<div class="kafkalab-sequence">{seq}</div>'
+        '<div style="display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start;margin-top:8px">'
+        f'<div style="flex:1 1 340px;min-width:280px;max-width:560px"><div>{_group_line(step)}</div>{sm}</div>'
+        f'<div style="flex:1 1 420px;min-width:300px">{members_table_html(step)}</div>'
         "</div></div>"
     )
 
@@ -154,7 +157,7 @@ class Player:
     """
 
     def __init__(self, source: Any, group: Optional[str] = None, *, heartbeats: bool = False,
-                 offsets: bool = False, notes: bool = True, window: int = 32, interval: int = 900,
+                 offsets: bool = False, notes: bool = True, window: int = 24, interval: int = 900,
                  trace: Optional[Sequence[Any]] = None, start: Start = None) -> None:
         if isinstance(source, (list, tuple)) and source and all(isinstance(s, Step) for s in source):
             self.steps = list(source)

@@ -12,6 +12,10 @@ and checks what a learner would see:
   slider's readout follows; Previous returns to exactly the step seen before;
 * no blank or broken picture: every output ``<img>`` (the player's SVG diagrams, matplotlib PNGs)
   has loaded and has at least 0.5% non-white pixels, after the run and after every click;
+* the sequence diagrams are readable at the notebook's width: every label of every sequence diagram
+  on the page (the player's included) is drawn at least ``MIN_LABEL_PX`` CSS pixels high, measured
+  in the browser (each SVG laid out at the size its ``<img>`` has on the page, each ``<text>``'s
+  font size times the SVG's screen transform);
 * no error output, traceback or player error message; no uncaught page error and no widget/comm
   error in the browser console;
 * the ``commsOverSubshells: disabled`` default that ``pip install -e .`` installs (overrides.d/kafkalab.json)
@@ -54,6 +58,7 @@ DEFAULT_NOTEBOOKS = ("02-joining.ipynb", "00-start-here.ipynb")  # the first tha
 
 NEXT_CLICKS = 5          # Next clicks (fewer if the run has fewer steps)
 MIN_INK = 0.005          # share of non-white pixels below which a picture counts as blank
+MIN_LABEL_PX = 11.0      # the smallest sequence-diagram text, in CSS px, that reads without zooming
 BUDGET_S = float(os.environ.get("KAFKALAB_BROWSER_BUDGET_S", "85"))  # the whole test
 STEP_TIMEOUT_S = 20.0    # one click until the new step is shown and the kernel is idle again
 
@@ -129,6 +134,33 @@ RAW_WIDGET_REPR = re.compile(
     r"options|style|\))")
 
 ALL_IMAGES = ".jp-Notebook .jp-OutputArea-output img"
+
+# Every sequence diagram on the page (an output <img> of an SVG whose alt names a sequence): lay the
+# SVG out off-screen at the width its <img> has on the page and measure each <text> as drawn, in CSS
+# px: its font size times the x scale of its screen transform (viewBox, Graphviz's scale()).
+LABEL_SIZES_JS = """els => els.filter(e => /sequence/i.test(e.alt || '') && (e.src || '').startsWith('data:image/svg'))
+  .map(e => {
+    const width = e.getBoundingClientRect().width;
+    const svg = new DOMParser().parseFromString(atob(e.src.split(',')[1]), 'image/svg+xml').documentElement;
+    const box = document.createElement('div');
+    box.style.cssText = 'position:absolute;left:-20000px;top:0;width:' + width + 'px';
+    svg.setAttribute('style', 'width:' + width + 'px;height:auto;display:block');
+    box.appendChild(document.importNode(svg, true)); document.body.appendChild(box);
+    let min = Infinity, text = '', n = 0;
+    for (const t of box.querySelectorAll('text')) {
+      const ctm = t.getScreenCTM(); if (!ctm || !t.textContent.trim()) continue;
+      const px = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(ctm.a, ctm.b); n++;
+      if (px < min) { min = px; text = t.textContent.trim(); }
+    }
+    box.remove();
+    return {alt: e.alt, img_width: Math.round(width), natural_width: e.naturalWidth, texts: n,
+            min_px: Math.round(min * 100) / 100, smallest: text};
+  })"""
+
+
+def label_sizes(page: Any) -> list[dict]:
+    """The smallest text of every sequence diagram on the page, as drawn (see LABEL_SIZES_JS)."""
+    return page.locator(ALL_IMAGES).evaluate_all(LABEL_SIZES_JS)
 
 
 def page_problems(page: Any, when: str) -> tuple[list[str], list[float]]:
@@ -358,6 +390,15 @@ def test_player_renders_and_steps_in_jupyterlab(notebook: Path) -> None:
                 player.scroll_to_top_of_view()
                 shot(page, f"step-{k}")
             timings["next_clicks"] = time.perf_counter() - t
+            sizes = report["sequence_label_px"] = label_sizes(page)
+            if not any("player" not in s["alt"] and s["alt"] == "message sequence diagram" for s in sizes):
+                problems.append(f"no sequence diagram of the player was measured: {sizes}")
+            for s in sizes:
+                if not s["texts"] or s["min_px"] < MIN_LABEL_PX:
+                    problems.append(f"a sequence diagram ({s['alt']!r}, {s['img_width']} px wide on the page, "
+                                    f"{s['natural_width']} px at its own size) draws {s['smallest']!r} "
+                                    f"{s['min_px']} px high, under {MIN_LABEL_PX} px: too small to read at the "
+                                    "notebook's width")
             # a step that only notes something (e.g. "c2: started") keeps the diagrams; over several
             # steps the message sequence must grow
             if len({tuple(s["img_shas"]) for s in seen}) < 2:
