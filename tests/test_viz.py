@@ -692,7 +692,8 @@ def test_member_states_balance_and_movement_figures(scenario):
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["group g", "c1", "c2", "c3"]
     states = plots.client_state_intervals(world)
     assert states["c2"][-1][2] == "stopped" and states["c1"][-1][2] == "STABLE"
-    after = world.assignments("g")
+    after = world.assignments("g", stopped=True)   # the closed c2 too, with nothing
+    assert after["c2"] == [] and "c2" not in world.assignments("g")
     fig = plots.balance_bars(after)
     assert isinstance(fig, Figure) and len(fig.axes[0].patches) == 3
     assert fig.axes[0].get_title() == "6 partitions over 3 members (max - min = 3)"
@@ -701,6 +702,19 @@ def test_member_states_balance_and_movement_figures(scenario):
     assert fig.axes[0].get_title() == "2 of 6 partitions changed owner"
     for f in (plots.member_states(world), plots.balance_bars(build_steps(world)[-1])):
         assert png_bytes(f).startswith(b"\x89PNG")
+
+
+def test_member_states_legend_lists_only_the_states_drawn(scenario):
+    world, _ = scenario
+    legend = [t.get_text() for t in plots.member_states(world).axes[0].get_legend().get_texts()]
+    drawn = {st for ivs in plots.client_state_intervals(world).values() for _, _, st in ivs}
+    groups = {st for _, _, st in plots.group_state_intervals(world, "g")}
+    assert set(legend) >= drawn and "stopped" in legend          # c2 closed
+    assert "group Dead" not in legend and GroupState.DEAD not in groups
+    assert ("group Empty" in legend) == (GroupState.EMPTY in groups)
+    # until the first rebalance completes nobody is STABLE, and nothing stopped
+    early = [t.get_text() for t in plots.member_states(world, until=2_000).axes[0].get_legend().get_texts()]
+    assert "STABLE" not in early and "stopped" not in early and "COMPLETING_REBALANCE" not in early
 
 
 # ---------------------------------------------------------------------- player

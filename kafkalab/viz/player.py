@@ -75,6 +75,7 @@ _STATE_COLORS = {
     "STABLE": "#abebc6",
     "crashed": "#f5b7b1",
     "closed": "#d5d8dc",
+    "left": "#d5d8dc",
 }
 _CELL = "padding:2px 8px;border-bottom:1px solid #e5e7e9;text-align:left;white-space:nowrap"
 
