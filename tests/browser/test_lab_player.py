@@ -8,6 +8,8 @@ and checks what a learner would see:
 * the player's widget view rendered (its Next button exists: without a working widget manager Lab
   shows only the static fallback) and no "Loading widget..." is left;
 * no widget shows as raw text (``VBox(...)``, ``IntSlider(...)``);
+* the player opens at the step its static view (stored in the notebook) shows, so what an unrun
+  notebook shows and where the widget starts agree;
 * each Next moves to the next step: the step line ("Step k of N") and the diagrams change and the
   slider's readout follows; Previous returns to exactly the step seen before;
 * no blank or broken picture: every output ``<img>`` (the player's SVG diagrams, matplotlib PNGs)
@@ -74,6 +76,18 @@ def chosen_notebook() -> Path:
         if (NOTEBOOKS / name).is_file():
             return NOTEBOOKS / name
     return NOTEBOOKS / DEFAULT_NOTEBOOKS[-1]
+
+
+def opening_step(notebook: Path) -> int:
+    """Where the notebook's first player opens: the step its stored static view shows when it was told
+    where to open (``Player(..., start=...)``: "static view of step K"), else step 0."""
+    for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+        for out in cell.get("outputs", []):
+            html = "".join(out.get("data", {}).get("text/html", ""))
+            if "kafkalab player, static view of" in html:
+                m = re.search(r"static view of step (\d+) of", html)
+                return int(m[1]) if m else 0
+    return 0
 
 
 def screenshot_dir(notebook: Path) -> Path:
@@ -355,18 +369,20 @@ def test_player_renders_and_steps_in_jupyterlab(notebook: Path) -> None:
                 player = PlayerView(page)
             except AssertionError as e:
                 raise AssertionError("\n  - ".join([str(e)] + problems)) from None
-            player.wait_for_step(0, min(10.0, left()))
+            first = opening_step(notebook)
+            player.wait_for_step(first, min(10.0, left()))
             player.scroll_to_top_of_view()
             seen = [player.state()]
             report["steps"].append(seen[0])
             shot(page, f"step-{seen[0]['step']}")
-            assert seen[0]["step"] == 0, f"the player should start at step 0, shows {seen[0]['line']!r}"
+            assert seen[0]["step"] == first, (f"the player should open at step {first}, as its static view does; "
+                                              f"it shows {seen[0]['line']!r}")
             last = seen[0]["last"]
-            assert last and last >= 2, f"the player needs at least 3 steps to step through, has {last}"
+            assert last and last - first >= 2, f"the player needs 3 steps to step through from {first}, has {last}"
 
             t = time.perf_counter()
-            clicks = min(NEXT_CLICKS, last)
-            for k in range(1, clicks + 1):
+            clicks = min(NEXT_CLICKS, last - first)
+            for k in range(first + 1, first + clicks + 1):
                 player.next.click(timeout=min(10.0, left()) * 1000)
                 player.wait_for_step(k, min(STEP_TIMEOUT_S, left()))
                 lab.wait_kernel_idle(notebook.name, min(STEP_TIMEOUT_S, left()))  # callback finished
@@ -406,12 +422,12 @@ def test_player_renders_and_steps_in_jupyterlab(notebook: Path) -> None:
             timings["per_next_click"] = timings["next_clicks"] / clicks
 
             player.previous.click(timeout=min(10.0, left()) * 1000)
-            player.wait_for_step(clicks - 1, min(STEP_TIMEOUT_S, left()))
+            player.wait_for_step(first + clicks - 1, min(STEP_TIMEOUT_S, left()))
             lab.wait_kernel_idle(notebook.name, min(STEP_TIMEOUT_S, left()))
             back = player.state()
             report["steps"].append(back)
             if (back["line"], back["html_sha"]) != (seen[clicks - 1]["line"], seen[clicks - 1]["html_sha"]):
-                problems.append(f"Previous: step {clicks - 1} looks different the second time: "
+                problems.append(f"Previous: step {first + clicks - 1} looks different the second time: "
                                 f"{back['line']!r} vs {seen[clicks - 1]['line']!r}")
             found, report["ink"]["after_previous"] = page_problems(page, "after Previous")
             problems += found
