@@ -79,7 +79,7 @@ PAIN_POINTS = (
     "coordinator versus leader", "new partitions or topics not consumed", "joins refused or given up",
     "errors answered during a rebalance", "which assignor a group runs", "rebalances nobody asked for",
     "partitions that move at every rebalance", "member order (consumer10 before consumer2)",
-    "records processed twice",
+    "records processed twice", "which broker coordinates a group",
 )
 
 

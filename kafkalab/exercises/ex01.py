@@ -10,7 +10,7 @@ NB = "01-groups-and-coordinator"
 
 
 @exercise("01.1", NB, "Which __consumer_offsets partition owns the group \"payments\"?", name="payments_partition",
-          kind="predict", pain=("coordinator versus leader",), minutes=5, transfer=False,
+          kind="predict", pain=("which broker coordinates a group",), minutes=5, transfer=False,
           hints=("Kafka hashes the group id with Java's String.hashCode (31·h + c over UTF-16 code units, "
                  "wrapping at 32 bits), takes Utils.abs of it and then the remainder by "
                  "offsets.topic.num.partitions (50).",))
@@ -33,7 +33,8 @@ def _ex01_1(answer):
 
 
 @exercise("01.2", NB, "The partition of the group \"polygenelubricants\" (hashCode = Integer.MIN_VALUE)",
-          name="min_value_partition", kind="predict", pain=("coordinator versus leader",), minutes=3, transfer=False,
+          name="min_value_partition", kind="predict", pain=("which broker coordinates a group",), minutes=3,
+          transfer=False,
           hints=("Java's Math.abs(Integer.MIN_VALUE) is still negative; Kafka's Utils.abs has a special "
                  "case for exactly that value.",))
 def _ex01_2(answer):
@@ -61,7 +62,8 @@ def _coordinator_vs_leader_world():
 
 
 @exercise("01.3", NB, "Coordinator or leader? (broker id, consumer name)", name="coordinator_and_leader",
-          kind="diagnose", pain=("coordinator versus leader",), minutes=8, transfer=True,
+          kind="diagnose", pain=("coordinator versus leader", "which broker coordinates a group"), minutes=8,
+          transfer=True,
           hints=("The coordinator is a broker: the leader of the group's __consumer_offsets partition. "
                  "The group leader is a consumer: the first member to join, which runs the assignor.",))
 def _ex01_3(answer):
