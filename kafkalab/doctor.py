@@ -23,8 +23,8 @@ What it checks, in the Python that runs it (the one JupyterLab and the notebooks
 * **matplotlib**: a figure renders to PNG with the Agg back end;
 * **kafkalab-core**: three simulated consumers form a Stable group and share six partitions;
 * **notebook-dir**: the folder JupyterLab will save notebooks in is writable;
-* **optional real clients** (confluent-kafka for notebook 10; kafka-python and aiokafka for the
-  wire tests): reported, never required.
+* **optional real clients** (kafka-python and aiokafka, for the wire tests): reported, never required
+  (confluent-kafka, which the notebooks with real clients use, is a dependency, checked with the others).
 
 The dependencies are imported inside the checks (not at module level) on purpose: finding out
 whether they import is what the command is for.
@@ -58,7 +58,6 @@ COMMS_SETTING = "commsOverSubshells"
 WIDGETS_EXTENSION = "@jupyter-widgets/jupyterlab-manager"
 #: Optional real Kafka clients: (distribution, module, what needs it).
 OPTIONAL_CLIENTS = (
-    ("confluent-kafka", "confluent_kafka", "notebook 10 (real clients) needs confluent-kafka"),
     ("kafka-python", "kafka", "only tests use kafka-python (assignor comparison, wire tests)"),
     ("aiokafka", "aiokafka", "only the wire tests use aiokafka"),
 )

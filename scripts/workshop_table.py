@@ -10,7 +10,7 @@ For each course notebook (notebooks/NN-*.ipynb) the table shows:
 * **run**: seconds to run the notebook top to bottom (``pytest --nbval-lax`` on that notebook
   alone, a fresh kernel), as measured with ``--measure`` and stored in docs/workshop-timings.json;
 * **exercises**: the graded exercises of the notebook (ids, points), with the minutes they take
-  at 4 (predict), 6 (diagnose, configure), 10 (repair) and 15 (build) minutes each.
+  (each exercise's own estimate, shown in its heading), and how many of them are transfer tasks.
 
 Usage (from the repository root, after ./scripts/test.sh or ./scripts/course.sh set up .venv):
 
@@ -51,7 +51,6 @@ END = "<!-- workshop-table: end -->"
 WORDS_PER_MINUTE = 120
 MINUTES_PER_CODE_CELL = 0.75
 MINUTES_PER_WIDGET_CELL = 2.0
-EXERCISE_MINUTES = {"predict": 4, "diagnose": 6, "configure": 6, "repair": 10, "build": 15}
 ESTIMATE = re.compile(r"\*\*Time:\*\*\s*about\s+(\d+)\s+minutes", re.I)
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -65,6 +64,7 @@ class Row:
     exercise_ids: tuple[str, ...]
     exercise_points: int
     exercise_minutes: int
+    transfer: int
 
 
 def own_estimate(nb: nbformat.NotebookNode, name: str) -> int:
@@ -98,7 +98,7 @@ def rows() -> list[Row]:
         exercises = sorted((e for e in EXERCISES.values() if e.notebook == path.stem), key=lambda e: e.id)
         out.append(Row(path.stem, title_of(nb, path.stem), own_estimate(nb, path.name), read_through(nb),
                        tuple(e.id for e in exercises), sum(e.points for e in exercises),
-                       sum(EXERCISE_MINUTES[e.kind] for e in exercises)))
+                       sum(e.minutes for e in exercises), sum(e.transfer for e in exercises)))
     return out
 
 
@@ -110,21 +110,24 @@ def table() -> str:
     stored = measured()
     seconds = stored.get("seconds", {})
     lines = [
-        "| notebook | own estimate | read-through | run (s) | exercises (points) | exercise time |",
-        "| --- | ---: | ---: | ---: | --- | ---: |",
+        "| notebook | own estimate | read-through | run (s) | exercises (points) | transfer | exercise time |",
+        "| --- | ---: | ---: | ---: | --- | ---: | ---: |",
     ]
     total_own = total_read = total_ex = 0
     for r in rows():
         run = f"{seconds[r.notebook]:.1f}" if r.notebook in seconds else "not measured"
         ex = f"{', '.join(r.exercise_ids)} ({r.exercise_points})" if r.exercise_ids else "none"
         ex_min = f"{r.exercise_minutes} min" if r.exercise_ids else "-"
-        lines.append(f"| `{r.notebook}` {r.title} | {r.own_minutes} min | {r.read_minutes} min | {run} | {ex} | {ex_min} |")
+        transfer = f"{r.transfer} of {len(r.exercise_ids)}" if r.exercise_ids else "-"
+        lines.append(f"| `{r.notebook}` {r.title} | {r.own_minutes} min | {r.read_minutes} min | {run} | {ex} | "
+                     f"{transfer} | {ex_min} |")
         total_own += r.own_minutes
         total_read += r.read_minutes
         total_ex += r.exercise_minutes
     total_run = sum(seconds.get(r.notebook, 0.0) for r in rows())
+    n_ex = sum(len(r.exercise_ids) for r in rows())
     lines.append(f"| **all** | **{total_own} min** | **{total_read} min** | **{total_run:.0f}** | "
-                 f"**{sum(len(r.exercise_ids) for r in rows())} exercises** | **{total_ex} min** |")
+                 f"**{n_ex} exercises** | **{sum(r.transfer for r in rows())} of {n_ex}** | **{total_ex} min** |")
     if stored.get("command"):
         lines += ["", f"Run times: `{stored['command']}` per notebook, {stored.get('machine', '')}"
                   f" ({stored.get('measured', 'date unknown')})."]

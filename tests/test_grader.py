@@ -116,6 +116,8 @@ def test_outputs_stay_in_the_output_folder(graded):
     assert sorted(p.name for p in out.iterdir()) == ["grades.csv", "summary.md"]
     summary = (out / "summary.md").read_text()
     assert "| ada | 3 | 3 |" in summary and "5 notebook(s) from 5 learner(s)" in summary
+    # instructors see what each exercise works on: its kind, recall or transfer, and its pain points
+    assert "| 01.3 | diagnose, transfer | coordinator versus leader; which broker coordinates a group |" in summary
 
 
 def test_cli_refuses_a_missing_folder_and_an_output_inside_the_submissions(tmp_path, capsys):

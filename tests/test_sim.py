@@ -88,8 +88,10 @@ def test_close_sends_leave_group_and_the_rest_rebalance_at_their_next_heartbeat(
     t1 = world.run_until_stable("g")
     leaves = sent(world, LeaveGroupRequest, "c2")
     assert len(leaves) == 1
-    assert world.assignments("g") == {"c1": [("orders", 0), ("orders", 1), ("orders", 2)], "c2": [],
+    # the closed c2 owns nothing and is not listed (unless asked for, with stopped=True)
+    assert world.assignments("g") == {"c1": [("orders", 0), ("orders", 1), ("orders", 2)],
                                       "c3": [("orders", 3), ("orders", 4), ("orders", 5)]}
+    assert world.assignments("g", stopped=True)["c2"] == []
     assert world.describe("g")["generation_id"] == 2
     # survivors learn through a heartbeat answered REBALANCE_IN_PROGRESS (interval 3 s)
     assert t1 - t0 <= 3000 + 50
@@ -168,7 +170,8 @@ def test_a_member_with_no_common_protocol_is_refused_fatally_and_the_rest_stay_s
     world.run(for_ms=5_000)
     assert world["b"].fatal_error is ErrorCode.INCONSISTENT_GROUP_PROTOCOL
     assert world["b"].status == "failed"
-    assert world.is_stable("g") and world.assignments("g") == {"a": [("t", 0)], "b": []}
+    assert world.is_stable("g") and world.assignments("g") == {"a": [("t", 0)]}   # b failed: not listed
+    assert world.assignments("g", stopped=True) == {"a": [("t", 0)], "b": []}
 
 
 def test_run_until_stable_reports_a_group_that_cannot_stabilise():

@@ -23,6 +23,7 @@ from kafkalab.sim.events import MessageDelivered, MessageSent, format_partitions
 from kafkalab.classic.state import GroupState, Trigger, all_transitions
 from kafkalab.trace import StateChanged, api_name
 from kafkalab.viz import build_steps, plots, render
+from kafkalab.viz import dot as dot_module
 from kafkalab.viz.dot import HIGHLIGHT_COLOR, HIGHLIGHT_FILL, sequence_dot, state_machine_dot
 from kafkalab.viz.steps import error_code, is_response, unwrap
 from worlds import GROUPS, incident, random_world
@@ -342,12 +343,33 @@ def coordinator_node(world, group="g"):
     return next(n for n, c in world.coordinators.items() if c is world.coordinator_for(group))
 
 
+def test_sequence_diagram_text_stays_readable_at_its_smallest(scenario):
+    """Every text of a rendered sequence diagram, at the smallest size its HTML lets it shrink to,
+    is at least 11 CSS px high (the browser test measures the same on the page)."""
+    import math
+
+    world, _ = scenario
+    svg = render.render_svg(sequence_dot(world, window=12), engine="nop", backend="wasm")
+    width_px = render.svg_width_px(svg)
+    view_w = float(re.search(r'viewBox="[0-9.-]+ [0-9.-]+ ([0-9.]+)', svg)[1])
+    scale = float(re.search(r'<g id="graph0" class="graph" transform="scale\(([0-9.]+)', svg)[1])
+    sizes = [float(x) for x in re.findall(r'<text[^>]*font-size="([0-9.]+)"', svg)]
+    assert sizes and min(sizes) == dot_module.SEQUENCE_NOTE_PT
+    html_ = render.img_tag(svg, min_scale=dot_module.SEQUENCE_MIN_SCALE)
+    floor = int(re.search(r"min-width:(\d+)px", html_)[1])
+    assert floor == math.ceil(width_px * dot_module.SEQUENCE_MIN_SCALE) and 'overflow-x:auto' in html_
+    smallest_px = min(sizes) * scale * floor / view_w
+    assert smallest_px >= 11 - 1e-6, smallest_px
+    assert render.img_tag(svg).startswith("<img") and render.svg_width_px("<svg>") is None
+
+
 def test_sequence_returns_a_displayable_diagram(scenario, monkeypatch):
     world, _ = scenario
     diagram = render.sequence(world, window=12, backend="wasm")
     assert isinstance(diagram, render.Diagram) and diagram.layout_engine == "nop"
     bundle = diagram._repr_mimebundle_()
-    assert "</svg>" in bundle["image/svg+xml"] and bundle["text/html"].startswith('<img src="data:image/svg+xml')
+    assert "</svg>" in bundle["image/svg+xml"] and '<img src="data:image/svg+xml' in bundle["text/html"]
+    assert bundle["text/html"].startswith('<div class="kafkalab-scroll"')   # readable: it scrolls, not shrinks
     assert diagram.pipe(format="svg").rstrip().endswith(b"</svg>")
     assert diagram.svg() == render.render_svg(diagram.source, engine="nop", backend="wasm")
     # A system Graphviz runs the pinned layout as `neato -n1` (graphviz refuses engine "nop").
@@ -670,7 +692,8 @@ def test_member_states_balance_and_movement_figures(scenario):
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["group g", "c1", "c2", "c3"]
     states = plots.client_state_intervals(world)
     assert states["c2"][-1][2] == "stopped" and states["c1"][-1][2] == "STABLE"
-    after = world.assignments("g")
+    after = world.assignments("g", stopped=True)   # the closed c2 too, with nothing
+    assert after["c2"] == [] and "c2" not in world.assignments("g")
     fig = plots.balance_bars(after)
     assert isinstance(fig, Figure) and len(fig.axes[0].patches) == 3
     assert fig.axes[0].get_title() == "6 partitions over 3 members (max - min = 3)"
@@ -679,6 +702,19 @@ def test_member_states_balance_and_movement_figures(scenario):
     assert fig.axes[0].get_title() == "2 of 6 partitions changed owner"
     for f in (plots.member_states(world), plots.balance_bars(build_steps(world)[-1])):
         assert png_bytes(f).startswith(b"\x89PNG")
+
+
+def test_member_states_legend_lists_only_the_states_drawn(scenario):
+    world, _ = scenario
+    legend = [t.get_text() for t in plots.member_states(world).axes[0].get_legend().get_texts()]
+    drawn = {st for ivs in plots.client_state_intervals(world).values() for _, _, st in ivs}
+    groups = {st for _, _, st in plots.group_state_intervals(world, "g")}
+    assert set(legend) >= drawn and "stopped" in legend          # c2 closed
+    assert "group Dead" not in legend and GroupState.DEAD not in groups
+    assert ("group Empty" in legend) == (GroupState.EMPTY in groups)
+    # until the first rebalance completes nobody is STABLE, and nothing stopped
+    early = [t.get_text() for t in plots.member_states(world, until=2_000).axes[0].get_legend().get_texts()]
+    assert "STABLE" not in early and "stopped" not in early and "COMPLETING_REBALANCE" not in early
 
 
 # ---------------------------------------------------------------------- player
@@ -736,13 +772,51 @@ def test_player_is_thread_safe(player):
     assert player.slider.value == player.step and f"Step {player.step} of" in player.body.value
 
 
-def test_player_mimebundle_has_a_static_html_fallback(player):
+def test_player_mimebundle_has_a_static_html_fallback(scenario):
+    from kafkalab.viz.player import Player
+
+    world, _ = scenario
+    player = Player(world, group="g")   # never told where to open: the widget at 0, the static view at the end
     bundle = player._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert player.step == 0 and "application/vnd.jupyter.widget-view+json" in bundle
     html = bundle["text/html"]
     assert html.count("data:image/svg+xml;base64,") == 2 and "<table" in html
-    assert f"Step {len(player) - 1} of {len(player) - 1}" in html
+    assert f"Step {len(player) - 1} of {len(player) - 1}" in html and "static view of the last of" in html
     assert bundle["text/plain"] == f"<kafkalab Player: {len(player)} steps of group 'g', ends Stable in generation 2>"
+
+
+def test_player_opens_where_it_is_told_in_the_widget_and_in_the_static_view(scenario):
+    from kafkalab.viz.player import Player, find_step
+
+    world, _ = scenario
+    steps = build_steps(world)
+    first_close = next(k for k, s in enumerate(steps) if s.kind == "stopped")
+    assert 0 < first_close < len(steps) - 1
+    for start in (first_close, lambda s: s.kind == "stopped"):
+        player = Player(world, group="g", start=start)
+        assert player.step == first_close and player.static_step == first_close
+        html = player._repr_mimebundle_()["text/html"]
+        total = len(player) - 1
+        assert f"Step {first_close} of {total}" in html and f"Step {total} of {total}" not in html
+        assert f"static view of step {first_close} of {len(player)} steps" in html
+        assert html.split("static view")[1] == player.static_html(first_close).split("static view")[1]
+    # a step shown before display is the one the static view shows
+    player = Player(world, group="g")
+    player.show_step(7)
+    assert "Step 7 of" in player._repr_mimebundle_()["text/html"]
+    assert find_step(steps, None) is None and find_step([], 3) is None
+
+
+@pytest.mark.parametrize("start, error, words", [
+    (10_000, ValueError, "out of range"), (-1, ValueError, "out of range"),
+    (lambda s: s.at > 10**12, ValueError, "no step of the"), ("3", TypeError, "step number or a function"),
+    (True, TypeError, "step number or a function")])
+def test_player_refuses_a_start_it_cannot_find(scenario, start, error, words):
+    from kafkalab.viz.player import Player
+
+    world, _ = scenario
+    with pytest.raises(error, match=words):
+        Player(world, group="g", start=start)
 
 
 def test_player_from_steps_and_from_an_empty_world(scenario):

@@ -58,6 +58,14 @@ class Exercise:
     answer: str = "value"
     #: About how long the exercise takes a learner, in minutes (shown in its heading).
     minutes: Optional[int] = None
+    #: True for a transfer task: a situation the notebook does not show, to predict, diagnose or
+    #: fix; False for recall of what the notebook showed or said.
+    transfer: bool = False
+
+    @property
+    def level(self) -> str:
+        """``"transfer"`` or ``"recall"`` (see :attr:`transfer`)."""
+        return "transfer" if self.transfer else "recall"
 
 
 EXERCISES: dict[str, Exercise] = {}
@@ -69,6 +77,9 @@ PAIN_POINTS = (
     "cooperative callbacks and the second rebalance", "static membership surprises",
     "rebalance storms during deploys", "joins that take 3 s / 45 s", "commits failing around a rebalance",
     "coordinator versus leader", "new partitions or topics not consumed", "joins refused or given up",
+    "errors answered during a rebalance", "which assignor a group runs", "rebalances nobody asked for",
+    "partitions that move at every rebalance", "member order (consumer10 before consumer2)",
+    "records processed twice", "which broker coordinates a group",
 )
 
 
@@ -76,17 +87,23 @@ class NotAnswered(Exception):
     """Raised inside checkers when the learner's code is still the stub."""
 
 
-def exercise(id: str, notebook: str, title: str, *, name: str, kind: str, pain: tuple[str, ...] = (),
-             points: int = 1, hints: tuple[str, ...], answer: str = "value", minutes: Optional[int] = None):
+def exercise(id: str, notebook: str, title: str, *, name: str, kind: str, pain: tuple[str, ...],
+             points: int = 1, hints: tuple[str, ...], answer: str = "value", minutes: int, transfer: bool):
     """Register a checker ``f(answer) -> Verdict | bool | str`` as exercise ``id``; ``name`` is the
-    variable (or def/class) holding the learner's answer in the exercise notebook."""
+    variable (or def/class) holding the learner's answer in the exercise notebook.  Every exercise
+    says what it is (``kind``, and ``transfer``: a situation the notebook does not show, or recall
+    of one it does), which learners' pain points it works on, and how many ``minutes`` it takes."""
     if kind not in KINDS:
         raise ValueError(f"unknown exercise kind {kind!r}")
+    if not pain:
+        raise ValueError(f"exercise {id} needs at least one pain point")
     for p in pain:
         if p not in PAIN_POINTS:
             raise ValueError(f"unknown pain point {p!r}")
     if not hints:
         raise ValueError(f"exercise {id} needs at least one hint")
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
+        raise ValueError(f"exercise {id}: minutes must be a positive whole number")
 
     def register(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
         if id in EXERCISES:
@@ -94,7 +111,7 @@ def exercise(id: str, notebook: str, title: str, *, name: str, kind: str, pain: 
         if answer not in ("value", "code"):
             raise ValueError(f"exercise {id}: answer must be 'value' or 'code'")
         EXERCISES[id] = Exercise(id, notebook, title, kind, tuple(pain), points, tuple(hints), fn, name, answer,
-                                 minutes)
+                                 minutes, bool(transfer))
         return fn
     return register
 

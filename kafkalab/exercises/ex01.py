@@ -10,8 +10,7 @@ NB = "01-groups-and-coordinator"
 
 
 @exercise("01.1", NB, "Which __consumer_offsets partition owns the group \"payments\"?", name="payments_partition",
-          kind="predict",
-          pain=("coordinator versus leader",),
+          kind="predict", pain=("which broker coordinates a group",), minutes=5, transfer=False,
           hints=("Kafka hashes the group id with Java's String.hashCode (31·h + c over UTF-16 code units, "
                  "wrapping at 32 bits), takes Utils.abs of it and then the remainder by "
                  "offsets.topic.num.partitions (50).",))
@@ -34,7 +33,8 @@ def _ex01_1(answer):
 
 
 @exercise("01.2", NB, "The partition of the group \"polygenelubricants\" (hashCode = Integer.MIN_VALUE)",
-          name="min_value_partition", kind="predict", pain=("coordinator versus leader",),
+          name="min_value_partition", kind="predict", pain=("which broker coordinates a group",), minutes=3,
+          transfer=False,
           hints=("Java's Math.abs(Integer.MIN_VALUE) is still negative; Kafka's Utils.abs has a special "
                  "case for exactly that value.",))
 def _ex01_2(answer):
@@ -46,8 +46,8 @@ def _ex01_2(answer):
     if answer == expected:
         return right("Utils.abs maps Integer.MIN_VALUE to 0, so the group lives in partition 0")
     if answer == abs(-(2 ** 31)) % 50:
-        return wrong("you used Python's abs: Kafka maps Integer.MIN_VALUE to 0 (Utils.abs), "
-                     "while abs(-2**31) % 50 is 48")
+        return wrong("that is Python's abs(-2**31) % 50; Kafka does not use Python's abs, and its Utils.abs "
+                     "has a special case for this very value")
     if answer == -48:
         return wrong("that is Java's Math.abs and %: a negative partition; Kafka's Utils.abs avoids exactly this")
     return wrong("the hash is Integer.MIN_VALUE; what does Kafka's Utils.abs return for it?")
@@ -62,8 +62,8 @@ def _coordinator_vs_leader_world():
 
 
 @exercise("01.3", NB, "Coordinator or leader? (broker id, consumer name)", name="coordinator_and_leader",
-          kind="diagnose",
-          pain=("coordinator versus leader",),
+          kind="diagnose", pain=("coordinator versus leader", "which broker coordinates a group"), minutes=8,
+          transfer=True,
           hints=("The coordinator is a broker: the leader of the group's __consumer_offsets partition. "
                  "The group leader is a consumer: the first member to join, which runs the assignor.",))
 def _ex01_3(answer):

@@ -12,6 +12,8 @@ from ..messages import (
     HeartbeatRequest,
     JoinGroupRequest,
     JoinGroupRequestProtocol,
+    LeaveGroupRequest,
+    MemberIdentity,
     SyncGroupRequest,
     SyncGroupRequestAssignment,
 )
@@ -65,7 +67,8 @@ NB02 = "02-joining"
 
 
 @exercise("02.1", NB02, "What does the coordinator answer to a new member's first JoinGroup v5?",
-          name="first_join_error", kind="predict", pain=("MEMBER_ID_REQUIRED looks like an error",),
+          name="first_join_error", kind="predict", pain=("MEMBER_ID_REQUIRED looks like an error",), minutes=3,
+          transfer=False,
           hints=("Since JoinGroup v4 (KIP-394) a dynamic member without a member id is handed one and asked "
                  "to come back with it; the answer's error code says so.",))
 def _ex02_1(answer):
@@ -80,51 +83,76 @@ def _ex02_1(answer):
     }, "look at the first JoinGroup response in notebook 02's player")
 
 
-@exercise("02.2", NB02, "A lone consumer joins an empty group: when is its JoinGroup answered (ms)?",
-          name="lone_join_answered_at", kind="predict", pain=("joins that take 3 s / 45 s",),
-          hints=("The first rebalance of an Empty group is delayed by group.initial.rebalance.delay.ms "
-                 "(3000 by default) so that more members can join.",))
+def _emptied_then_joined():
+    """Consumer a forms g alone and leaves at 10 s (the group is Empty); b joins at 20 s."""
+    coord = _coord()
+    a, _ = _join_with_retry(coord, "a", 0)
+    formed = _time_answered(coord, "a", 0, 10_000_000)
+    coord.handle(SyncGroupRequest(group_id="g", member_id=a, generation_id=1,
+                                  assignments=(SyncGroupRequestAssignment(a, b""),)), "a", formed)
+    coord.handle(LeaveGroupRequest(group_id="g", members=(MemberIdentity(a),)), "a", 10_000)
+    assert coord.describe("g")["state"] == "Empty"
+    _join_with_retry(coord, "b", 20_000)
+    return _time_answered(coord, "b", 20_000, 10_000_000)
+
+
+@exercise("02.2", NB02, "The group's last member left; a new consumer joins 10 s later: when is it answered (ms)?",
+          name="answered_at", kind="predict", pain=("joins that take 3 s / 45 s",), minutes=6, transfer=True,
+          hints=("Notebook 02 says which rebalances group.initial.rebalance.delay.ms delays. Is a group whose "
+                 "members all left one of them?",
+                 "Answer with a time in ms (an int): when the coordinator answers b's second JoinGroup."))
 def _ex02_2(answer):
     bad = want_int(answer, "a time in milliseconds")
     if bad:
         return bad
-    coord = _coord()
-    _join_with_retry(coord, "c1", 0)
-    expected = _time_answered(coord, "c1", 0, 10_000_000)
+    expected = _emptied_then_joined()
     if answer == expected:
-        return right(f"{expected} ms: the initial rebalance delay, then the join phase completes")
-    if answer == 0:
-        return wrong("the coordinator does not answer at once: the first rebalance of an Empty group is delayed")
-    if answer in (45_000, 300_000):
-        return wrong("that is a consumer timeout; the wait here is a broker setting")
-    return wrong("which broker config delays the first rebalance of an empty group, and what is its default?")
+        return right(f"{expected} ms: the group was Empty again, so its next rebalance waited "
+                     "group.initial.rebalance.delay.ms like a brand-new group's")
+    if 20_000 <= answer < 20_100:
+        return wrong("b is not answered at once: nobody else has to rejoin, but the coordinator still waits before "
+                     "it completes the join phase of this group. Why?")
+    if answer < 20_000:
+        return wrong("b joins at 20 s: its JoinGroup cannot be answered before it arrives")
+    if answer >= 45_000:
+        return wrong("no member is waited for here (a left with LeaveGroup), so no session or rebalance timeout "
+                     "comes into it; what else delays the join phase of a group?")
+    return wrong("b is the only member: which broker config delays the join phase of a group in b's state, and "
+                 "by how much?")
 
 
-@exercise("02.3", NB02, "Members join at 0, 2500 and 5500 ms: when does the join phase complete (ms)?",
-          name="join_completes_at", kind="predict", pain=("joins that take 3 s / 45 s",),
+ARRIVALS_02_3 = (("a", 1_000), ("b", 3_500), ("c", 6_500), ("d", 7_500))
+
+
+@exercise("02.3", NB02, "Members join at 1000, 3500, 6500 and 7500 ms: when does the join phase complete (ms)?",
+          name="join_completes_at", kind="predict", pain=("joins that take 3 s / 45 s",), minutes=8, transfer=True,
           hints=("Each time the delayed-join timer fires and a new member joined meanwhile, it waits another "
                  "min(3000, remaining) ms, where remaining starts at rebalance timeout − 3000 and shrinks by "
                  "each delay.",
-                 "Here every member's rebalance timeout (max.poll.interval.ms) is 9000 ms."))
+                 "Answer with a time in ms (an int). The timer starts when the first member joins, with that "
+                 "member's rebalance timeout."))
 def _ex02_3(answer):
     bad = want_int(answer, "a time in milliseconds")
     if bad:
         return bad
     coord = _coord()
-    _join_with_retry(coord, "a", 0, rebalance_timeout_ms=9_000)
     done = None
-    for who, at in (("b", 2_500), ("c", 5_500)):
+    for who, at in ARRIVALS_02_3:
         done = done or _time_answered(coord, "a", 0, at - 1)
-        _join_with_retry(coord, who, at, rebalance_timeout_ms=9_000)
-    expected = done or _time_answered(coord, "a", 5_500, 10_000_000)
+        _join_with_retry(coord, who, at, rebalance_timeout_ms=7_000)
+    expected = done or _time_answered(coord, "a", ARRIVALS_02_3[-1][1], 10_000_000)
     if answer == expected:
-        return right(f"{expected} ms: the delay was extended while newcomers kept arriving, "
-                     "but never beyond the first member's rebalance timeout")
-    if answer == 3_000:
-        return wrong("the timer fires at 3000, but a new member joined during the delay, so it waits again")
-    if answer == 8_500:
+        return right(f"{expected} ms: the delay was extended while newcomers kept arriving, until what was left of "
+                     "the first member's rebalance timeout ran out")
+    if answer == 4_000:
+        return wrong("the timer fires at 4000, but a new member joined during the delay, so it waits again")
+    if answer == 10_000:
+        return wrong("that extends the delay by 3000 ms every time; each extension is also limited by what is left "
+                     "of the rebalance timeout")
+    if answer in (10_500, 13_500):
         return wrong("the extension is not measured from the last join: the timer reschedules when it fires")
-    return wrong("follow the delayed-join timer: it fires every 3000 ms and reschedules while new members arrived")
+    return wrong("follow the delayed-join timer from the first join: each time it fires, did someone join, and how "
+                 "much of the rebalance timeout is left?")
 
 
 def _limits_world(group_max_size: int, consumers: int):
@@ -135,7 +163,7 @@ def _limits_world(group_max_size: int, consumers: int):
 
 
 @exercise("02.4", NB02, "group.max.size is 3 and five consumers start together: how many are still running a minute later?",
-          name="still_running", kind="predict", pain=("joins refused or given up",), minutes=5,
+          name="still_running", kind="predict", pain=("joins refused or given up",), minutes=5, transfer=False,
           hints=("The coordinator refuses a JoinGroup that would take the group beyond group.max.size. Ask "
                  "yourself whether the Java client retries that error or throws it to the application.",))
 def _ex02_4(answer):
@@ -170,7 +198,8 @@ def _newcomer_world():
 
 
 @exercise("02.5", NB02, "A newcomer joins a rebalance that waits for a stuck member, then crashes: when is it removed (s)?",
-          name="newcomer_removed_at_s", kind="predict", pain=("joins that take 3 s / 45 s",), minutes=8,
+          name="newcomer_removed_at_s", kind="predict", pain=("the three timeouts confused",), minutes=8,
+          transfer=False,
           hints=("A new member has no member id to heartbeat with while its first JoinGroup is parked, so the "
                  "coordinator cannot use its session timeout then. Which timer does it run for such a member?",
                  "Answer in seconds of virtual time (a number; within 1 s counts as right)."))
@@ -208,6 +237,7 @@ def _quick_world(quick_max_poll_interval_ms: int):
 
 @exercise("02.6", NB02, "Choose quick's max.poll.interval.ms so its JoinGroup is not given up during a long rebalance",
           name="quick_max_poll_interval_ms", kind="configure", pain=("joins refused or given up",), minutes=10,
+          transfer=True,
           hints=("A JoinGroup can be parked for the group's rebalance timeout, the largest max.poll.interval.ms of "
                  "its members; the client waits for its own answer only so long. Find what that wait depends on.",
                  "Answer with an int of ms; staying under 5 minutes keeps a stuck quick from holding up rebalances."))
@@ -234,7 +264,7 @@ NB03 = "03-leader-and-protocol"
 
 
 @exercise("03.1", NB03, "Which protocol does the group select?", name="selected_protocol", kind="predict",
-          pain=("coordinator versus leader",),
+          pain=("which assignor a group runs",), minutes=6, transfer=True,
           hints=("Candidates are the names every member lists; each member votes for the first candidate in "
                  "its own order; most votes wins.",))
 def _ex03_1(answer):
@@ -257,7 +287,7 @@ def _ex03_1(answer):
 
 
 @exercise("03.2", NB03, "A member listing only sticky joins a Stable group of range members: the error?",
-          name="mismatch_error", kind="predict", pain=("coordinator versus leader",),
+          name="mismatch_error", kind="predict", pain=("joins refused or given up",), minutes=3, transfer=False,
           hints=("A member is admitted only if at least one of its protocols is supported by every current member.",))
 def _ex03_2(answer):
     code, bad = want_error_code(answer)
@@ -275,10 +305,11 @@ def _ex03_2(answer):
 
 
 @exercise("03.3", NB03, "Identical JoinGroups in a Stable group: the generation after the follower's, then the leader's",
-          name="generations_after_rejoins", kind="predict", pain=("coordinator versus leader",),
-          hints=("A follower that rejoins with unchanged protocols in Stable gets the current generation back at "
-                 "once. The leader's JoinGroup always starts a rebalance: that is how a consumer leader reacts "
-                 "to topic metadata changes.",
+          name="generations_after_rejoins", kind="predict", pain=("rebalances nobody asked for",), minutes=8,
+          transfer=True,
+          hints=("Ask what each JoinGroup tells the coordinator. A follower whose protocols did not change asks for "
+                 "nothing new; and how does a leader ask for a new assignment when its metadata changed "
+                 "(notebook 06)?",
                  "Answer with a pair (generation after the follower's JoinGroup, generation once everyone rejoined "
                  "after the leader's)."))
 def _ex03_3(answer):
@@ -302,8 +333,10 @@ def _ex03_3(answer):
         return right(f"{expected}: the follower's identical JoinGroup changes nothing; the leader's starts a "
                      "rebalance even with unchanged metadata")
     if answer[0] != follower:
-        return wrong("a follower with unchanged protocols in Stable is answered with the current generation")
-    return wrong("does a leader's JoinGroup in Stable start a rebalance when nothing changed?")
+        return wrong("the follower's first number is off: did its JoinGroup, with nothing changed, give the "
+                     "coordinator a reason for a new generation?")
+    return wrong("the second number is off: a consumer leader rejoins when it wants a new assignment; can the "
+                 "coordinator tell that apart from a rejoin with nothing changed?")
 
 
 NB04 = "04-syncgroup"
@@ -324,7 +357,7 @@ def _sync(coord, who, member_id, generation, now, assignments=()):
 
 
 @exercise("04.1", NB04, "A SyncGroup still carrying the previous generation: the error?", name="stale_sync_error",
-          kind="predict", pain=("commits failing around a rebalance",),
+          kind="predict", pain=("errors answered during a rebalance",), minutes=3, transfer=False,
           hints=("SyncGroup is validated member first, then generation.",))
 def _ex04_1(answer):
     code, bad = want_error_code(answer)
@@ -341,7 +374,7 @@ def _ex04_1(answer):
 
 
 @exercise("04.2", NB04, "SyncGroup while the group is PreparingRebalance: the error?", name="sync_during_prepare",
-          kind="predict", pain=("commits failing around a rebalance",),
+          kind="predict", pain=("errors answered during a rebalance",), minutes=3, transfer=False,
           hints=("While the group waits for JoinGroups, there is no assignment to hand out yet.",))
 def _ex04_2(answer):
     code, bad = want_error_code(answer)
@@ -358,31 +391,60 @@ def _ex04_2(answer):
     }, "the group is rebalancing; which error says so?")
 
 
-@exercise("04.3", NB04, "A follower never sends SyncGroup: group state and generation after the pending-sync timeout",
-          name="after_pending_sync", kind="diagnose", pain=("max.poll.interval exceeded",),
-          hints=("When the pending-sync timer (the group's rebalance timeout) fires, members that never sent "
-                 "SyncGroup are removed (heartbeats do not count) and a rebalance starts.",
-                 "Answer with a pair (state, generation), e.g. (\"Stable\", 3)."))
-def _ex04_3(answer):
-    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
-        return invalid("answer with a pair: (group state as a string, generation as an int)")
-    state, gen = answer
+def _leader_never_syncs():
+    """a (the leader) and b are answered their JoinGroups at 0; both heartbeat every 3 s; b syncs at 3 s
+    and waits; a never syncs.  b rejoins 1 ms after its SyncGroup is answered.  Returns (b's SyncGroup
+    answer, the generation and the leader of b's JoinGroup answer)."""
     coord, a, b = _stable_pair()
     g1 = coord.describe("g")["generation_id"]
-    assign = ((a, b"A"), (b, b"B"))
-    # Both heartbeat every 3 s; the leader a syncs at 3 s, the follower b never does.  Just after
-    # the pending-sync timeout (the rebalance timeout, 300 s after the join completed at 0):
-    for t in range(3_000, 300_001, 3_000):
-        coord.on_timer(t)
+    sync_answer, t = None, 3_000
+    while sync_answer is None and t <= 600_000:
+        for r in coord.on_timer(t):
+            if r.origin == "b" and type(r.response).__name__ == "SyncGroupResponse":
+                sync_answer = r.response.error_code
         if t == 3_000:
-            _sync(coord, "a", a, g1, t, assign)
+            _sync(coord, "b", b, g1, t)
         for who, mid in (("a", a), ("b", b)):
-            coord.handle(HeartbeatRequest(group_id="g", member_id=mid, generation_id=g1), who, t)
-    d = coord.describe("g")
-    expected = (d["state"], d["generation_id"])
-    if tuple(answer) == expected:
-        return right(f"{expected[0]}, generation {expected[1]}: b was removed although it heartbeated")
-    if isinstance(state, str) and state.lower() == "stable" and gen == g1:
-        return wrong("the leader's SyncGroup completed the group, but the pending-sync timer still removes "
-                     "members that never synced")
-    return wrong("find when the pending-sync timer fires, what it removes, and what the rebalance then does")
+            for r in coord.handle(HeartbeatRequest(group_id="g", member_id=mid, generation_id=g1), who, t):
+                if r.origin == "b" and type(r.response).__name__ == "SyncGroupResponse":
+                    sync_answer = r.response.error_code
+        t += 3_000
+    joined = _join(coord, "b", t - 3_000 + 1, member_id=b)
+    answer = next(r.response for r in joined if r.origin == "b")
+    return sync_answer, answer.generation_id, ("b" if answer.leader == b else "a" if answer.leader == a else answer.leader)
+
+
+@exercise("04.3", NB04, "The leader never sends SyncGroup: what happens to the follower waiting at the barrier?",
+          name="follower_outcome", kind="predict", pain=("errors answered during a rebalance", "coordinator versus leader"),
+          minutes=10, transfer=True,
+          hints=("Notebook 04's scenario 5 removes a follower that never syncs. Which timer is that, does it care "
+                 "whether the member is the leader, and what does the coordinator do with a removed leader?",
+                 "Answer with a triple: (the error code of b's SyncGroup answer, the generation in the answer to "
+                 "b's next JoinGroup, \"a\" or \"b\" for who leads that generation)."))
+def _ex04_3(answer):
+    if not isinstance(answer, (tuple, list)) or len(answer) != 3:
+        return invalid("answer with a triple: (an error code, a generation as an int, \"a\" or \"b\")")
+    code, bad = want_error_code(answer[0])
+    if bad:
+        return bad
+    bad = want_int(answer[1], "the generation")
+    if bad:
+        return bad
+    leader = answer[2]
+    if not isinstance(leader, str) or leader.strip().lower() not in ("a", "b"):
+        return invalid(f"the leader is \"a\" or \"b\", got {leader!r}")
+    expected = _leader_never_syncs()
+    got = (code, answer[1], leader.strip().lower())
+    if got == expected:
+        return right(f"{expected[0].name}, then generation {expected[1]} led by {expected[2]}: the pending-sync timer "
+                     "removed the leader that never synced, released b's parked SyncGroup, and b, alone, formed the "
+                     "next generation as its leader")
+    if code != expected[0]:
+        if code.name == "NONE":
+            return wrong("b's SyncGroup cannot succeed: the leader's plan never arrives. What ends its wait?")
+        return wrong(f"b's SyncGroup is not answered {code.name}: what state does the group go to when a member "
+                     "is removed, and what does that state answer a parked SyncGroup?")
+    if answer[1] != expected[1]:
+        return wrong("the error is right; now count generations: when does the coordinator bump the generation, and "
+                     "how many times does that happen here?")
+    return wrong("the error and generation are right; who can lead once the old leader is no longer a member?")

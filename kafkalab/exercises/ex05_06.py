@@ -24,7 +24,8 @@ def _poll_timeouts(world) -> list:
 
 
 @exercise("05.1", NB05, "Timeouts for a consumer whose every batch takes 40 s", name="timeouts",
-          kind="configure", pain=("max.poll.interval exceeded", "the three timeouts confused"),
+          kind="configure", pain=("max.poll.interval exceeded", "the three timeouts confused"), minutes=10,
+          transfer=True,
           hints=("Processing time between two poll() calls is guarded by max.poll.interval.ms; "
                  "session.timeout.ms is about heartbeats, which a background thread keeps sending while "
                  "you process.",
@@ -64,6 +65,7 @@ def _ex05_1(answer):
 
 @exercise("05.2", NB05, "A crashed consumer is restarted 2 s later, yet the rebalance takes about 45 s: which config?",
           name="bounding_config", kind="diagnose", pain=("joins that take 3 s / 45 s", "the three timeouts confused"),
+          minutes=8, transfer=True,
           hints=("The restarted process joins as a *new* member; the join phase waits for every known member to "
                  "rejoin, including the dead one, until something removes it.",))
 def _ex05_2(answer):
@@ -79,19 +81,22 @@ def _ex05_2(answer):
     world.run(for_ms=2_000)
     world.restart("c2")
     t1 = world.run_until_stable("g")
-    took = (t1 - t0 - 3_000) / 1000
+    took = (t1 - t0 - 1_000) / 1000
     if name == "session.timeout.ms":
-        return right(f"the dead member was removed only when its session (45 s) expired; the rebalance took {took:.0f} s")
+        return right(f"the dead member was removed only when its session expired; the group was stable again "
+                     f"{took:.0f} s after the crash")
     if name == "max.poll.interval.ms":
-        return wrong("max.poll.interval.ms (the rebalance timeout, 300 s) is the upper bound, but something "
-                     "ended the wait much sooner")
+        return wrong("max.poll.interval.ms (the rebalance timeout, 300 s by default) is the upper bound of that "
+                     "wait, but something ended it much sooner")
     if name in ("heartbeat.interval.ms", "group.initial.rebalance.delay.ms"):
-        return wrong(f"{name} is measured in a few seconds; what is 45 s by default?")
-    return wrong("which consumer config defaults to 45 s?")
+        return wrong(f"{name} is a matter of a few seconds; the rebalance waited much longer, for something "
+                     "to remove the dead member")
+    return wrong("the join phase waited for the dead member until the coordinator removed it: which consumer "
+                 "config decides when the coordinator gives up on a member that sends nothing?")
 
 
 @exercise("05.3", NB05, "Repair: choose max.poll.records so a slow loop stays in the group", name="max_poll_records_for",
-          kind="repair", answer="code", pain=("max.poll.interval exceeded",),
+          kind="repair", answer="code", pain=("max.poll.interval exceeded",), minutes=12, transfer=True,
           hints=("A batch of max.poll.records records takes max.poll.records × per_record_ms; it must finish "
                  "well within max.poll.interval.ms (fixed at 60000 here), or the consumer leaves the group.",))
 def _ex05_3(fn):
@@ -120,10 +125,11 @@ def _ex05_3(fn):
 
 
 @exercise("05.4", NB05, "A rolling restart of 4 dynamic consumers: how many rebalances?", name="deploy_rebalances",
-          kind="diagnose", pain=("rebalance storms during deploys",),
-          hints=("A dynamic consumer that closes sends LeaveGroup (one rebalance); its replacement joins as a new "
-                 "member (another one). Count the PreparingRebalance transitions after the group first became "
-                 "stable.",))
+          kind="diagnose", pain=("rebalance storms during deploys",), minutes=6, transfer=False,
+          hints=("Run the scenario and count the group's transitions into PreparingRebalance after it first became "
+                 "stable (the first one formed the group).",
+                 "Before you count: what does a closing dynamic consumer send, and what is its replacement to the "
+                 "coordinator?"))
 def _ex05_4(answer):
     bad = want_int(answer, "a number of rebalances")
     if bad:
@@ -133,7 +139,8 @@ def _ex05_4(answer):
     if answer == expected:
         return right(f"{expected} rebalances for one deploy; static membership (notebook 07) avoids them")
     if answer == 4:
-        return wrong("not one per consumer: leaving and joining again are separate events")
+        return wrong("count again: what does each half of one consumer's restart (the close, the new process) do "
+                     "to the group?")
     return wrong("count the group's state changes into PreparingRebalance in the trace after the first one")
 
 
@@ -158,38 +165,56 @@ def _deploy_world(static: bool):
 NB06 = "06-assignors"
 
 
-@exercise("06.1", NB06, "Range over two topics of 3 partitions, consumers c1 and c2: partitions per consumer",
-          name="range_counts", kind="predict", pain=("uneven range across topics",),
-          hints=("Range works topic by topic, and in every topic the first consumers in member order take "
-                 "the extra partition.",))
+@exercise("06.1", NB06, "Range over three topics of 4 partitions, consumers c1, c2, c3: partitions per consumer",
+          name="range_counts", kind="predict", pain=("uneven range across topics",), minutes=6, transfer=True,
+          hints=("Notebook 06 explains how range deals with several topics. Work it out for one topic first, then "
+                 "ask whether the same members come first in the others.",
+                 "Answer with a dict {\"c1\": ..., \"c2\": ..., \"c3\": ...} of partition counts."))
 def _ex06_1(answer):
-    result = assign("range", {"a": 3, "b": 3}, {"c1": {"topics": ["a", "b"]}, "c2": {"topics": ["a", "b"]}})
+    topics = {"a": 4, "b": 4, "c": 4}
+    result = assign("range", topics, {m: {"topics": list(topics)} for m in ("c1", "c2", "c3")})
     expected = {m: len(ps) for m, ps in result.items()}
-    if not isinstance(answer, dict):
-        return invalid("answer with a dict like {'c1': ..., 'c2': ...} of partition counts")
+    if not isinstance(answer, dict) or set(answer) != set(expected):
+        return invalid("answer with a dict with the keys 'c1', 'c2' and 'c3' and partition counts as values")
     if answer == expected:
-        return right(f"{expected}: c1 takes the extra partition of *each* topic; roundrobin would give 3 and 3")
-    if answer == {"c1": 3, "c2": 3}:
-        return wrong("that is what roundrobin or sticky would do; range decides per topic")
-    return wrong("assign topic a, then topic b, each with the first consumer taking the extra partition")
+        return right(f"{expected}: 4 partitions over 3 members leave one extra per topic, and it goes to the same "
+                     "first member every time; roundrobin would give 4, 4, 4")
+    if sorted(answer.values()) == [4, 4, 4]:
+        return wrong("that is an even split over all 12 partitions, what roundrobin or sticky would do; range "
+                     "decides topic by topic")
+    if sum(v for v in answer.values() if isinstance(v, int)) != 12:
+        return wrong("every one of the 12 partitions goes to exactly one consumer: the counts must add up to 12")
+    return wrong("assign each topic on its own, then add up: who gets the extra partition of each topic?")
 
 
-@exercise("06.2", NB06, "Six consumers, one topic with 4 partitions (range): how many consumers get nothing?",
-          name="idle_consumers", kind="predict", pain=("a consumer with no partitions",),
-          hints=("A partition is owned by exactly one consumer of the group.",))
+@exercise("06.2", NB06, "Six consumers on orders (4 partitions) and payments (2): idle consumers with range, with roundrobin",
+          name="idle_consumers", kind="predict", pain=("a consumer with no partitions", "uneven range across topics"),
+          minutes=8, transfer=True,
+          hints=("Six consumers and six partitions in all, so nobody need be idle. Does each assignor look at all "
+                 "six partitions at once?",
+                 "Answer with a pair (idle consumers with range, idle consumers with roundrobin)."))
 def _ex06_2(answer):
-    bad = want_int(answer, "a number of consumers")
-    if bad:
-        return bad
-    result = assign("range", {"t": 4}, {f"c{i}": {"topics": ["t"]} for i in range(1, 7)})
-    expected = sum(1 for ps in result.values() if not ps)
-    if answer == expected:
-        return right(f"{expected} consumers are members but idle; more consumers than partitions adds no throughput")
-    return wrong("each partition goes to one consumer; count those left over")
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+        return invalid("answer with a pair of ints: (idle consumers with range, idle consumers with roundrobin)")
+    for x in answer:
+        bad = want_int(x, "a number of consumers")
+        if bad:
+            return bad
+    topics = {"orders": 4, "payments": 2}
+    members = {f"c{i}": {"topics": list(topics)} for i in range(1, 7)}
+    expected = tuple(sum(1 for ps in assign(s, topics, members).values() if not ps) for s in ("range", "roundrobin"))
+    if tuple(answer) == expected:
+        return right(f"{expected}: range deals each topic to the first members in order, so the same ones get "
+                     "both topics; roundrobin deals all six partitions in turn")
+    if answer[1] != expected[1]:
+        return wrong("the roundrobin count is off: it lays out every partition of every topic, then deals them "
+                     "to the members in turn")
+    return wrong("the range count is off: range assigns orders and payments separately, each to the members in "
+                 "the same order")
 
 
 @exercise("06.3", NB06, "Build an assignor that is balanced and sticky", name="BalancedSticky", kind="build",
-          answer="code", points=3, pain=("a consumer with no partitions",),
+          answer="code", points=3, pain=("partitions that move at every rebalance",), minutes=25, transfer=True,
           hints=("Keep each member's still-valid owned partitions up to its quota (⌊P/C⌋ or ⌈P/C⌉), then give "
                  "the free partitions to the members with the fewest.",
                  "Subscriptions carry owned_partitions; sort members and partitions so the result is deterministic."))
@@ -239,9 +264,10 @@ def _ex06_3(cls):
 
 
 @exercise("06.4", NB06, "Range over 4 partitions with consumers consumer10, consumer2, consumer1: who gets partition 2?",
-          name="owner_of_partition_2", kind="predict", pain=("uneven range across topics",),
-          hints=("Members are sorted by member id with Java's String.compareTo: character by character, so "
-                 "\"consumer10\" comes before \"consumer2\".",))
+          name="owner_of_partition_2", kind="predict", pain=("member order (consumer10 before consumer2)",),
+          minutes=4, transfer=False,
+          hints=("Range walks the members in member-id order, compared as Java strings (String.compareTo), "
+                 "character by character.",))
 def _ex06_4(answer):
     if not isinstance(answer, str):
         return invalid("answer with a consumer name")
@@ -254,12 +280,17 @@ def _ex06_4(answer):
     return wrong("sort the three names as strings, then give the first one the extra partition")
 
 
-def _grown_world(metadata_max_age_ms: int = 300_000, add_at: int = 20_000):
-    """Three range consumers on orders (6 partitions); orders grows to 9 at ``add_at``."""
+def _grown_world(metadata_max_age_ms: int = 300_000, add_at: int = 20_000, leader_leaves_at=None):
+    """Three range consumers on orders (6 partitions); orders grows to 9 at ``add_at`` (and, if
+    ``leader_leaves_at`` is given, the leader c1 closes at that time first)."""
     world = World(topics={"orders": 6})
     world.add_consumers(3, group="g", topics=["orders"], partition_assignment_strategy=["range"],
                         metadata_max_age_ms=metadata_max_age_ms)
     world.run_until_stable("g")
+    if leader_leaves_at is not None:
+        world.run(until=leader_leaves_at)
+        world.close("c1")
+        world.run_until_stable("g")
     world.run(until=add_at)
     world.add_partitions("orders", 9)
     world.run_until(lambda w: len([p for ps in w.assignments("g").values() for p in ps]) == 9,
@@ -267,47 +298,55 @@ def _grown_world(metadata_max_age_ms: int = 300_000, add_at: int = 20_000):
     return world
 
 
-@exercise("06.5", NB06, "orders grows from 6 to 9 partitions at 20 s: when do all 9 have an owner (s)?",
-          name="all_nine_owned_at_s", kind="predict", pain=("new partitions or topics not consumed",), minutes=5,
+@exercise("06.5", NB06, "orders grows from 6 to 9 partitions at 301 s: when do all 9 have an owner (s)?",
+          name="all_nine_owned_at_s", kind="predict", pain=("new partitions or topics not consumed",), minutes=6,
+          transfer=True,
           hints=("The brokers know about the new partitions at once; the consumers know only what their own "
-                 "metadata says. Find how often a Java consumer refreshes it when nothing asks it to.",
+                 "metadata says. When did they last refresh it, and when will they next?",
                  "Answer in seconds of virtual time (a number; within 5 s counts as right)."))
 def _ex06_5(answer):
     if isinstance(answer, bool) or not isinstance(answer, (int, float)):
         return invalid(f"expected a time in seconds (a number), got {type(answer).__name__} {answer!r}")
-    expected = _grown_world().now / 1000
+    expected = _grown_world(add_at=301_000).now / 1000
     if abs(answer - expected) <= 5:
-        return right(f"about {expected:.0f} s: at the leader's next metadata refresh (metadata.max.age.ms, 5 minutes "
-                     "after the last one) plus one rebalance; until then nobody read the new partitions")
-    if answer < 60:
-        return wrong("that would need someone to tell the group at once; the coordinator never looks at topics, and "
-                     "the consumers learn from their own metadata")
-    return wrong("count from the consumers' last metadata refresh, not from the moment the partitions were added")
+        return right(f"about {expected:.0f} s: the consumers had refreshed their metadata a second before the "
+                     "partitions were added, so nobody noticed them until the next refresh, metadata.max.age.ms "
+                     "later, plus one rebalance")
+    if abs(answer - (301 + 300)) <= 5 or abs(answer - 304) <= 5:
+        return wrong("the refresh clock does not start when the partitions are added: it runs from each consumer's "
+                     "own last refresh")
+    if answer < 301:
+        return wrong("the partitions are added at 301 s: nobody can own them before that")
+    return wrong("find when the consumers refreshed their metadata last before 301 s, and when they refresh next")
 
 
-@exercise("06.6", NB06, "After the partitions are added, which consumer starts the rebalance?",
+@exercise("06.6", NB06, "The leader left, then partitions are added: which consumer starts the rebalance?",
           name="who_starts_it", kind="diagnose", pain=("new partitions or topics not consumed", "coordinator versus leader"),
-          minutes=5,
+          minutes=8, transfer=True,
           hints=("Every consumer's metadata refresh shows the new partitions, but only one member compares them with "
-                 "what it used the last time the assignment was computed.",
+                 "what the assignment was computed from. Who computed the assignment in force?",
                  "Answer with the consumer's name, e.g. \"c3\"."))
 def _ex06_6(answer):
     if not isinstance(answer, str):
         return invalid("answer with a consumer name such as \"c2\"")
-    world = _grown_world()
-    first = next(e for e in world.trace if isinstance(e, ev.RejoinRequested) and e.at > 20_000)
+    world = _grown_world(add_at=200_000, leader_leaves_at=100_000)
+    first = next(e for e in world.trace if isinstance(e, ev.RejoinRequested) and e.at > 200_000)
     if answer.strip() == first.consumer:
-        return right(f"{first.consumer}, the leader: it assigned with the old partition count and rejoins with the "
-                     "reason \"cached metadata has changed\"; the others follow from a heartbeat")
+        return right(f"{first.consumer}: it became the leader when c1 left and ran the assignor with the old "
+                     "partition count, so it is the one that rejoins (\"cached metadata has changed\"); the others "
+                     "follow from a heartbeat")
+    if answer.strip() == "c1":
+        return wrong("c1 closed at 100 s: it is not in the group any more. Who took over its job?")
     if answer.strip().lower() in ("coordinator", "broker", "broker-0"):
         return wrong("the coordinator does not watch topics at all; a consumer has to notice and rejoin")
     if answer.strip() in world.consumers:
-        return wrong(f"{answer.strip()} saw the new partitions too, but did it run the assignor last time?")
-    return wrong("answer with the name of one of the consumers c1, c2, c3")
+        return wrong(f"{answer.strip()} saw the new partitions too, but did it compute the assignment in force?")
+    return invalid(f"{answer!r} is not one of the group's consumers; answer with a consumer's name")
 
 
 @exercise("06.7", NB06, "Choose metadata.max.age.ms so new partitions are consumed within 60 s of being added",
           name="metadata_max_age_ms", kind="configure", pain=("new partitions or topics not consumed",), minutes=8,
+          transfer=True,
           hints=("Partitions added just after the leader's last metadata refresh wait the longest: a whole refresh "
                  "interval, then a rebalance of a few seconds.",
                  "Every refresh is a Metadata request to a broker: refreshing more often than every 10 s costs "

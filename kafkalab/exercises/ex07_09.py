@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..assignors import get_assignor, select_rebalance_protocol
+from ..assignors import get_assignor, moved_partitions, select_rebalance_protocol
 from ..messages import HeartbeatRequest, OffsetCommitRequest, OffsetCommitRequestPartition, OffsetCommitRequestTopic
 from ..sim import World
 from .core import exercise, invalid, judge_code, right, want_error_code, want_int, wrong
@@ -27,9 +27,10 @@ def _static_world(session_timeout_ms: int, downtime_ms: int):
 
 
 @exercise("07.1", NB07, "A static member restarts 20 s after a crash (session 45 s): the generation afterwards?",
-          name="generation_after_static_restart", kind="predict", pain=("static membership surprises",),
-          hints=("A known group.instance.id rejoining a Stable group with the same protocols replaces the old "
-                 "member id without a rebalance (KIP-345).",))
+          name="generation_after_static_restart", kind="predict", pain=("static membership surprises",), minutes=4,
+          transfer=False,
+          hints=("What does the coordinator do when a JoinGroup with a known group.instance.id and no member id "
+                 "arrives while the group is Stable, and does that need a new generation?",))
 def _ex07_1(answer):
     bad = want_int(answer, "a generation id")
     if bad:
@@ -39,14 +40,15 @@ def _ex07_1(answer):
     if answer == expected:
         return right(f"still generation {expected}: no rebalance; s2 got its partitions back with a new member id")
     if answer == before + 1:
-        return wrong("a dynamic member would cause a rebalance here; a static one within its session does not")
-    return wrong("does the generation change when nothing rebalances?")
+        return wrong("that is what a dynamic member's restart would give; what does the coordinator do with a "
+                     "known group.instance.id that comes back within its session?")
+    return wrong("the generation changes only when a rebalance completes: count the rebalances this restart caused")
 
 
 @exercise("07.2", NB07, "Two processes share one group.instance.id: what does the older one's next Heartbeat get?",
-          name="fenced_error", kind="predict", pain=("static membership surprises",),
-          hints=("When a known instance id joins with an empty member id, the old member id is replaced; "
-                 "requests that carry the instance id with the old member id are fenced.",))
+          name="fenced_error", kind="predict", pain=("static membership surprises",), minutes=3, transfer=False,
+          hints=("When a known instance id joins with an empty member id, the old member id is replaced. What "
+                 "must the coordinator tell the old process, which still sends that instance id?",))
 def _ex07_2(answer):
     code, bad = want_error_code(answer)
     if bad:
@@ -68,7 +70,8 @@ def _ex07_2(answer):
 
 
 @exercise("07.3", NB07, "Pick session.timeout.ms so a static restart taking 70 s does not rebalance",
-          name="static_session_timeout_ms", kind="configure", pain=("static membership surprises",),
+          name="static_session_timeout_ms", kind="configure", pain=("static membership surprises",), minutes=8,
+          transfer=True,
           hints=("A static member is removed (and the group rebalances) only when its session times out; "
                  "until then its partitions sit idle. Longer is not free: a real crash leaves them idle that long.",))
 def _ex07_3(answer):
@@ -105,6 +108,7 @@ def _close_world(membership: str, static: bool, restart_after_ms=None):
 
 @exercise("07.4", NB07, "A static member is removed for good (scale down): which close option gives its partitions away at once?",
           name="scale_down_membership", kind="configure", pain=("static membership surprises",), minutes=5,
+          transfer=False,
           hints=("By default a static member keeps its place when it closes, so that a restart costs no rebalance. "
                  "Kafka 4.1 (KIP-1092) lets close() choose what happens to the membership.",
                  "Answer with one of \"DEFAULT\", \"LEAVE_GROUP\", \"REMAIN_IN_GROUP\"."))
@@ -125,7 +129,7 @@ def _ex07_4(answer):
 
 @exercise("07.5", NB07, "A dynamic consumer closes with REMAIN_IN_GROUP and restarts 5 s later: when is the group stable again (s)?",
           name="stable_again_at_s", kind="predict", pain=("static membership surprises", "rebalance storms during deploys"),
-          minutes=8,
+          minutes=8, transfer=False,
           hints=("Remaining in the group keeps the old member id in it. Does the restarted dynamic consumer come "
                  "back under that id, and who must rejoin before the coordinator can finish the rebalance it starts?",
                  "Answer in seconds of virtual time (a number; within 2 s counts as right). c2 closes at 20 s with "
@@ -150,7 +154,8 @@ NB08 = "08-cooperative"
 
 
 @exercise("08.1", NB08, "Default partition.assignment.strategy [range, cooperative-sticky]: which rebalance protocol?",
-          name="default_protocol", kind="predict", pain=("eager to cooperative migration",),
+          name="default_protocol", kind="predict", pain=("which assignor a group runs", "eager to cooperative migration"),
+          minutes=3, transfer=False,
           hints=("The consumer uses the highest protocol that *every* configured assignor supports.",))
 def _ex08_1(answer):
     if not isinstance(answer, str):
@@ -161,30 +166,39 @@ def _ex08_1(answer):
     return wrong("cooperative-sticky supports both, but does range?")
 
 
-@exercise("08.2", NB08, "A third consumer joins a cooperative-sticky group of two: how many rebalances (join phases)?",
+def _cooperative_world(consumers: int = 3):
+    world = World(topics={"t": 6})
+    world.add_consumers(consumers, group="g", topics=["t"], partition_assignment_strategy=["cooperative-sticky"])
+    world.run_until_stable("g")
+    return world
+
+
+@exercise("08.2", NB08, "A member leaves a cooperative-sticky group of three: how many rebalances (join phases)?",
           name="cooperative_rebalances", kind="predict", pain=("cooperative callbacks and the second rebalance",),
-          hints=("In the first round the partitions that move are only revoked; their former owners then "
-                 "request another rebalance to hand them over (KIP-429).",))
+          minutes=6, transfer=True,
+          hints=("Notebook 08 explains why a member that *joins* costs two rounds. Does the reason hold when a "
+                 "member leaves (with close(), so LeaveGroup)?",))
 def _ex08_2(answer):
     bad = want_int(answer, "a number of rebalances")
     if bad:
         return bad
-    world = World(topics={"t": 6})
-    world.add_consumers(2, group="g", topics=["t"], partition_assignment_strategy=["cooperative-sticky"])
-    world.run_until_stable("g")
+    world = _cooperative_world()
     before = _rebalances(world)
-    world.consumer("c3", "g", ["t"], partition_assignment_strategy=["cooperative-sticky"])
+    world.close("c3")
     world.run_until_stable("g")
     expected = _rebalances(world) - before
     if answer == expected:
-        return right(f"{expected}: revoke in the first, hand over in the second; nobody stops consuming the rest")
-    if answer == 1:
-        return wrong("with eager that would be 1; cooperative never moves a partition within one round")
-    return wrong("count the rounds: one to revoke what moves, one to assign it")
+        return right(f"{expected}: c3's partitions belong to nobody once it left, so the first round can hand them "
+                     "out; the second round exists only to free partitions that someone still owns")
+    if answer == 2:
+        return wrong("two rounds are needed when a partition must first be taken away from its owner; whose "
+                     "partitions move here, and does anyone still own them?")
+    return wrong("count the join phases until the survivors own every partition")
 
 
 @exercise("08.3", NB08, "Plan the migration from [range] to cooperative-sticky in two rolling bounces",
-          name="migration_plan", kind="configure", pain=("eager to cooperative migration",),
+          name="migration_plan", kind="configure", pain=("eager to cooperative migration",), minutes=10,
+          transfer=False,
           hints=("During a bounce old and new configs meet in one group: they must share an assignor, and the "
                  "group may only run COOPERATIVE once nobody lists an EAGER-only assignor.",
                  "Answer with two lists of assignor names: the config after the first bounce, then after the second."))
@@ -217,6 +231,33 @@ def _ex08_3(answer):
     return right("no member was refused, and the group ends on cooperative-sticky with the COOPERATIVE protocol")
 
 
+@exercise("08.4", NB08, "A fourth consumer joins a cooperative-sticky group of three: how many partitions change owner?",
+          name="partitions_moved", kind="predict", pain=("partitions that move at every rebalance",), minutes=6,
+          transfer=True,
+          hints=("Six partitions, two each. What is a balanced assignment for four members, and what is the least "
+                 "that has to move to reach one from where the group is?",))
+def _ex08_4(answer):
+    bad = want_int(answer, "a number of partitions")
+    if bad:
+        return bad
+    world = World(topics={"orders": 6})
+    world.add_consumers(3, group="g", topics=["orders"], partition_assignment_strategy=["cooperative-sticky"])
+    world.run_until_stable("g")
+    before = world.assignments("g")
+    world.consumer("c4", "g", ["orders"], partition_assignment_strategy=["cooperative-sticky"])
+    world.run_until_stable("g")
+    expected = len(moved_partitions(before, world.assignments("g")))
+    if answer == expected:
+        return right(f"{expected}: four members over six partitions is 2, 2, 1, 1, so the newcomer needs only one "
+                     "partition and one member gives one up; the sticky assignor moves nothing else")
+    if answer in (2, 3):
+        return wrong("balanced means counts differ by at most one: must c4 get as many partitions as the others, "
+                     "and must everyone give something up?")
+    if answer == 6:
+        return wrong("that would be an eager, non-sticky assignor re-dealing everything")
+    return wrong("work out a balanced assignment for four members that keeps as much of the current one as possible")
+
+
 NB09 = "09-offsets"
 
 
@@ -228,7 +269,7 @@ def _commit(coord, who, member_id, generation, now):
 
 
 @exercise("09.1", NB09, "OffsetCommit while the group is CompletingRebalance: the error?", name="commit_completing",
-          kind="predict", pain=("commits failing around a rebalance",),
+          kind="predict", pain=("commits failing around a rebalance",), minutes=3, transfer=False,
           hints=("The member already knows the new generation but has no assignment yet.",))
 def _ex09_1(answer):
     code, bad = want_error_code(answer)
@@ -243,7 +284,8 @@ def _ex09_1(answer):
 
 
 @exercise("09.2", NB09, "Commit with the previous generation while the group is PreparingRebalance, then after the join completes",
-          name="commit_old_generation", kind="predict", pain=("commits failing around a rebalance",),
+          name="commit_old_generation", kind="predict", pain=("commits failing around a rebalance",), minutes=5,
+          transfer=False,
           hints=("The generation is bumped only when the join phase completes.",
                  "Answer with a pair of error codes: (during PreparingRebalance, after the join phase completed)."))
 def _ex09_2(answer):
@@ -267,12 +309,13 @@ def _ex09_2(answer):
     if tuple(codes) == expected:
         return right(f"{during.name} then {after.name}: commit before you rejoin, or lose the commit")
     if codes[0].name != "NONE":
-        return wrong("during PreparingRebalance the old generation is still the current one")
+        return wrong("the first commit: which generation is the group's current one while it is PreparingRebalance?")
     return wrong("once the join phase completes, what happens to a commit carrying the old generation?")
 
 
 @exercise("09.3", NB09, "A consumer is kicked out mid-batch: how many records were processed twice?",
-          name="duplicates", kind="diagnose", pain=("commits failing around a rebalance", "max.poll.interval exceeded"),
+          name="duplicates", kind="diagnose", pain=("records processed twice", "max.poll.interval exceeded"),
+          minutes=6, transfer=False,
           hints=("The records of the batch whose commit failed are processed again by the partition's next "
                  "owner, from the last committed offset. world.duplicates() counts them.",))
 def _ex09_3(answer):
@@ -303,3 +346,33 @@ def duplicates_world():
     world.run_until_stable("g", timeout_ms=120_000)
     world.run(for_ms=2_000)
     return world
+
+
+def _crash_world(crash_at: int):
+    """Notebook 09's crash scenario: two auto-committing consumers on orders (4 partitions, 10 records
+    a second each); c2 crashes at ``crash_at``."""
+    world = World(topics={"orders": 4}, produce_rate=10)
+    world.add_consumers(2, group="g", topics=["orders"], processing_ms=200, session_timeout_ms=10_000)
+    world.run(until=crash_at)
+    world.crash("c2")
+    world.run(until=crash_at + 25_000)
+    return world
+
+
+@exercise("09.4", NB09, "c2 crashes at 25.5 s instead of 24 s: about how many records are processed twice?",
+          name="processed_twice", kind="predict", pain=("records processed twice",), minutes=8, transfer=True,
+          hints=("What is processed twice is what c2 processed after its last commit that reached the coordinator. "
+                 "When does an auto-committing consumer commit, and when would c2's next commit after 21 s have been?",
+                 "Answer with a number of records (within 12 counts as right)."))
+def _ex09_4(answer):
+    bad = want_int(answer, "a number of records")
+    if bad:
+        return bad
+    expected = _crash_world(25_500).duplicates()
+    if abs(answer - expected) <= 12:
+        return right(f"about {expected}: c2 last committed at about 21 s, so what it processed of its two "
+                     "partitions (10 records a second each) in the 4.5 s up to the crash was processed again by c1")
+    if answer <= 20:
+        return wrong("did c2 manage another auto-commit before it crashed at 25.5 s? Count from its last commit that "
+                     "really happened")
+    return wrong("count the records c2's two partitions received between its last auto-commit and the crash")

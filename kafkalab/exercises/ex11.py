@@ -21,7 +21,7 @@ def _cause(answer) -> tuple:
 
 
 @exercise("11.1", NB11, "The group rebalances every two minutes, naming c2 each time: what is the cause?",
-          name="gc_cause", kind="diagnose", pain=("the three timeouts confused",), minutes=8,
+          name="gc_cause", kind="diagnose", pain=("the three timeouts confused",), minutes=8, transfer=True,
           hints=("First ask who ended c2's membership each time: did c2 leave (a LeaveGroup with its own WARN), "
                  "or did the coordinator remove it (\"has failed\")?",
                  "Then compare each removal with c2's own log at that time, and c2's time-between-poll-max with "
@@ -47,6 +47,7 @@ def _ex11_1(answer):
 
 @exercise("11.2", NB11, "Pick session.timeout.ms so c2's 15 s GC pauses no longer cost rebalances",
           name="gc_session_timeout_ms", kind="configure", pain=("the three timeouts confused",), minutes=6,
+          transfer=True,
           hints=("The coordinator counts the session from the last heartbeat that reached it, not from the start "
                  "of the pause; heartbeats go out every heartbeat.interval.ms (3 s here).",
                  "Longer is not free: when a consumer really dies, its partitions wait a whole session timeout. "
@@ -73,7 +74,7 @@ def _ex11_2(answer):
 
 
 @exercise("11.3", NB11, "Every consumer logged that its coordinator was unavailable: what happened?",
-          name="unavailable_cause", kind="diagnose", pain=("coordinator versus leader",), minutes=6,
+          name="unavailable_cause", kind="diagnose", pain=("coordinator versus leader",), minutes=6, transfer=True,
           hints=("Read the broker lines with their prefixes: which broker's coordinator logs about the group "
                  "before 09:01, and which one after?",
                  "Did any member leave, fail or rejoin? Look at rebalance-total and at what the consumers log "
@@ -95,7 +96,7 @@ def _ex11_3(answer):
 
 @exercise("11.4", NB11, "A rolling deploy to cooperative-sticky crash-loops: which assignors for the first bounce?",
           name="first_bounce_assignors", kind="configure",
-          pain=("eager to cooperative migration", "joins refused or given up"), minutes=8,
+          pain=("eager to cooperative migration", "joins refused or given up"), minutes=8, transfer=True,
           hints=("A member can join only if it shares at least one assignor with every member already in the "
                  "group; the old members list [\"range\"] only.",
                  "Answer with a list of assignor names in order of preference, e.g. [\"range\"]; Kafka's documented "

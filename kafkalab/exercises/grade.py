@@ -581,9 +581,12 @@ def _summary(rows: list[Row], n_files: int, elapsed: float, iso: Probe, limits: 
     per_ex: dict[str, list[Row]] = {}
     for r in rows:
         per_ex.setdefault(r.exercise_id, []).append(r)
-    lines += ["", "| exercise | correct / graded |", "|---|---|"]
+    lines += ["", "| exercise | kind | pain points | correct / graded |", "|---|---|---|---|"]
     for ex, rs in sorted(per_ex.items()):
-        lines.append(f"| {ex} | {sum(r.status == 'correct' for r in rs)} / {len(rs)} |")
+        known = _exercises().get(ex)
+        kind = f"{known.kind}, {known.level}" if known else ""
+        pain = "; ".join(known.pain_points) if known else ""
+        lines.append(f"| {ex} | {md(kind)} | {md(pain)} | {sum(r.status == 'correct' for r in rs)} / {len(rs)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -1,4 +1,5 @@
-"""Simulated Kafka consumers and a deterministic world to run them in (see :mod:`.world`)."""
+"""Simulated Kafka consumers and a deterministic world to run them in (see :mod:`.world`); and
+:mod:`.byhand`, a coordinator driven by hand, request by request, as the notebooks do."""
 
 from .consumer import COMPLETING_REBALANCE, PREPARING_REBALANCE, STABLE, UNJOINED, ConsumerConfig, SimConsumer
 from .events import GroupMembershipOperation

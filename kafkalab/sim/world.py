@@ -382,9 +382,13 @@ class World:
         return [c for c in self.consumers.values() if c.group_id == group]
 
 
-    def assignments(self, group: str) -> dict[str, list[TopicPartition]]:
-        """What each consumer of ``group`` owns now (the client's view), by consumer name."""
-        return {c.name: c.assignment for c in self.members_of(group)}
+    def assignments(self, group: str, *, stopped: bool = False) -> dict[str, list[TopicPartition]]:
+        """What each running consumer of ``group`` owns now (the client's view), by consumer name.
+
+        A consumer that stopped (closed, crashed, or failed with a fatal error) owns nothing and is
+        left out; ``stopped=True`` lists it too, with ``[]``."""
+        return {c.name: c.assignment for c in self.members_of(group)
+                if stopped or c.status not in ("closed", "crashed", "failed")}
 
     def is_stable(self, group: str) -> bool:
         """The coordinator says Stable, its members are exactly the running consumers of the

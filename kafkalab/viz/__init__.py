@@ -9,6 +9,7 @@
   events' fields; :mod:`.explain` and :mod:`.phrases`: each step's sentence; :mod:`.tracetools`:
   small helpers over a trace);
 * :mod:`.wiretrace` - the same for a run of real clients against :mod:`kafkalab.wire`;
+* :mod:`.wirelog` - one consumer's messages as lines of text (what it sent, what it was answered);
 * :mod:`.plots` - matplotlib figures (partition ownership over time, member states, balance);
   :mod:`.metricsplot` - consumers' metrics over time;
 * :mod:`.player` - an ipywidgets step-through player.
@@ -36,6 +37,7 @@ _LAZY = {
     "WhatIf": "lab",
     "wire_events": "wiretrace", "wire_steps": "wiretrace",
     "metrics_plot": "metricsplot",
+    "wire_log": "wirelog",
 }
 
 __all__ = ["state_machine_dot", "sequence_dot", "build_steps", "Step", "MemberRow", *_LAZY]
@@ -44,7 +46,7 @@ __all__ = ["state_machine_dot", "sequence_dot", "build_steps", "Step", "MemberRo
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
-        if name in ("dot", "steps", "render", "plots", "player", "lab", "wiretrace", "explain", "phrases",
+        if name in ("dot", "steps", "render", "plots", "player", "lab", "wiretrace", "wirelog", "explain", "phrases",
                     "snapshots", "tracetools", "metricsplot"):
             return importlib.import_module(f".{name}", __name__)
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

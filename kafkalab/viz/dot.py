@@ -45,11 +45,20 @@ from .steps import (
 )
 
 __all__ = ["state_machine_dot", "sequence_dot", "sequence_participants", "message_label",
-           "STATE_MACHINE_ENGINE", "SEQUENCE_ENGINE", "HIGHLIGHT_FILL", "HIGHLIGHT_COLOR"]
+           "STATE_MACHINE_ENGINE", "SEQUENCE_ENGINE", "SEQUENCE_MIN_SCALE", "HIGHLIGHT_FILL", "HIGHLIGHT_COLOR"]
 
 STATE_MACHINE_ENGINE = "dot"
 #: Pinned positions: Graphviz's ``nop`` engine (``neato -n``); only :mod:`.render` understands the name.
 SEQUENCE_ENGINE = "nop"
+
+#: Font sizes of a sequence diagram, in points (1 pt is 4/3 CSS px at the diagram's own size):
+#: the messages' labels, the notes and times, the lifelines' heads.
+SEQUENCE_LABEL_PT, SEQUENCE_NOTE_PT, SEQUENCE_HEAD_PT = 10, 9, 11
+#: The smallest text a reader must be able to read without zooming, in CSS pixels ...
+SEQUENCE_MIN_TEXT_PX = 11
+#: ... so a sequence diagram is shrunk to fit its column at most to this share of its size; a
+#: wider one scrolls sideways (``img_tag(min_scale=...)``, the player, :func:`~kafkalab.viz.sequence`).
+SEQUENCE_MIN_SCALE = SEQUENCE_MIN_TEXT_PX / (SEQUENCE_NOTE_PT * 4 / 3)
 
 HIGHLIGHT_FILL = "#ffd54f"
 HIGHLIGHT_COLOR = "#d62728"
@@ -218,7 +227,7 @@ def sequence_dot(world_or_events: Any, upto: Optional[int] = None, highlight: Op
                  participants: Optional[Sequence[str]] = None, *, group: Optional[str] = None,
                  heartbeats: bool = True, offsets: bool = True, notes: bool = True,
                  window: Optional[int] = None, title: Optional[str] = None,
-                 column_width: int = 190, row_height: int = 22) -> str:
+                 column_width: int = 200, row_height: int = 24) -> str:
     """A message sequence diagram of a trace as DOT text (render with engine ``"nop"``).
 
     Args:
@@ -283,22 +292,22 @@ def sequence_dot(world_or_events: Any, upto: Optional[int] = None, highlight: Op
     lines = [
         "digraph sequence {",
         f"  graph {_attrs(splines='line', outputorder='edgesfirst', bgcolor='white', pad='0.2', fontname=_FONT, labelloc='t', label=title)}",
-        f"  node {_attrs(fontname=_FONT, fontsize='9', shape='point', width='0.01', height='0.01', label='')}",
-        f"  edge {_attrs(fontname=_FONT, fontsize='9', arrowsize='0.6')}",
+        f"  node {_attrs(fontname=_FONT, fontsize=str(SEQUENCE_NOTE_PT), shape='point', width='0.01', height='0.01', label='')}",
+        f"  edge {_attrs(fontname=_FONT, fontsize=str(SEQUENCE_LABEL_PT), arrowsize='0.6')}",
     ]
     bottom = 0
     for name, x in xs.items():
         fill = "#eef3f8" if is_broker(name) else "#fdf1e3"
         label = f"{name}\\n(coordinator)" if is_broker(name) and len([c for c in xs if is_broker(c)]) == 1 else name
         lines.append(f'  "h:{name}" [shape=box, style="rounded,filled", fillcolor="{fill}", color="#5b7083", '
-                     f'fontsize=11, width=1.1, height=0.42, fixedsize=false, label="{label}", pos="{x},{top}!"]')
+                     f'fontsize={SEQUENCE_HEAD_PT}, width=1.1, height=0.42, fixedsize=false, label="{label}", pos="{x},{top}!"]')
         lines.append(f'  "f:{name}" [pos="{x},{bottom}!"]')
         lines.append(f'  "h:{name}" -> "f:{name}" [id="life_{_dot_id(name)}", class="lifeline", style=dashed, '
                      f'color="#b8c2cc", arrowhead=none]')
     if hidden_rows:
-        lines.append(f'  more [shape=plaintext, fontsize=9, fontcolor="#808080", '
+        lines.append(f'  more [shape=plaintext, fontsize={SEQUENCE_NOTE_PT}, fontcolor="#808080", '
                      f'label="... {hidden_rows} earlier row{"s" if hidden_rows != 1 else ""} not shown", '
-                     f'pos="{-70},{top + 26:.0f}!"]')
+                     f'pos="{-80},{top + 26:.0f}!"]')
 
     last_time = None
     slope = 6
@@ -307,7 +316,8 @@ def sequence_dot(world_or_events: Any, upto: Optional[int] = None, highlight: Op
         hi = highlight == i
         at = payload[1].at if isinstance(payload, tuple) else payload.at
         if at != last_time:
-            lines.append(f'  t{i} [shape=plaintext, fontsize=8, fontcolor="#808080", label="{at} ms", pos="-70,{y:.0f}!"]')
+            lines.append(f'  t{i} [shape=plaintext, fontsize={SEQUENCE_NOTE_PT}, fontcolor="#808080", label="{at} ms", '
+                         f'pos="-80,{y:.0f}!"]')
             last_time = at
         if kind in ("msg", "drop"):
             e = payload
@@ -332,10 +342,11 @@ def sequence_dot(world_or_events: Any, upto: Optional[int] = None, highlight: Op
                              f'{", style=dashed" if resp and not hi else ""}{", penwidth=2.5" if hi else ", penwidth=1.1"}]')
             lx = (x1 + x2) / 2
             lines.append(f'  l{i} [shape=plaintext, style=filled, fillcolor=white, margin="0.02,0", height=0.15, '
-                         f'fontsize=9, fontname="{font}", fontcolor="{color}", label={_q(label)}, pos="{lx:.0f},{y + 7:.0f}!"]')
+                         f'fontsize={SEQUENCE_LABEL_PT}, fontname="{font}", fontcolor="{color}", label={_q(label)}, '
+                         f'pos="{lx:.0f},{y + 8:.0f}!"]')
         else:
             where, text, fill = _note(kind, payload)
-            lines.append(f'  n{i} [id="n{i}", class="note", shape=note, style=filled, fontsize=8, height=0.2, margin="0.05,0.01", '
+            lines.append(f'  n{i} [id="n{i}", class="note", shape=note, style=filled, fontsize={SEQUENCE_NOTE_PT}, height=0.2, margin="0.05,0.01", '
                          f'fillcolor="{HIGHLIGHT_FILL if hi else fill}", color="{HIGHLIGHT_COLOR if hi else "#9aa5b1"}"'
                          f'{", penwidth=2" if hi else ""}, label={_q(text)}, pos="{xs[where]},{y:.0f}!"]')
     lines.append("}")

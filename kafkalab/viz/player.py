@@ -14,9 +14,12 @@ cached, so revisiting a step is free.  Callbacks may run on a kernel subshell th
 4.6 + ipykernel 7), so rendering holds a lock and wasm Graphviz holds its own.  A bad step number
 is refused with a message in the widget, never a traceback.
 
-``Player`` also has a ``text/html`` fallback in its ``_repr_mimebundle_``: the last step's
-diagrams (as ``<img src="data:image/svg+xml;base64,...">``) and table, which is what GitHub or an
-unrun notebook shows.
+``Player`` also has a ``text/html`` fallback in its ``_repr_mimebundle_``: one step's diagrams (as
+``<img src="data:image/svg+xml;base64,...">``) and table, which is what GitHub or an unrun
+notebook shows.  It is the step the player opens at: tell it where with ``start`` (a step number,
+or a test on the steps such as ``start=lambda s: s.at >= 10_000``, "the first step where ..."),
+so the widget and the static view show the step the text talks about.  Without ``start`` the
+widget opens at step 0 and the static view shows the last step (how the run ended).
 
 ipywidgets is imported when a Player is built, never when :mod:`kafkalab` is imported.
 """
@@ -25,7 +28,7 @@ from __future__ import annotations
 
 import html
 import threading
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, Union
 
 import ipywidgets as w
 
@@ -33,7 +36,37 @@ from . import dot as _dot
 from .render import img_tag, render_svg
 from .steps import Step, build_steps, events_of
 
-__all__ = ["Player", "members_table_html", "step_html"]
+__all__ = ["Player", "members_table_html", "step_html", "find_step"]
+
+#: Where a player opens: a step number, or a test on the steps (the first step it accepts).
+Start = Union[int, Callable[[Step], bool], None]
+
+
+def find_step(steps: Sequence[Step], start: Start) -> Optional[int]:
+    """The index of the step ``start`` names: ``start`` itself when it is a step number, the first
+    step for which ``start(step)`` is true when it is a function, ``None`` for ``None``.
+
+    Raises:
+        ValueError: a number out of range, or a test that no step passes (the message says what
+            there is), so a notebook cell fails loudly instead of opening somewhere else.
+        TypeError: anything else.
+    """
+    n = len(steps)
+    if start is None or n == 0:
+        return None
+    if isinstance(start, bool) or not (isinstance(start, int) or callable(start)):
+        raise TypeError(f"start must be a step number or a function of a step (e.g. lambda s: s.at >= 10_000), "
+                        f"not {start!r}")
+    if isinstance(start, int):
+        if not 0 <= start < n:
+            raise ValueError(f"start={start} is out of range: this run has steps 0 to {n - 1}")
+        return start
+    for k, s in enumerate(steps):
+        if start(s):
+            return k
+    raise ValueError(f"no step of the {n} steps passes start=...; the run goes from t={steps[0].at} ms to "
+                     f"t={steps[-1].at} ms")
+
 
 _STATE_COLORS = {
     "UNJOINED": "#e5e7e9",
@@ -42,6 +75,7 @@ _STATE_COLORS = {
     "STABLE": "#abebc6",
     "crashed": "#f5b7b1",
     "closed": "#d5d8dc",
+    "left": "#d5d8dc",
 }
 _CELL = "padding:2px 8px;border-bottom:1px solid #e5e7e9;text-align:left;white-space:nowrap"
 
@@ -82,17 +116,20 @@ def _group_line(step: Step) -> str:
 
 def step_html(step: Step, sequence_svg: Optional[str], state_svg: Optional[str], *, total: int) -> str:
     """The body of the player for one step (also the static fallback)."""
-    seq = (img_tag(sequence_svg, alt="message sequence diagram", style="max-width:100%;height:auto")
+    # The sequence diagram has a row of its own, the width of the notebook: its labels must be
+    # readable without zooming, so it shrinks at most to SEQUENCE_MIN_SCALE and scrolls beyond that.
+    seq = (img_tag(sequence_svg, alt="message sequence diagram", style="max-width:100%;height:auto",
+                   min_scale=_dot.SEQUENCE_MIN_SCALE)
            if sequence_svg else '<i style="color:#7f8c8d">no trace to draw</i>')
     sm = img_tag(state_svg, alt="group state machine", style="max-width:100%;height:auto") if state_svg else ""
     return (
         '<div class="kafkalab-player-step" style="font-family:Helvetica,Arial,sans-serif;font-size:13px">'
         f'<div style="margin:4px 0 8px 0"><b>Step {step.index} of {total - 1}</b> &middot; t = {step.at} ms'
         f' &middot; {html.escape(step.kind)}<br/>{html.escape(step.sentence)}</div>'
-        '<div style="display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start">'
-        f'<div style="flex:3 1 420px;min-width:320px">{seq}</div>'
-        f'<div style="flex:2 1 320px;min-width:280px"><div>{_group_line(step)}</div>{sm}'
-        f"{members_table_html(step)}</div>"
+        f'<div class="kafkalab-sequence">{seq}</div>'
+        '<div style="display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start;margin-top:8px">'
+        f'<div style="flex:1 1 340px;min-width:280px;max-width:560px"><div>{_group_line(step)}</div>{sm}</div>'
+        f'<div style="flex:1 1 420px;min-width:300px">{members_table_html(step)}</div>'
         "</div></div>"
     )
 
@@ -109,7 +146,10 @@ class Player:
         window: rows of the sequence diagram shown up to the current step.
         interval: milliseconds between steps when playing.
         trace: the trace, when ``source`` is a list of steps.
-        start: the step shown first (default: 0).
+        start: where the player opens, in the widget and in the static view: a step number, or
+            a function of a :class:`Step` (the first step for which it is true), e.g.
+            ``start=lambda s: s.at >= 10_000`` or ``start=lambda s: "GROUP_MAX_SIZE_REACHED" in s.sentence``.
+            Default: the widget opens at step 0 and the static view shows the last step.
 
     Attributes:
         steps: the :class:`Step` list.  ``step`` is the current index, ``current`` the Step.
@@ -118,8 +158,8 @@ class Player:
     """
 
     def __init__(self, source: Any, group: Optional[str] = None, *, heartbeats: bool = False,
-                 offsets: bool = False, notes: bool = True, window: int = 32, interval: int = 900,
-                 trace: Optional[Sequence[Any]] = None, start: int = 0) -> None:
+                 offsets: bool = False, notes: bool = True, window: int = 24, interval: int = 900,
+                 trace: Optional[Sequence[Any]] = None, start: Start = None) -> None:
         if isinstance(source, (list, tuple)) and source and all(isinstance(s, Step) for s in source):
             self.steps = list(source)
             self._events = list(trace) if trace is not None else None
@@ -141,6 +181,8 @@ class Player:
         self._lock = threading.RLock()
         self._svgs: dict[int, tuple[Optional[str], Optional[str]]] = {}
         self._index = -1
+        #: the step the static view shows (None: the last one); set by ``start`` and show_step()
+        self._opened_at = find_step(self.steps, start)
 
         n = len(self.steps)
         last = max(n - 1, 0)
@@ -168,7 +210,7 @@ class Player:
             self.prev_button.disabled = self.next_button.disabled = True
             self.play.disabled = self.slider.disabled = True
         else:
-            self.show_step(start if isinstance(start, int) and 0 <= start < n else 0)
+            self._render_first(self._opened_at or 0)
 
     # -------------------------------------------------------------- public API
 
@@ -189,7 +231,8 @@ class Player:
         return self.steps[self._index] if 0 <= self._index < len(self.steps) else None
 
     def show_step(self, k: Any) -> bool:
-        """Show step ``k``.  Returns False (and says why in ``message``) for a bad ``k``."""
+        """Show step ``k`` (the static view then shows it too).  Returns False (and says why in
+        ``message``) for a bad ``k``."""
         n = len(self.steps)
         if isinstance(k, bool) or not isinstance(k, int):
             return self._refuse(f"step must be a whole number from 0 to {n - 1}, not {k!r}")
@@ -198,6 +241,7 @@ class Player:
                 return self._refuse("there are no steps to show")
             hint = " (already at the first step)" if k == -1 else " (already at the last step)" if k == n else ""
             return self._refuse(f"step {k} is out of range: this run has steps 0 to {n - 1}{hint}")
+        self._opened_at = k
         if self.slider.value != k:
             self.slider.value = k  # the observer renders; the browser's Play follows via jslink
         else:
@@ -209,14 +253,24 @@ class Player:
         for k in range(len(self.steps)):
             self._svgs_for(k)
 
+    @property
+    def static_step(self) -> Optional[int]:
+        """The step the static view shows: where the player was told to open (``start``, or the
+        last :meth:`show_step`), else the last step."""
+        if not self.steps:
+            return None
+        return self._opened_at if self._opened_at is not None else len(self.steps) - 1
+
     def static_html(self, k: Optional[int] = None) -> str:
-        """The HTML of step ``k`` (default: the last), with diagrams as ``<img>`` data URIs."""
+        """The HTML of step ``k`` (default: :attr:`static_step`), with diagrams as ``<img>`` data URIs."""
         if not self.steps:
             return "<p><i>kafkalab player: no steps to show.</i></p>"
-        k = len(self.steps) - 1 if k is None else k
+        k = self.static_step if k is None else k
         seq, sm = self._svgs_for(k)
-        note = ('<div style="font-size:11px;color:#7f8c8d;margin-bottom:4px">kafkalab player, static view of the '
-                f'last of {len(self.steps)} steps (run the notebook to step through them).</div>')
+        which = f"the last of {len(self.steps)} steps" if k == len(self.steps) - 1 else \
+            f"step {k} of {len(self.steps)} steps"
+        note = ('<div style="font-size:11px;color:#7f8c8d;margin-bottom:4px">kafkalab player, static view of '
+                f'{which} (run the notebook to step through them).</div>')
         return note + step_html(self.steps[k], seq, sm, total=len(self.steps))
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
@@ -238,6 +292,12 @@ class Player:
     def _refuse(self, text: str) -> bool:
         self.message.value = f'<span style="color:#c0392b">{html.escape(text)}</span>'
         return False
+
+    def _render_first(self, k: int) -> None:
+        if self.slider.value != k:
+            self.slider.value = k  # the observer renders
+        else:
+            self._render(k)
 
     def _on_slider(self, change: dict) -> None:
         self._render(change["new"])

@@ -345,9 +345,14 @@ def member_states(world_or_events: Any, group: Optional[str] = None, *, until: O
     ax.set_xlim(0, span_s)
     ax.set_xlabel("virtual time (s)")
     ax.set_title(title or f"Client states in group {group} (top row: the coordinator's group state)", fontsize=11)
-    handles = [Patch(color=v, label=k) for k, v in CLIENT_STATE_COLORS.items()]
-    handles += [Patch(color=GROUP_STATE_COLORS[s], label=f"group {s.value}")
-                for s in (GroupState.EMPTY, GroupState.DEAD)]
+    # The legend names what is drawn: each client state that appears, or whose group state of the
+    # same name (and colour) appears on the top row; and the group states no client state shares.
+    drawn = {st for ivs in clients.values() for _, _, st in ivs}
+    group_drawn = {st for _, _, st in group_ivs}
+    handles = [Patch(color=v, label=k) for k, v in CLIENT_STATE_COLORS.items()
+               if k in drawn or any(g.name == k for g in group_drawn)]
+    handles += [Patch(color=GROUP_STATE_COLORS[g], label=f"group {g.value}")
+                for g in GroupState if g in group_drawn and g.name not in CLIENT_STATE_COLORS]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
     ax.grid(axis="x", alpha=0.3)
     return fig

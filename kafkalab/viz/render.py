@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import base64
 import html
+import math
+import re
 import shutil
 import threading
 from collections import OrderedDict
@@ -38,11 +40,11 @@ from typing import Optional
 
 import graphviz
 
-from .dot import SEQUENCE_ENGINE, STATE_MACHINE_ENGINE, sequence_dot, state_machine_dot
+from .dot import SEQUENCE_ENGINE, SEQUENCE_MIN_SCALE, STATE_MACHINE_ENGINE, sequence_dot, state_machine_dot
 
 __all__ = [
     "Diagram", "Digraph", "RenderError", "render_svg", "resolve_backend", "set_backend",
-    "svg_data_uri", "img_tag", "native_dot", "clear_cache", "state_machine", "sequence", "NOP_ENGINES",
+    "svg_data_uri", "svg_width_px", "img_tag", "native_dot", "clear_cache", "state_machine", "sequence", "NOP_ENGINES",
 ]
 
 _WASM_LOCK = threading.Lock()
@@ -134,9 +136,28 @@ def svg_data_uri(svg: str | bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(raw).decode("ascii")
 
 
-def img_tag(svg: str | bytes, alt: str = "diagram", style: str = "max-width:100%") -> str:
-    """An ``<img>`` element showing ``svg``; survives HTML sanitizers that strip inline ``<svg>``."""
-    return f'<img src="{svg_data_uri(svg)}" alt="{html.escape(alt)}" style="{html.escape(style)}"/>'
+def svg_width_px(svg: str | bytes) -> Optional[float]:
+    """The width an SVG document asks for, in CSS pixels (Graphviz writes it in points: 1 pt = 4/3 px)."""
+    text = svg.decode("utf-8", "replace") if isinstance(svg, bytes) else svg
+    m = re.search(r"<svg\b[^>]*?\swidth=\"([0-9.]+)(pt|px)?\"", text)
+    if not m:
+        return None
+    return float(m[1]) * (4 / 3 if m[2] == "pt" else 1)
+
+
+def img_tag(svg: str | bytes, alt: str = "diagram", style: str = "max-width:100%", *,
+            min_scale: Optional[float] = None) -> str:
+    """An ``<img>`` element showing ``svg``; survives HTML sanitizers that strip inline ``<svg>``.
+
+    With ``min_scale``, a picture wider than its column shrinks to fit only down to that share of
+    its own size and scrolls sideways beyond it, so its text stays readable (sequence diagrams:
+    :data:`kafkalab.viz.dot.SEQUENCE_MIN_SCALE`)."""
+    tag = f'<img src="{svg_data_uri(svg)}" alt="{html.escape(alt)}" style="{html.escape(style)}'
+    width = svg_width_px(svg) if min_scale else None
+    if width is None:
+        return tag + '"/>'
+    tag += f';min-width:{math.ceil(width * min_scale)}px"/>'
+    return f'<div class="kafkalab-scroll" style="overflow-x:auto;max-width:100%">{tag}</div>'
 
 
 class _RenderMixin:
@@ -159,6 +180,8 @@ class _RenderMixin:
 
     #: ``neato -n`` flag applied to every render of this object (set for the ``nop`` engines).
     neato_no_op: Optional[int] = None
+    #: the HTML view shrinks the picture at most to this share of its size (``img_tag(min_scale=)``)
+    min_scale: Optional[float] = None
 
     @property
     def layout_engine(self) -> str:
@@ -184,7 +207,7 @@ class _RenderMixin:
         svg = self.svg()
         bundle = {
             "image/svg+xml": svg,
-            "text/html": img_tag(svg, alt=self._alt_text()),
+            "text/html": img_tag(svg, alt=self._alt_text(), min_scale=self.min_scale),
             "text/plain": self._alt_text(),
         }
         if include is not None:
@@ -288,5 +311,7 @@ def sequence(world_or_events, upto=None, highlight=None, participants=None, *, b
     Every position is pinned in the DOT text, so it is laid out by the ``nop`` engine: wasm Graphviz
     runs it by that name, a system Graphviz as ``neato -n`` (``graphviz`` itself refuses ``"nop"``).
     """
-    return Diagram(sequence_dot(world_or_events, upto, highlight, participants, **kwargs),
-                   engine=SEQUENCE_ENGINE, backend=backend, name="message sequence")
+    diagram = Diagram(sequence_dot(world_or_events, upto, highlight, participants, **kwargs),
+                      engine=SEQUENCE_ENGINE, backend=backend, name="message sequence")
+    diagram.min_scale = SEQUENCE_MIN_SCALE  # its labels stay readable: it scrolls rather than shrinks
+    return diagram

@@ -118,8 +118,10 @@ class Step:
 
     @property
     def assignments(self) -> dict[str, list[TopicPartition]]:
-        """``{consumer: sorted partitions}``, comparable with ``world.assignments(group)``."""
-        return {r.name: sorted(r.assignment) for r in self.members}
+        """``{consumer: sorted partitions}``, comparable with ``world.assignments(group)``: consumers
+        that stopped (or, for real clients, left) are not listed."""
+        return {r.name: sorted(r.assignment) for r in self.members
+                if r.state not in ("crashed", "closed", "failed", "left")}
 
     @property
     def state_text(self) -> str:

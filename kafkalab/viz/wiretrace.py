@@ -181,6 +181,13 @@ def wire_steps(source: Any, group: str, *, heartbeats: bool = False) -> tuple[li
             row(name).update(state="STABLE", assignment=tuple(sorted(parts)))
             sentence = (f"{name} received its assignment for generation {row(name)['generation']}: "
                         f"{ev.format_partitions(parts)}.")
+        elif api == "LeaveGroup" and code == ErrorCode.NONE:
+            # The member's row ends: it left (a closed consumer, or one past max.poll.interval.ms).
+            gone = [names.get(mr.member_id, mr.member_id) for mr in m.members
+                    if mr.error_code == ErrorCode.NONE] if m.members else [name]
+            for n in gone:
+                row(n).update(state="left", generation=-1, assignment=())
+            sentence = f"The coordinator answered {name}'s {api} {code_name or 'NONE'}."
         elif code is not None and code != ErrorCode.NONE:
             if code == ErrorCode.REBALANCE_IN_PROGRESS:
                 row(name)["state"] = "STABLE" if api == "Heartbeat" else "UNJOINED"

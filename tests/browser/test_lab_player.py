@@ -8,10 +8,16 @@ and checks what a learner would see:
 * the player's widget view rendered (its Next button exists: without a working widget manager Lab
   shows only the static fallback) and no "Loading widget..." is left;
 * no widget shows as raw text (``VBox(...)``, ``IntSlider(...)``);
+* the player opens at the step its static view (stored in the notebook) shows, so what an unrun
+  notebook shows and where the widget starts agree;
 * each Next moves to the next step: the step line ("Step k of N") and the diagrams change and the
   slider's readout follows; Previous returns to exactly the step seen before;
 * no blank or broken picture: every output ``<img>`` (the player's SVG diagrams, matplotlib PNGs)
   has loaded and has at least 0.5% non-white pixels, after the run and after every click;
+* the sequence diagrams are readable at the notebook's width: every label of every sequence diagram
+  on the page (the player's included) is drawn at least ``MIN_LABEL_PX`` CSS pixels high, measured
+  in the browser (each SVG laid out at the size its ``<img>`` has on the page, each ``<text>``'s
+  font size times the SVG's screen transform);
 * no error output, traceback or player error message; no uncaught page error and no widget/comm
   error in the browser console;
 * the ``commsOverSubshells: disabled`` default that ``pip install -e .`` installs (overrides.d/kafkalab.json)
@@ -58,6 +64,7 @@ ALSO = ("11-diagnosing-rebalances.ipynb",)
 
 NEXT_CLICKS = 5          # Next clicks (fewer if the run has fewer steps)
 MIN_INK = 0.005          # share of non-white pixels below which a picture counts as blank
+MIN_LABEL_PX = 11.0      # the smallest sequence-diagram text, in CSS px, that reads without zooming
 BUDGET_S = float(os.environ.get("KAFKALAB_BROWSER_BUDGET_S", "85"))  # the whole test
 STEP_TIMEOUT_S = 20.0    # one click until the new step is shown and the kernel is idle again
 
@@ -82,6 +89,18 @@ def notebooks_to_open() -> list[tuple[Path, int]]:
     if not os.environ.get("KAFKALAB_BROWSER_NOTEBOOK", "").strip():
         out += [(NOTEBOOKS / name, 1) for name in ALSO if (NOTEBOOKS / name) != chosen]
     return out
+
+
+def opening_step(notebook: Path) -> int:
+    """Where the notebook's first player opens: the step its stored static view shows when it was told
+    where to open (``Player(..., start=...)``: "static view of step K"), else step 0."""
+    for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+        for out in cell.get("outputs", []):
+            html = "".join(out.get("data", {}).get("text/html", ""))
+            if "kafkalab player, static view of" in html:
+                m = re.search(r"static view of step (\d+) of", html)
+                return int(m[1]) if m else 0
+    return 0
 
 
 def screenshot_dir(notebook: Path) -> Path:
@@ -142,6 +161,33 @@ RAW_WIDGET_REPR = re.compile(
     r"options|style|\))")
 
 ALL_IMAGES = ".jp-Notebook .jp-OutputArea-output img"
+
+# Every sequence diagram on the page (an output <img> of an SVG whose alt names a sequence): lay the
+# SVG out off-screen at the width its <img> has on the page and measure each <text> as drawn, in CSS
+# px: its font size times the x scale of its screen transform (viewBox, Graphviz's scale()).
+LABEL_SIZES_JS = """els => els.filter(e => /sequence/i.test(e.alt || '') && (e.src || '').startsWith('data:image/svg'))
+  .map(e => {
+    const width = e.getBoundingClientRect().width;
+    const svg = new DOMParser().parseFromString(atob(e.src.split(',')[1]), 'image/svg+xml').documentElement;
+    const box = document.createElement('div');
+    box.style.cssText = 'position:absolute;left:-20000px;top:0;width:' + width + 'px';
+    svg.setAttribute('style', 'width:' + width + 'px;height:auto;display:block');
+    box.appendChild(document.importNode(svg, true)); document.body.appendChild(box);
+    let min = Infinity, text = '', n = 0;
+    for (const t of box.querySelectorAll('text')) {
+      const ctm = t.getScreenCTM(); if (!ctm || !t.textContent.trim()) continue;
+      const px = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(ctm.a, ctm.b); n++;
+      if (px < min) { min = px; text = t.textContent.trim(); }
+    }
+    box.remove();
+    return {alt: e.alt, img_width: Math.round(width), natural_width: e.naturalWidth, texts: n,
+            min_px: Math.round(min * 100) / 100, smallest: text};
+  })"""
+
+
+def label_sizes(page: Any) -> list[dict]:
+    """The smallest text of every sequence diagram on the page, as drawn (see LABEL_SIZES_JS)."""
+    return page.locator(ALL_IMAGES).evaluate_all(LABEL_SIZES_JS)
 
 
 def page_problems(page: Any, when: str) -> tuple[list[str], list[float]]:
@@ -336,18 +382,20 @@ def test_player_renders_and_steps_in_jupyterlab(notebook: Path, next_clicks: int
                 player = PlayerView(page)
             except AssertionError as e:
                 raise AssertionError("\n  - ".join([str(e)] + problems)) from None
-            player.wait_for_step(0, min(10.0, left()))
+            first = opening_step(notebook)
+            player.wait_for_step(first, min(10.0, left()))
             player.scroll_to_top_of_view()
             seen = [player.state()]
             report["steps"].append(seen[0])
             shot(page, f"step-{seen[0]['step']}")
-            assert seen[0]["step"] == 0, f"the player should start at step 0, shows {seen[0]['line']!r}"
+            assert seen[0]["step"] == first, (f"the player should open at step {first}, as its static view does; "
+                                              f"it shows {seen[0]['line']!r}")
             last = seen[0]["last"]
-            assert last and last >= 2, f"the player needs at least 3 steps to step through, has {last}"
+            assert last and last - first >= 2, f"the player needs 3 steps to step through from {first}, has {last}"
 
             t = time.perf_counter()
-            clicks = min(next_clicks, last)
-            for k in range(1, clicks + 1):
+            clicks = min(next_clicks, last - first)
+            for k in range(first + 1, first + clicks + 1):
                 player.next.click(timeout=min(10.0, left()) * 1000)
                 player.wait_for_step(k, min(STEP_TIMEOUT_S, left()))
                 lab.wait_kernel_idle(notebook.name, min(STEP_TIMEOUT_S, left()))  # callback finished
@@ -371,6 +419,15 @@ def test_player_renders_and_steps_in_jupyterlab(notebook: Path, next_clicks: int
                 player.scroll_to_top_of_view()
                 shot(page, f"step-{k}")
             timings["next_clicks"] = time.perf_counter() - t
+            sizes = report["sequence_label_px"] = label_sizes(page)
+            if not any("player" not in s["alt"] and s["alt"] == "message sequence diagram" for s in sizes):
+                problems.append(f"no sequence diagram of the player was measured: {sizes}")
+            for s in sizes:
+                if not s["texts"] or s["min_px"] < MIN_LABEL_PX:
+                    problems.append(f"a sequence diagram ({s['alt']!r}, {s['img_width']} px wide on the page, "
+                                    f"{s['natural_width']} px at its own size) draws {s['smallest']!r} "
+                                    f"{s['min_px']} px high, under {MIN_LABEL_PX} px: too small to read at the "
+                                    "notebook's width")
             # a step that only notes something (e.g. "c2: started") keeps the diagrams; over several
             # steps the message sequence must grow
             if clicks >= 3 and len({tuple(s["img_shas"]) for s in seen}) < 2:
@@ -378,12 +435,12 @@ def test_player_renders_and_steps_in_jupyterlab(notebook: Path, next_clicks: int
             timings["per_next_click"] = timings["next_clicks"] / clicks
 
             player.previous.click(timeout=min(10.0, left()) * 1000)
-            player.wait_for_step(clicks - 1, min(STEP_TIMEOUT_S, left()))
+            player.wait_for_step(first + clicks - 1, min(STEP_TIMEOUT_S, left()))
             lab.wait_kernel_idle(notebook.name, min(STEP_TIMEOUT_S, left()))
             back = player.state()
             report["steps"].append(back)
             if (back["line"], back["html_sha"]) != (seen[clicks - 1]["line"], seen[clicks - 1]["html_sha"]):
-                problems.append(f"Previous: step {clicks - 1} looks different the second time: "
+                problems.append(f"Previous: step {first + clicks - 1} looks different the second time: "
                                 f"{back['line']!r} vs {seen[clicks - 1]['line']!r}")
             found, report["ink"]["after_previous"] = page_problems(page, "after Previous")
             problems += found
