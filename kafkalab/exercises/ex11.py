@@ -98,9 +98,9 @@ def _ex11_3(answer):
           name="first_bounce_assignors", kind="configure",
           pain=("eager to cooperative migration", "joins refused or given up"), minutes=8, transfer=True,
           hints=("A member can join only if it shares at least one assignor with every member already in the "
-                 "group; the old members list [\"range\"] only.",
-                 "Answer with a list of assignor names in order of preference, e.g. [\"range\"]; Kafka's documented "
-                 "migration to cooperative-sticky takes two rolling bounces."))
+                 "group; look at what the old members list in their JoinGroup.",
+                 "Answer with a list of assignor names in order of preference, e.g. [\"sticky\"]; Kafka's documented "
+                 "migration to the cooperative protocol takes two rolling bounces."))
 def _ex11_4(answer):
     if isinstance(answer, str) or not isinstance(answer, (list, tuple)) or not answer:
         return invalid("answer with a non-empty list of assignor names, e.g. [\"range\"]")
@@ -116,6 +116,6 @@ def _ex11_4(answer):
         return wrong(f"the replayed deploy still crashed {run.problems()} times with INCONSISTENT_GROUP_PROTOCOL: "
                      "the new instances share no assignor with the ones still running the old version")
     if "cooperative-sticky" not in names:
-        return wrong("the deploy goes through, but it brings the group no closer to cooperative-sticky")
+        return wrong("the deploy goes through, but it brings the group no closer to the cooperative protocol")
     return right(f"{names}: every new instance shares range with the old ones, so the deploy completes; a second "
                  "bounce with [\"cooperative-sticky\"] alone then switches the group to the cooperative protocol")
