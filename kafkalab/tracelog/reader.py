@@ -31,8 +31,8 @@ in Java's), so give every consumer its own ``client.id``.  Times are millisecond
 line read (across all files), taken from the lines' own timestamps; files are merged by time.
 
 Every line is split by :func:`kafkalab.logformat.parse_line` and matched against the templates
-table of :mod:`kafkalab.logformat`, the one the simulated consumers will use to write the same
-lines.  A line of neither client, or a client line no template knows, is skipped; a line that
+table of :mod:`kafkalab.logformat`, the one the simulated consumers write the same lines from
+(:mod:`kafkalab.sim.logs`).  A line of neither client, or a client line no template knows, is skipped; a line that
 starts like a client's line but cannot be read raises :class:`LogFormatError` with its file and
 line number (a cut-off *last* line, as a log being written ends, is skipped).
 
