@@ -50,7 +50,7 @@ CORE_BOXES = {
     "kafkalab.modern": "kafkalab/modern/  (the consumer protocol, KIP-848)",
 }
 #: Core packages drawn as one node.
-CORE_NODES = {"kafkalab.assignors": "assignors/", "kafkalab.logformat": "logformat/"}
+CORE_NODES = {"kafkalab.assignors": "assignors/", "kafkalab.logformat": "logformat/", "kafkalab.java": "java/"}
 #: The adapters, each drawn as one node: they may import the core, never the other way round.
 ADAPTERS = {
     "kafkalab.sim": "sim/", "kafkalab.wire": "wire/", "kafkalab.viz": "viz/", "kafkalab.tap": "tap/",
