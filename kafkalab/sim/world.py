@@ -41,7 +41,10 @@ from ..coordinator import Coordinator
 from ..grouplog import GroupLog
 from ..messages import FindCoordinatorRequest
 from ..classic.state import GroupState
+from ..modern.state import ConsumerGroupState
 from . import events as ev
+from .async_client import AsyncSimConsumer
+from .config import check_group_protocol_configs
 from .consumer import ConsumerConfig, SimConsumer
 from .logs import broker_log, consumer_log
 from .metrics import METRICS as _METRIC_NAMES
@@ -234,7 +237,10 @@ class World:
         unknown = sorted(set(config) - valid)
         if unknown:
             raise ValueError(f"unknown consumer config {unknown}; valid names: {sorted(valid)}")
-        c = SimConsumer(self, name, group, topics, ConsumerConfig(**config), pattern=pattern)
+        check_group_protocol_configs(config)
+        cfg = ConsumerConfig(**config)
+        cls = AsyncSimConsumer if cfg.group_protocol == "consumer" else SimConsumer
+        c = cls(self, name, group, topics, cfg, pattern=pattern)
         self.consumers[name] = c
         when = self.now if start_at is None else start_at
         if when <= self.now:
@@ -398,11 +404,25 @@ class World:
         after every event (see :meth:`_refresh`)."""
         coord = self.coordinator_for(group)
         g = coord.groups.get(group) if coord else None
-        if g is None or g.state is not GroupState.STABLE:
+        if g is None:
+            # A consumer-protocol group (KIP-848): Stable, and every member settled at the group epoch.
+            cg = self._consumer_group(coord, group)
+            if cg is None or cg.state is not ConsumerGroupState.STABLE:
+                return False
+            epoch, members = cg.group_epoch, len(cg.members)
+        elif g.state is not GroupState.STABLE:
             return False
+        else:
+            epoch, members = g.generation_id, len(g.members)
         running = self._running.get(group, 0)
-        settled = self._settled.get((group, g.generation_id), 0)
-        return running == settled == len(g.members)
+        settled = self._settled.get((group, epoch), 0)
+        return running == settled == members
+
+    @staticmethod
+    def _consumer_group(coord: Optional[Coordinator], group: str) -> Any:
+        """The coordinator's consumer-protocol group ``group`` (a ``kafkalab.modern`` ConsumerGroup), or None."""
+        manager = getattr(coord, "_shim_mgr", None)
+        return manager.groups.get(group) if manager is not None else None
 
     def _refresh(self, c: SimConsumer) -> None:
         """Recount ``c`` in the per-group running/settled tallies used by :meth:`is_stable`."""
