@@ -39,7 +39,8 @@ from ..cluster import Cluster
 from ..config import CoordinatorConfig
 from ..coordinator import Coordinator
 from ..grouplog import GroupLog
-from ..messages import FindCoordinatorRequest
+from ..errors import ErrorCode
+from ..messages import ConsumerGroupHeartbeatResponse, FindCoordinatorRequest
 from ..classic.state import GroupState
 from ..modern.state import ConsumerGroupState
 from . import events as ev
@@ -116,6 +117,9 @@ class World:
         self._tally: dict[str, tuple] = {}
         self._running: dict[str, int] = {}
         self._settled: dict[tuple, int] = {}
+        #: Per consumer-protocol group: heartbeat answers on the wire that bring a member news
+        #: (an assignment or an error); the group is not stable until its members have them.
+        self._news_in_flight: dict[str, int] = {}
 
     # ------------------------------------------------------------------ setup
 
@@ -407,7 +411,7 @@ class World:
         if g is None:
             # A consumer-protocol group (KIP-848): Stable, and every member settled at the group epoch.
             cg = self._consumer_group(coord, group)
-            if cg is None or cg.state is not ConsumerGroupState.STABLE:
+            if cg is None or cg.state is not ConsumerGroupState.STABLE or self._news_in_flight.get(group):
                 return False
             epoch, members = cg.group_epoch, len(cg.members)
         elif g.state is not GroupState.STABLE:
@@ -552,6 +556,10 @@ class World:
             self._record(ev.MessageDropped(now, src, dst, message, corr, ev.DropReason.PACKET_LOSS))
             return corr
         latency = self._link_latency.get(link, self.latency_ms)
+        if isinstance(message, ConsumerGroupHeartbeatResponse) and dst in self.consumers \
+                and (message.assignment is not None or message.error_code is not ErrorCode.NONE):
+            group = self.consumers[dst].group_id
+            self._news_in_flight[group] = self._news_in_flight.get(group, 0) + 1
         self._push(now + latency, "deliver", (src, dst, message, corr, now))
         return corr
 
@@ -577,6 +585,9 @@ class World:
             consumer = self.consumers.get(dst)
             if consumer is None:
                 return
+            if isinstance(message, ConsumerGroupHeartbeatResponse) and \
+                    (message.assignment is not None or message.error_code is not ErrorCode.NONE):
+                self._news_in_flight[consumer.group_id] -= 1
             consumer.on_response(corr, message, self.now)
             self._refresh(consumer)
             self._reschedule(consumer)
