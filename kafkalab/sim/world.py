@@ -190,6 +190,9 @@ class World:
                 self._partition_origin.pop((name, p), None)
             if record:
                 self._record(ev.TopicChanged(self.now, name, ev.TopicChange.DELETED, n, 0, image.version))
+        # Every broker's coordinator hears of it (the consumer groups' onNewMetadataImage).
+        self.brokers.update_topics({t.name: t.num_partitions for t in image.topics()}, self.now,
+                                   on_call=self._after_leader_change_call if record else None)
         for listener in self._metadata_listeners:
             listener(image, delta, self.now)
         # Consumers with nothing else to do may now have a refresh or a fetch to make.
