@@ -38,7 +38,7 @@ __all__ = [
     "GroupEpochBumped", "TargetAssignmentUpdated", "TargetAssignmentComputed",
     "MemberAssignmentUpdated", "MemberRemoved", "RegularExpressionResolved",
     "RegularExpressionRemoved", "ConsumerGroupStateChanged", "MetadataRefreshRequested",
-    "RegularExpressionRefreshScheduled",
+    "RegularExpressionRefreshScheduled", "ConsumerGroupLoaded", "ConsumerGroupUnloaded",
 ]
 
 
@@ -246,3 +246,30 @@ class RegularExpressionRefreshScheduled(TraceEvent):
 
     def describe(self) -> str:
         return f"group {self.group_id}: resolving {', '.join(repr(r) for r in self.regexes)}"
+
+
+@dataclass(frozen=True)
+class ConsumerGroupLoaded(TraceEvent):
+    """A coordinator that became leader of the group's ``__consumer_offsets`` partition rebuilt
+    the group by replaying its records (Kafka's replay, then ``onLoaded``)."""
+
+    group_id: str
+    state: ConsumerGroupState
+    group_epoch: int
+    assignment_epoch: int
+    members: tuple[str, ...]
+
+    def describe(self) -> str:
+        return (f"consumer group {self.group_id} was loaded: {self.state.value} at epoch {self.group_epoch} "
+                f"with {len(self.members)} member(s)")
+
+
+@dataclass(frozen=True)
+class ConsumerGroupUnloaded(TraceEvent):
+    """This coordinator stopped leading the group's partition: the group and its timers are
+    dropped here (its records stay in the log)."""
+
+    group_id: str
+
+    def describe(self) -> str:
+        return f"consumer group {self.group_id} was unloaded"

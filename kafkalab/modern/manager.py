@@ -66,9 +66,10 @@ from .assignment import Assignment
 from .config import ConsumerGroupConfig, GroupConfig
 from .group import ConsumerGroup, ConsumerGroupMember
 from .metadata import MetadataImage
-from .state import ConsumerGroupState, Trigger, next_state
+from .state import ConsumerGroupState, MemberState, Trigger, next_state
 from .target import assignor_name, get_assignor
-from .timers import ConsumerTimer, Timers, is_consumer_timer
+from .timers import (ConsumerTimer, Timers, is_consumer_timer, rebalance_timeout_key, regex_refresh_key,
+                     session_timeout_key)
 
 __all__ = ["ConsumerGroupManager", "ClassicGroups", "NoClassicGroups"]
 
@@ -290,6 +291,46 @@ class ConsumerGroupManager:
             if topics:
                 group.metadata_refresh_deadline = 0  # requestMetadataRefresh
                 self._emit(ev.MetadataRefreshRequested(now, gid, tuple(topics)))
+
+    # ------------------------------------------------------------------ loading and unloading
+
+    def load_group(self, group_id: str, records: Iterable[ev.GroupRecord], now: int) -> ConsumerGroup:
+        """Rebuild ``group_id`` by replaying its records in order (a coordinator became leader of
+        its ``__consumer_offsets`` partition); no timer runs until :meth:`on_loaded`.
+
+        Raises:
+            IllegalState: the records do not replay (a broken log).
+        """
+        group = ConsumerGroup(group_id)
+        for record in records:
+            group.replay(record)
+        group.state = group.compute_state()
+        self.groups[group_id] = group
+        self._emit(ev.ConsumerGroupLoaded(now, group_id, group.state, group.group_epoch, group.assignment_epoch,
+                                          tuple(group.members)))
+        return group
+
+    def on_loaded(self, group_id: str, now: int) -> None:
+        """Kafka's ``onLoaded`` for a consumer group: every member's session timer starts now, and
+        a member that still has partitions to revoke gets its rebalance timer again."""
+        group = self.groups[group_id]
+        for member in group.members.values():
+            self.timers.schedule(session_timeout_key(group_id, member.member_id), now + self.session_timeout_ms(group_id))
+            if member.state is MemberState.UNREVOKED_PARTITIONS:
+                self.timers.schedule(rebalance_timeout_key(group_id, member.member_id),
+                                     now + member.rebalance_timeout_ms, member.member_epoch)
+
+    def unload_group(self, group_id: str, now: int) -> None:
+        """This coordinator no longer leads the group's partition: drop the group and its timers
+        (its records stay in the log for the next coordinator)."""
+        group = self.groups.pop(group_id, None)
+        if group is None:
+            return
+        for member_id in group.members:
+            self.timers.cancel(session_timeout_key(group_id, member_id))
+            self.timers.cancel(rebalance_timeout_key(group_id, member_id))
+        self.timers.cancel(regex_refresh_key(group_id))
+        self._emit(ev.ConsumerGroupUnloaded(now, group_id))
 
     # ------------------------------------------------------------------ commit
 

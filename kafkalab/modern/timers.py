@@ -23,7 +23,7 @@ due key for which :func:`is_consumer_timer` is true.
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any, Hashable, Protocol
+from typing import Any, Protocol
 
 __all__ = ["ConsumerTimer", "Timers", "session_timeout_key", "rebalance_timeout_key",
            "regex_refresh_key", "is_consumer_timer"]
@@ -45,9 +45,9 @@ class Timers(Protocol):
 
     def schedule(self, key: tuple, deadline: int, payload: Any = None) -> Any: ...
 
-    def cancel(self, key: Hashable) -> Any: ...
+    def cancel(self, key: tuple) -> Any: ...
 
-    def __contains__(self, key: Hashable) -> bool: ...
+    def __contains__(self, key: tuple) -> bool: ...
 
 
 def session_timeout_key(group_id: str, member_id: str) -> tuple:

@@ -197,6 +197,9 @@ class World:
                 self._partition_origin.pop((name, p), None)
             if record:
                 self._record(ev.TopicChanged(self.now, name, ev.TopicChange.DELETED, n, 0, image.version))
+        # Every broker's coordinator hears of it (the consumer groups' onNewMetadataImage).
+        self.brokers.update_topics({t.name: t.num_partitions for t in image.topics()}, self.now,
+                                   on_call=self._after_leader_change_call if record else None)
         for listener in self._metadata_listeners:
             listener(image, delta, self.now)
         # Consumers with nothing else to do may now have a refresh or a fetch to make.
@@ -425,8 +428,7 @@ class World:
     @staticmethod
     def _consumer_group(coord: Optional[Coordinator], group: str) -> Any:
         """The coordinator's consumer-protocol group ``group`` (a ``kafkalab.modern`` ConsumerGroup), or None."""
-        manager = getattr(coord, "_shim_mgr", None)
-        return manager.groups.get(group) if manager is not None else None
+        return coord.consumer_groups.groups.get(group) if coord is not None else None
 
     def _refresh(self, c: SimConsumer) -> None:
         """Recount ``c`` in the per-group running/settled tallies used by :meth:`is_stable`."""
