@@ -153,11 +153,10 @@ class ConsumerMembership:
 
     # ------------------------------------------------------------------ topic ids
 
-    def _topic_id(self, name: str) -> str:
-        from ..modern.metadata import topic_id_for
-
-        topic = self.world.metadata.topic(name)
-        return getattr(topic, "topic_id", None) or topic_id_for(name)
+    def _topic_id(self, name: str) -> Optional[str]:
+        """The topic id of ``name`` in the cluster's metadata (the brokers' image), None if unknown."""
+        topic = self.world.brokers.metadata.topic(name)
+        return topic.topic_id if topic is not None else None
 
     def _resolve(self, partitions: frozenset[TopicIdPartition]) -> frozenset[TopicIdPartition]:
         """The part of ``partitions`` whose topic id this consumer's metadata knows (asks for a
