@@ -367,3 +367,61 @@ def test_a_group_that_never_settles_says_so():
     world.consumer("c1", "g", ["orders"], group_remote_assignor="nope", **CONSUMER)
     with pytest.raises(SimulationError):
         world.run_until_stable("g", timeout_ms=5_000)
+
+
+def test_a_member_over_group_consumer_max_size_fails_with_group_max_size_reached():
+    from kafkalab import CoordinatorConfig
+    from kafkalab.modern import ConsumerGroupConfig
+
+    world = World(topics={"orders": 6},
+                  config=CoordinatorConfig(consumer=ConsumerGroupConfig(group_consumer_max_size=2)))
+    world.add_consumers(2, group="g", topics=["orders"], **CONSUMER)
+    world.run_until_stable("g")
+    world.consumer("c3", "g", ["orders"], **CONSUMER)
+    world.run(for_ms=1_000)
+    c3 = world["c3"]
+    assert c3.status == "failed" and c3.fatal_error is ErrorCode.GROUP_MAX_SIZE_REACHED
+    assert world.is_stable("g") and set(world.assignments("g")) == {"c1", "c2"}
+
+
+def test_a_moved_coordinator_is_found_again_and_the_membership_goes_on():
+    world = World(topics={"orders": 6}, brokers=3)
+    world.add_consumers(3, group="g", topics=["orders"], **CONSUMER)
+    world.run_until_stable("g")
+    before, epochs = world.assignments("g"), {n: c.member_epoch for n, c in world.consumers.items()}
+    old = world.coordinator_for("g")
+    target = next(n for n, c in world.coordinators.items() if c is not old)
+    world.move_coordinator("g", target)
+    world.run(for_ms=12_000)
+    answers = [e.message.error_code for e in heartbeats(world, responses=True)]
+    assert ErrorCode.NOT_COORDINATOR in answers
+    assert world.is_stable("g") and world.assignments("g") == before
+    assert {n: c.member_epoch for n, c in world.consumers.items()} == epochs  # the group was loaded from the log
+    found = [e for e in world.trace if isinstance(e, ev.MessageSent) and type(e.message).__name__ == "FindCoordinatorRequest"]
+    assert {e.src for e in found if e.at > 0} == {"c1", "c2", "c3"}
+
+
+def test_a_new_subscription_travels_in_the_next_heartbeat_and_moves_the_assignment():
+    world = World(topics={"orders": 4, "payments": 4})
+    world.add_consumers(2, group="g", topics=["orders"], **CONSUMER)
+    world.run_until_stable("g")
+    world.subscribe("c1", ["orders", "payments"])
+    world.subscribe("c2", ["orders", "payments"])
+    world.run_until(lambda w: w.is_stable("g") and len(all_owned(w)) == 8, timeout_ms=30_000)
+    sent = [e.message.subscribed_topic_names for e in heartbeats(world, "c1") if e.message.subscribed_topic_names]
+    assert sent == [("orders",), ("orders", "payments")]
+    assert sorted(len(v) for v in world.assignments("g").values()) == [4, 4]
+    ownership_steps(world)
+
+
+def test_a_restart_keeps_the_protocol_and_refuses_what_it_refuses():
+    world = three()
+    world.run_until_stable("g")
+    with pytest.raises(ValueError, match="^session.timeout.ms cannot be set when group.protocol=CONSUMER"):
+        world.restart("c1", session_timeout_ms=10_000)
+    with pytest.raises(ValueError, match="keeps group_protocol='consumer'"):
+        world.restart("c1", group_protocol="classic")
+    classic = World(topics={"orders": 6})
+    classic.consumer("k1", "g", ["orders"])
+    with pytest.raises(ValueError, match="keeps group_protocol='classic'"):
+        classic.restart("k1", group_protocol="consumer")

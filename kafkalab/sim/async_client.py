@@ -32,6 +32,7 @@ from ..messages import (
     OffsetFetchRequestTopic,
 )
 from . import events as ev
+from .config import check_group_protocol_configs
 from .consumer import SimConsumer
 from .membership import (
     ACKNOWLEDGING,
@@ -60,6 +61,17 @@ class AsyncSimConsumer(ConsumerMembership, SimConsumer):
     def _reset_all(self) -> None:
         super()._reset_all()
         self._reset_membership()
+        self.rebalance_protocol = "CONSUMER"  # no client-side assignor: the broker assigns
+
+    def restart(self, now: int, **config) -> None:
+        """A new process (a new member id; the same ``group.instance.id`` for a static member), with
+        some configs changed if given.
+
+        Raises:
+            ValueError: an unknown config, or one the consumer protocol refuses.
+        """
+        check_group_protocol_configs({"group_protocol": "consumer", **config})
+        super().restart(now, **config)
 
     def __repr__(self) -> str:
         return (f"AsyncSimConsumer({self.name!r}, state={self.state}, member_epoch={self.member_epoch}, "

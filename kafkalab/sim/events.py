@@ -193,7 +193,7 @@ class ConsumerStarted(ConsumerNote):
     group_instance_id: Optional[str]
     session_timeout_ms: int
     max_poll_interval_ms: int
-    rebalance_protocol: str  # "EAGER" or "COOPERATIVE"
+    rebalance_protocol: str  # "EAGER" or "COOPERATIVE"; "CONSUMER" for group_protocol="consumer"
     metadata_max_age_ms: int = 300_000
     topics: tuple[str, ...] = ()
     pattern: Optional[str] = None
