@@ -292,8 +292,8 @@ class ConsumerMembership:
         if self.coordinator is None:
             self._transition(now, UNSUBSCRIBED, ev.ClientStateReason.LEAVE_SKIPPED)
             return
-        self.sent_fields = None
         self._send_heartbeat(now)
+        self.sent_fields = None  # resetHeartbeatState: a later join sends every field
 
     def _build_heartbeat(self) -> ConsumerGroupHeartbeatRequest:
         """``HeartbeatState.buildRequestData``: identity always; the rest when JOINING, after an error,
