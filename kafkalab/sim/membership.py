@@ -169,7 +169,7 @@ class ConsumerMembership:
 
     def _names(self, partitions: frozenset[TopicIdPartition]) -> set[TopicPartition]:
         names = {self._topic_id(t): t for t in self.metadata.partitions}
-        return {(names[tid], p) for tid, p in partitions}
+        return {(names[tid], p) for tid, p in partitions if tid in names}
 
     # ------------------------------------------------------------------ the application thread's part (poll())
 
