@@ -425,3 +425,14 @@ def test_a_restart_keeps_the_protocol_and_refuses_what_it_refuses():
     classic.consumer("k1", "g", ["orders"])
     with pytest.raises(ValueError, match="keeps group_protocol='classic'"):
         classic.restart("k1", group_protocol="consumer")
+
+
+def test_the_player_steps_through_heartbeats_and_explains_a_revocation_as_kip_848():
+    from kafkalab.viz import build_steps
+
+    world = three()
+    world.run_until_stable("g")
+    steps = build_steps(world.trace)
+    assert any(s.kind == "request" and "ConsumerGroupHeartbeat" in s.sentence for s in steps)
+    revokes = [s for s in steps if isinstance(s.event, ev.PartitionsRevoked)]
+    assert revokes and all("KIP-848" in s.sentence and "eager" not in s.sentence for s in revokes)

@@ -93,6 +93,8 @@ class ClientView:
     session_timeout_ms: Optional[int] = None
     rebalance_timeout_ms: Optional[int] = None
     cooperative: Optional[bool] = None
+    #: A consumer-protocol member (KIP-848, ``group_protocol="consumer"``): the broker assigns.
+    consumer_protocol: bool = False
     paused: bool = False
     closing: bool = False
     metadata_max_age_ms: Optional[int] = None
@@ -122,6 +124,7 @@ class Snapshot:
                 c.instance_id = sim.config.group_instance_id
                 c.client_id = sim.client_id
                 c.cooperative = sim.rebalance_protocol == "COOPERATIVE"
+                c.consumer_protocol = sim.rebalance_protocol == "CONSUMER"
                 c.session_timeout_ms = sim.config.session_timeout_ms
                 c.rebalance_timeout_ms = sim.config.max_poll_interval_ms
                 c.metadata_max_age_ms = sim.config.metadata_max_age_ms
@@ -208,7 +211,8 @@ class Snapshot:
             self.clients[name] = ClientView(
                 name, instance_id=e.group_instance_id, client_id=e.client_id,
                 session_timeout_ms=e.session_timeout_ms, rebalance_timeout_ms=e.max_poll_interval_ms,
-                cooperative=e.rebalance_protocol == "COOPERATIVE", metadata_max_age_ms=e.metadata_max_age_ms,
+                cooperative=e.rebalance_protocol == "COOPERATIVE", consumer_protocol=e.rebalance_protocol == "CONSUMER",
+                metadata_max_age_ms=e.metadata_max_age_ms,
                 topics=e.topics, pattern=e.pattern)
         elif isinstance(e, ConsumerClosing):
             self.client(name).closing = True
