@@ -436,3 +436,17 @@ def test_the_player_steps_through_heartbeats_and_explains_a_revocation_as_kip_84
     assert any(s.kind == "request" and "ConsumerGroupHeartbeat" in s.sentence for s in steps)
     revokes = [s for s in steps if isinstance(s.event, ev.PartitionsRevoked)]
     assert revokes and all("KIP-848" in s.sentence and "eager" not in s.sentence for s in revokes)
+
+
+def test_a_static_member_whose_poll_times_out_leaves_with_epoch_minus_two():
+    world = World(topics={"orders": 6})
+    for i in (1, 2, 3):
+        world.consumer(f"c{i}", "g", ["orders"], group_instance_id=f"i{i}", **CONSUMER)
+    world.run_until_stable("g")
+    before = world.assignments("g")
+    world["c1"].stall(310_000)
+    world.run(for_ms=300_500)
+    leave = [e.message for e in heartbeats(world, "c1") if e.message.member_epoch < 0]
+    assert [m.member_epoch for m in leave] == [-2] and world["c1"].state == "STALE"
+    world.run_until_stable("g", timeout_ms=60_000)
+    assert world.assignments("g") == before  # back within the session timeout: same partitions
