@@ -450,3 +450,13 @@ def test_a_static_member_whose_poll_times_out_leaves_with_epoch_minus_two():
     assert [m.member_epoch for m in leave] == [-2] and world["c1"].state == "STALE"
     world.run_until_stable("g", timeout_ms=60_000)
     assert world.assignments("g") == before  # back within the session timeout: same partitions
+
+
+def test_rebalance_metrics_count_reconciliations():
+    world = three()
+    world.run_until_stable("g")
+    m1, m2 = world.metrics("c1"), world.metrics("c2")
+    # c1 reconciled twice (everything, then giving four up); c2 once, when its partitions came
+    assert m1["rebalance-total"] == 2 and m2["rebalance-total"] == 1
+    assert m1["failed-rebalance-total"] == 0
+    assert m2["rebalance-latency-max"] >= 0 and m1["last-rebalance-seconds-ago"] >= 0
