@@ -436,6 +436,14 @@ def test_the_player_steps_through_heartbeats_and_explains_a_revocation_as_kip_84
     assert any(s.kind == "request" and "ConsumerGroupHeartbeat" in s.sentence for s in steps)
     revokes = [s for s in steps if isinstance(s.event, ev.PartitionsRevoked)]
     assert revokes and all("KIP-848" in s.sentence and "eager" not in s.sentence for s in revokes)
+    # The members panel: every consumer in the group, the group epoch as the generation.
+    last = steps[-1]
+    assert [(m.name, m.in_group) for m in last.members] == [("c1", True), ("c2", True), ("c3", True)]
+    assert last.generation == world.describe("g")["group_epoch"]
+    world.crash("c3")
+    world.run_until_stable("g", timeout_ms=120_000)
+    assert [(m.name, m.in_group) for m in build_steps(world.trace)[-1].members] == [
+        ("c1", True), ("c2", True), ("c3", False)]
 
 
 def test_a_static_member_whose_poll_times_out_leaves_with_epoch_minus_two():
