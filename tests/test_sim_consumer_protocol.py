@@ -468,3 +468,15 @@ def test_rebalance_metrics_count_reconciliations():
     assert m1["rebalance-total"] == 2 and m2["rebalance-total"] == 1
     assert m1["failed-rebalance-total"] == 0
     assert m2["rebalance-latency-max"] >= 0 and m1["last-rebalance-seconds-ago"] >= 0
+
+
+def test_a_consumer_protocol_member_cannot_join_a_classic_group_with_members_yet():
+    world = World(topics={"orders": 6})
+    world.add_consumers(2, group="g", topics=["orders"])  # classic
+    world.run_until_stable("g")
+    world.consumer("m1", "g", ["orders"], **CONSUMER)
+    world.run(for_ms=1_000)
+    # No online migration (docs/consumer-protocol.md §7): the coordinator refuses the upgrade with
+    # GROUP_ID_NOT_FOUND, which the Java consumer treats as fatal.
+    assert world["m1"].status == "failed" and world["m1"].fatal_error is ErrorCode.GROUP_ID_NOT_FOUND
+    assert world.is_stable("g") and all_owned(world) == ALL_SIX
