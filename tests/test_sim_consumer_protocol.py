@@ -470,13 +470,20 @@ def test_rebalance_metrics_count_reconciliations():
     assert m2["rebalance-latency-max"] >= 0 and m1["last-rebalance-seconds-ago"] >= 0
 
 
-def test_a_consumer_protocol_member_cannot_join_a_classic_group_with_members_yet():
+def test_a_consumer_protocol_member_upgrades_a_classic_group_and_its_leave_downgrades_it():
     world = World(topics={"orders": 6})
-    world.add_consumers(2, group="g", topics=["orders"])  # classic
+    world.add_consumers(2, group="g", topics=["orders"], prefix="k")  # classic
     world.run_until_stable("g")
     world.consumer("m1", "g", ["orders"], **CONSUMER)
-    world.run(for_ms=1_000)
-    # No online migration (docs/consumer-protocol.md §7): the coordinator refuses the upgrade with
-    # GROUP_ID_NOT_FOUND, which the Java consumer treats as fatal.
-    assert world["m1"].status == "failed" and world["m1"].fatal_error is ErrorCode.GROUP_ID_NOT_FOUND
-    assert world.is_stable("g") and all_owned(world) == ALL_SIX
+    world.run_until_stable("g")
+    # Online migration (docs/consumer-protocol.md §7): a consumer group with two classic members.
+    d = world.describe("g")
+    assert d["group_type"] == "consumer" and len(d["members"]) == 3
+    assert all_owned(world) == ALL_SIX and all(world.assignments("g").values())
+    assert {e.src for e in heartbeats(world)} == {"m1"}
+    ownership_steps(world)  # no partition owned twice, classic and consumer members alike
+    world.close("m1")
+    world.run_until_stable("g")
+    assert world.describe("g").get("group_type", "classic") == "classic"
+    assert set(world.assignments("g")) == {"k1", "k2"} and all_owned(world) == ALL_SIX
+    ownership_steps(world)
