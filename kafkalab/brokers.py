@@ -14,7 +14,11 @@ decided by the metadata: the leader of the group's ``__consumer_offsets`` partit
   ``__consumer_offsets``, shared by every broker;
 * :attr:`Brokers.coordinators` -- one :class:`~kafkalab.Coordinator` per broker, owning the
   partitions its broker leads. Broker ``n`` seeds its member ids with ``seed * 1000 + n``, so a
-  run repeats exactly and two brokers never hand out the same id.
+  run repeats exactly and two brokers never hand out the same id;
+* :attr:`Brokers.metadata` -- the cluster's topics as a :class:`~kafkalab.modern.MetadataImage`
+  (deterministic topic ids). Every change (:meth:`Brokers.update_topics`) reaches every
+  coordinator, as each Kafka broker's coordinator hears of a new metadata image
+  (``onNewMetadataImage``): the consumer groups need it.
 
 Leader changes go through here, so that the coordinators follow the metadata as Kafka's do: when
 a broker's metadata says it lost an offsets partition it calls its coordinator's
@@ -32,12 +36,13 @@ is pure and deterministic: no sockets, no clock, no threads.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, NamedTuple, Optional, Union
+from typing import Callable, Iterable, Mapping, NamedTuple, Optional, Union
 
 from .cluster import Broker, Cluster, LeaderChange
 from .config import CoordinatorConfig
 from .coordinator import Coordinator, Reply
 from .grouplog import GroupLog
+from .modern.metadata import MetadataImage
 
 __all__ = ["Brokers", "BrokerReply"]
 
@@ -82,6 +87,8 @@ class Brokers:
         partitions = self.config.offsets_topic_num_partitions
         self.cluster = Cluster(brokers, offsets_topic_num_partitions=partitions)
         self.log = GroupLog(partitions)
+        #: The cluster's topics (change them with :meth:`update_topics`).
+        self.metadata = MetadataImage()
         self.coordinators: dict[int, Coordinator] = {
             b.node_id: Coordinator(
                 self.config,
@@ -89,6 +96,7 @@ class Brokers:
                 log=self.log,
                 owned_partitions=set(self.cluster.partitions_led_by(b.node_id)),
                 trace=trace,
+                metadata=self.metadata,
             )
             for b in self.cluster.brokers
         }
@@ -108,6 +116,35 @@ class Brokers:
         broker leads it (every replica is down)."""
         leader = self.cluster.leader_of(self.partition_for(group_id))
         return None if leader is None else self.coordinators[leader]
+
+    # ------------------------------------------------------------ topics
+
+    def update_topics(self, partitions: Mapping[str, int], now: int,
+                      on_call: Optional[OnCall] = None) -> list[BrokerReply]:
+        """The cluster's topics are now ``{name: partition count}``: topics not listed were
+        deleted, new ones created (a deterministic topic id, a new one for a name created again),
+        others grown.  Every coordinator is given the new image
+        (:meth:`~kafkalab.Coordinator.on_metadata_update`); nothing happens when nothing changed.
+
+        Raises:
+            TypeError, ValueError: an illegal topic name or count, or a topic that shrinks.
+        """
+        image = self.metadata
+        for name in image.topic_names():
+            if name not in partitions:
+                image = image.without_topic(name)
+        for name in sorted(partitions):
+            image = image.with_topic(name, partitions[name])
+        if image.version == self.metadata.version:
+            return []
+        self.metadata = image
+        out: list[BrokerReply] = []
+        for node, coordinator in self.coordinators.items():
+            replies = coordinator.on_metadata_update(image, now)
+            if on_call is not None:
+                on_call(node, replies)
+            out.extend(BrokerReply(node, r) for r in replies)
+        return out
 
     # ------------------------------------------------------------ leader changes
 

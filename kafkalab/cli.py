@@ -83,18 +83,24 @@ def _kafka_name(field: str) -> str:
     return field.replace("_", ".") if field != "new_member_join_timeout_ms" else "new-member join timeout (ms)"
 
 
+def _int_fields() -> list[dataclasses.Field]:
+    """The CoordinatorConfig fields given as options: the int ones (the ``group.consumer.*``
+    configs, ``CoordinatorConfig.consumer``, keep Kafka's defaults here)."""
+    return [f for f in dataclasses.fields(CoordinatorConfig) if f.name != "consumer"]
+
+
 def _config_from_args(args: argparse.Namespace) -> CoordinatorConfig:
     """The CoordinatorConfig the options ask for.
 
     Raises:
         ConfigError: a value is out of range; the message names the option.
     """
-    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(CoordinatorConfig)}
+    values = {f.name: getattr(args, f.name) for f in _int_fields()}
     try:
         return CoordinatorConfig(**values)
     except ConfigError as exc:
         message = str(exc)
-        for f in sorted(dataclasses.fields(CoordinatorConfig), key=lambda f: -len(f.name)):
+        for f in sorted(_int_fields(), key=lambda f: -len(f.name)):
             message = message.replace(f"CoordinatorConfig.{f.name}", _option(f.name)).replace(f.name, _option(f.name))
         raise ConfigError(message) from None
 
@@ -136,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "the groups)")
     serve.add_argument("--advertised-host", default=None, help="host name given to clients (default: --host)")
     configs = serve.add_argument_group("group coordinator configs (Kafka's broker configs, with Kafka's defaults)")
-    for f in dataclasses.fields(CoordinatorConfig):
+    for f in _int_fields():
         configs.add_argument(_option(f.name), dest=f.name, type=int, default=getattr(defaults, f.name),
                              metavar="N", help=_CONFIG_HELP[f.name])
     serve.add_argument("--num-partitions", type=int, default=1, metavar="N",
@@ -224,7 +230,7 @@ async def _serve(args: argparse.Namespace, config: CoordinatorConfig) -> None:
         f"{server.advertised_host}:{ports[0]}-{ports[-1]}"
     print(f"kafkalab: {len(ports)} broker{'s' if len(ports) > 1 else ''} on {where}; "
           f"bootstrap.servers={server.bootstrap_servers}", flush=True)
-    shown = [f for f in dataclasses.fields(config) if f.name in _ALWAYS_SHOWN or getattr(config, f.name) != f.default]
+    shown = [f for f in _int_fields() if f.name in _ALWAYS_SHOWN or getattr(config, f.name) != f.default]
     settings = ", ".join(f"{_kafka_name(f.name)}={getattr(config, f.name)}" for f in shown)
     print(f"  {settings}; topics: {', '.join(f'{n}:{p}' for n, p in args.topic) or 'none yet'}. Ctrl-C stops.",
           flush=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 from .errors import ConfigError
+from .modern.config import ConsumerGroupConfig
 
 INT32_MAX = 2_147_483_647
 
@@ -14,8 +15,11 @@ NEW_MEMBER_JOIN_TIMEOUT_MS = 300_000
 
 @dataclass(frozen=True)
 class CoordinatorConfig:
-    """Kafka's broker configs for classic groups (``group.min.session.timeout.ms`` becomes
-    ``group_min_session_timeout_ms``), with Kafka's defaults.
+    """Kafka's broker configs of the group coordinator (``group.min.session.timeout.ms`` becomes
+    ``group_min_session_timeout_ms``), with Kafka's defaults.  ``consumer`` holds the
+    ``group.consumer.*`` configs of consumer groups (:class:`~kafkalab.modern.ConsumerGroupConfig`,
+    Kafka's defaults too), e.g.
+    ``CoordinatorConfig(consumer=ConsumerGroupConfig(group_consumer_session_timeout_ms=50_000))``.
 
     Raises:
         ConfigError: a value is not an int or is outside its allowed range; the message names
@@ -32,6 +36,8 @@ class CoordinatorConfig:
     offset_metadata_max_bytes: int = 4_096
     #: Not a Kafka config: Kafka hard-codes 5 minutes. Exposed so a lesson can shorten it.
     new_member_join_timeout_ms: int = NEW_MEMBER_JOIN_TIMEOUT_MS
+    #: The ``group.consumer.*`` configs (and ``group.coordinator.rebalance.protocols``).
+    consumer: ConsumerGroupConfig = field(default_factory=ConsumerGroupConfig)
 
     _RANGES = {
         "group_min_session_timeout_ms": (0, INT32_MAX),
@@ -46,7 +52,12 @@ class CoordinatorConfig:
     }
 
     def __post_init__(self) -> None:
+        if not isinstance(self.consumer, ConsumerGroupConfig):
+            raise ConfigError(f"CoordinatorConfig.consumer must be a kafkalab.modern.ConsumerGroupConfig, "
+                              f"got {type(self.consumer).__name__}")
         for f in fields(self):
+            if f.name == "consumer":
+                continue
             value = getattr(self, f.name)
             lo, hi = self._RANGES[f.name]
             if isinstance(value, bool) or not isinstance(value, int):

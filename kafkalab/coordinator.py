@@ -18,14 +18,18 @@ A request goes through three steps, all visible in :meth:`Coordinator.handle`:
    API's :class:`Route`, not a copy of the checks;
 2. **routing** by request type (:data:`ROUTES`) to the handler of the group's protocol:
    :mod:`kafkalab.classic` (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) or
-   :mod:`kafkalab.offsets` (OffsetCommit, OffsetFetch); DescribeGroups and ListGroups are answered
-   here, one group at a time;
-3. the handler works on the :class:`~kafkalab.runtime.Runtime` (groups, offsets, log, timers,
-   trace) and sends its replies through it.
+   :mod:`kafkalab.offsets` (OffsetCommit, OffsetFetch) for classic groups, the
+   :class:`~kafkalab.modern.ConsumerGroupManager` for ConsumerGroupHeartbeat, and
+   :mod:`kafkalab.modern.service` for any of them sent to a consumer group's id (one namespace of
+   group ids: an id is classic or consumer); DescribeGroups, ConsumerGroupDescribe and ListGroups
+   are answered here, one group at a time;
+3. the handler works on the :class:`~kafkalab.runtime.Runtime` (groups, consumer groups, offsets,
+   log, timers, trace) and sends its replies through it.
 
 Timers are keyed data (:mod:`kafkalab.timers`); :meth:`Coordinator.on_timer` dispatches each one
-on its key's type.  Partition leadership changes arrive through :meth:`load_partition`,
-:meth:`finish_loading` and :meth:`unload_partition`.  Group records go to a
+on its key's type (a consumer group's timer goes to the manager).  Topic changes reach the
+consumer groups through :meth:`Coordinator.on_metadata_update` (Kafka's ``onNewMetadataImage``).  Partition leadership changes arrive through :meth:`load_partition`,
+:meth:`finish_loading` and :meth:`unload_partition`.  Group records (classic and consumer) go to a
 :class:`~kafkalab.grouplog.GroupLog`, which several coordinators can share; that is how a group
 survives a coordinator failover.  Writes complete at once, unless a test or lesson injects a
 failure with :meth:`Coordinator.inject_write_error`.
@@ -55,6 +59,10 @@ from .config import CoordinatorConfig
 from .errors import ErrorCode
 from .grouplog import GroupLog, group_from_record
 from .messages import (
+    ConsumerGroupDescribedGroup,
+    ConsumerGroupDescribeRequest,
+    ConsumerGroupDescribeResponse,
+    ConsumerGroupHeartbeatRequest,
     DescribedGroup,
     DescribeGroupsRequest,
     DescribeGroupsResponse,
@@ -73,6 +81,10 @@ from .messages import (
     SyncGroupRequest,
     SyncGroupResponse,
 )
+from .modern import service as cg
+from .modern.manager import ConsumerGroupManager
+from .modern.metadata import MetadataImage
+from .modern.state import ConsumerGroupState
 from .runtime import Reply, Runtime
 from .timers import HeartbeatTimer, JoinTimer, OffsetsExpiryTimer, SyncTimer, Timer, TimerKey, TimerTable
 
@@ -144,6 +156,10 @@ ROUTES: dict[type[Request], Route] = {
                                Prechecks(group_id_required=False)),
     OffsetFetchRequest: Route(offsets.fetch_offsets, lambda req, code, _: OffsetFetchResponse(error_code=code),
                               Prechecks(group_id_required=False)),
+    # Kafka checks the group id inside the manager (INVALID_REQUEST "GroupId can't be empty."),
+    # after the runtime's checks; KafkaApis refuses it first when the protocol is not enabled.
+    ConsumerGroupHeartbeatRequest: Route(cg.handle_consumer_group_heartbeat, cg.heartbeat_error,
+                                         Prechecks(group_id_required=False, validate=cg.protocol_enabled)),
 }
 
 #: The prechecks of DescribeGroups (for each group id) and ListGroups (for the whole broker).
@@ -156,12 +172,17 @@ def _error_response(request: Request, route: Optional[Route], code: ErrorCode) -
         return route.error_response(request, code, False)
     if isinstance(request, DescribeGroupsRequest):
         return DescribeGroupsResponse(groups=tuple(DescribedGroup(error_code=code, group_id=g) for g in request.groups))
+    if isinstance(request, ConsumerGroupDescribeRequest):
+        return ConsumerGroupDescribeResponse(groups=tuple(
+            ConsumerGroupDescribedGroup(error_code=code, group_id=g) for g in request.group_ids))
     return ListGroupsResponse(error_code=code)
 
 
 def _group_of(key: TimerKey) -> Optional[str]:
     """The group a timer belongs to (None for the broker-wide offsets retention check)."""
-    return getattr(key, "group_id", None)
+    if isinstance(key, tuple):
+        return key[1]  # a consumer group's timer: (kind, group_id, ...)
+    return key.group_id
 
 
 class Coordinator:
@@ -176,6 +197,8 @@ class Coordinator:
         owned_partitions: the ``__consumer_offsets`` partitions this broker leads; ``None`` means
             all of them (a one-broker cluster).  Requests for other groups get NOT_COORDINATOR.
         trace: keep a trace of every event (``coordinator.trace``).
+        metadata: the topics the consumer groups see (a :class:`~kafkalab.modern.MetadataImage`;
+            none when omitted); later changes arrive through :meth:`on_metadata_update`.
 
     Raises:
         TypeError: ``config`` is not a :class:`CoordinatorConfig`.
@@ -190,6 +213,7 @@ class Coordinator:
         log: GroupLog | None = None,
         owned_partitions: set[int] | None = None,
         trace: bool = True,
+        metadata: MetadataImage | None = None,
     ) -> None:
         if config is None:
             config = CoordinatorConfig()
@@ -198,6 +222,13 @@ class Coordinator:
         self.config = config
         self.runtime = Runtime(config, log if log is not None else GroupLog(config.offsets_topic_num_partitions),
                                tracing=trace, member_id_seed=member_id_seed, new_member_id=new_member_id)
+        rt = self.runtime
+        #: The consumer groups (KIP-848): Kafka's GroupMetadataManager, consumer part.  It shares the
+        #: timer table and the trace, and writes its records to the shared log.
+        self.consumer_groups = rt.consumer_groups = ConsumerGroupManager(
+            config.consumer, timers=rt.timers, emit=cg.persisting_emit(rt), metadata=metadata,
+            classic_groups=cg.RuntimeClassicGroups(rt), member_id_seed=member_id_seed)
+        self.consumer_groups.classic_group_max_size = config.group_max_size
         self.owned_partitions = None if owned_partitions is None else set(owned_partitions)
         self.loading_partitions: set[int] = set()
         #: False models a coordinator that is shutting down: every request gets COORDINATOR_NOT_AVAILABLE.
@@ -237,7 +268,8 @@ class Coordinator:
             TypeError: ``request`` is not a kafkalab group request.
         """
         route = ROUTES.get(type(request))
-        if route is None and not isinstance(request, (DescribeGroupsRequest, ListGroupsRequest)):
+        if route is None and not isinstance(request, (DescribeGroupsRequest, ListGroupsRequest,
+                                                      ConsumerGroupDescribeRequest)):
             raise TypeError(
                 f"Coordinator.handle expects a kafkalab.messages request, got {type(request).__name__}"
             )
@@ -251,11 +283,16 @@ class Coordinator:
                     self._describe_groups(request, origin)
                 case ListGroupsRequest():
                     self._list_groups(request, origin)
+                case ConsumerGroupDescribeRequest():
+                    cg.describe_consumer_groups(rt, request, origin, self._precheck_one)
                 case _:
                     assert route is not None
                     error = self.precheck(group_id, route.prechecks, request)
                     if error is None:
-                        route.handler(rt, request, origin)
+                        handler = route.handler
+                        if group_id in self.consumer_groups.groups:
+                            handler = cg.CLASSIC_HANDLERS.get(type(request), handler)
+                        handler(rt, request, origin)
                     else:
                         rt.send(origin, group_id, route.error_response(request, *error))
         except Exception as exc:  # a bug in kafkalab: answer and rebuild, never wedge the group
@@ -270,7 +307,8 @@ class Coordinator:
             timer = rt.timers.pop_next_due(now)
             if timer is None:
                 break
-            rt.emit(tr.TimerFired.for_key(now, timer.key))
+            if not isinstance(timer.key, tuple):  # the manager's records say what its timers did
+                rt.emit(tr.TimerFired.for_key(now, timer.key))
             try:
                 self._fire(timer)
             except Exception as exc:  # a bug in kafkalab: answer and rebuild, never wedge the group
@@ -282,11 +320,30 @@ class Coordinator:
         return self.runtime.timers.next_deadline()
 
     def describe(self, group_id: str) -> dict:
-        """A plain snapshot of a group for notebooks and tests (``{"state": "Dead"}`` if absent)."""
+        """A plain snapshot of a group for notebooks and tests (``{"state": "Dead"}`` if absent):
+        a consumer group's is :meth:`ConsumerGroupManager.describe
+        <kafkalab.modern.ConsumerGroupManager.describe>` (``"group_type": "consumer"``, epochs,
+        target, each member's reconciliation state)."""
+        consumer = self.consumer_groups.describe(group_id)
+        if consumer is not None:
+            return consumer
         group = self.runtime.groups.get(group_id)
         if group is None:
             return {"group_id": group_id, "state": "Dead", "generation_id": -1, "members": []}
         return group.describe()
+
+    def on_metadata_update(self, image: MetadataImage, now: int) -> list[Reply]:
+        """The cluster's topics changed (Kafka's ``onNewMetadataImage``): the consumer groups
+        subscribed to a changed or deleted topic recompute their subscription at their next
+        heartbeat (docs/consumer-protocol.md §3.1).
+
+        Raises:
+            TypeError: ``image`` is not a :class:`~kafkalab.modern.MetadataImage`.
+        """
+        rt = self.runtime
+        rt.start(now)
+        self.consumer_groups.on_metadata_update(image, now)
+        return rt.finish()
 
     def inject_write_error(self, error: ErrorCode, count: int = 1) -> None:
         """Make the next ``count`` group-record writes fail with the storage error ``error``
@@ -316,6 +373,15 @@ class Coordinator:
     def owns(self, group_id: str) -> bool:
         """Whether this broker leads the partition of ``group_id``."""
         return self.owned_partitions is None or self.partition_of(group_id) in self.owned_partitions
+
+    def _precheck_one(self, group_id: str) -> Optional[ErrorCode]:
+        """The prechecks of one group id of a request about many groups (a required group id)."""
+        error = self.precheck(group_id, Prechecks(), None)
+        return None if error is None else error[0]
+
+    def serves(self, group_id: str) -> bool:
+        """Whether this coordinator owns ``group_id``'s partition and has loaded it."""
+        return self.owns(group_id) and self.partition_of(group_id) not in self.loading_partitions
 
     def precheck(self, group_id: Optional[str], prechecks: Prechecks, request: Any) -> Optional[tuple[ErrorCode, bool]]:
         """The checks before a request reaches its group, in Kafka's order.
@@ -387,7 +453,8 @@ class Coordinator:
             if types and "classic" not in types:
                 continue
             listed.append(group.listed())
-        rt.send(origin, None, ListGroupsResponse(groups=tuple(listed)))
+        listed += [g for g in self.consumer_groups.list_groups(states, types) if self.owns(g.group_id)]
+        rt.send(origin, None, ListGroupsResponse(groups=tuple(sorted(listed, key=lambda g: g.group_id))))
 
     # ------------------------------------------------------------------ internal errors
 
@@ -406,6 +473,8 @@ class Coordinator:
             if origin not in answered:
                 answered.add(origin)
                 rt.send(origin, group_id, _error_response(request, route, ErrorCode.UNKNOWN_SERVER_ERROR))
+        if group_id is not None and group_id in self.consumer_groups.groups:
+            return cg.reload_group(rt, group_id)
         group = rt.groups.pop(group_id, None) if group_id is not None else None
         if group is None:
             return
@@ -446,6 +515,8 @@ class Coordinator:
                 expire_pending_sync(rt, group_id, timer.payload)
             case OffsetsExpiryTimer():
                 self._cleanup_group_metadata()
+            case tuple():
+                self.consumer_groups.on_timer(timer.key, timer.payload, rt.now)
             case _:
                 assert_never(timer.key)
 
@@ -461,11 +532,14 @@ class Coordinator:
             if all_expired and group.state is S.EMPTY:
                 offsets.delete_all_offsets(rt, gid)
                 delete_group(rt, gid)
+        cg.cleanup_consumer_groups(rt, self.serves)
         self._maybe_arm_offsets_expiry()
 
     def _maybe_arm_offsets_expiry(self) -> None:
         rt = self.runtime
-        if any(offsets.has_committed_offsets(rt, gid) or g.state is S.EMPTY for gid, g in rt.groups.items()):
+        if any(offsets.has_committed_offsets(rt, gid) or g.state is S.EMPTY for gid, g in rt.groups.items()) \
+                or any(offsets.has_committed_offsets(rt, gid) or g.state is ConsumerGroupState.EMPTY
+                       for gid, g in self.consumer_groups.groups.items()):
             rt.ensure_offsets_expiry_timer()
 
     # ------------------------------------------------------------------ partition leadership
@@ -484,13 +558,17 @@ class Coordinator:
             group = rt.groups.pop(group_id)
             rt.offsets.pop(group_id, None)
             unload_group(rt, group)
+        for group_id in [g for g in self.consumer_groups.groups if self.partition_of(g) == partition]:
+            cg.unload_group(rt, group_id)
         return rt.finish()
 
     def load_partition(self, partition: int, now: int, *, loading: bool = False) -> list[Reply]:
         """This broker became leader of ``partition``: read its groups back from the log.
 
         A group record with members loads as Stable (the rebalance state is not persisted) and
-        every member gets a fresh session timer; one without members loads as Empty.
+        every member gets a fresh session timer; one without members loads as Empty.  A consumer
+        group is rebuilt by replaying its records; its members' session timers start when the
+        partition has loaded (Kafka's ``onLoaded``).
         With ``loading=True`` the partition stays in the loading state (requests get
         COORDINATOR_LOAD_IN_PROGRESS) until :meth:`finish_loading`.
         """
@@ -499,6 +577,9 @@ class Coordinator:
         if self.owned_partitions is not None:
             self.owned_partitions.add(partition)
         for group_id in rt.log.group_ids(partition):
+            if group_id in rt.log.consumer_groups:  # Kafka replays the consumer group's records
+                cg.load_group(rt, group_id)
+                continue
             record = rt.log.groups.get(group_id)
             group = group_from_record(group_id, record)
             offsets.load_offsets(rt, group_id)
@@ -524,4 +605,7 @@ class Coordinator:
         for group_id, group in self.runtime.groups.items():
             if self.partition_of(group_id) == partition:
                 on_loaded(self.runtime, group)
+        for group_id in self.consumer_groups.groups:
+            if self.partition_of(group_id) == partition:
+                self.consumer_groups.on_loaded(group_id, self.runtime.now)
         self._maybe_arm_offsets_expiry()

@@ -5,8 +5,9 @@ How it works
 Kafka's coordinator writes a record to ``__consumer_offsets`` for every change it makes and
 replays them when a broker becomes leader of a partition.  kafkalab keeps only what a replay
 needs: per group, the latest group record (Kafka's ``GroupMetadataValue``: members, generation,
-protocol, leader, not the rebalance state) and the latest committed offset of each partition.
-:class:`GroupLog` is that store; the coordinators of one cluster share it, which is how a group
+protocol, leader, not the rebalance state) and the latest committed offset of each partition; per consumer group (KIP-848), its records in order
+(``kafkalab.modern.events.GroupRecord``: Kafka writes a consumer group as many small records, and a
+new coordinator replays them all).  :class:`GroupLog` is that store; the coordinators of one cluster share it, which is how a group
 survives a coordinator failover.
 
 The conversions live here too, as in Kafka's record helpers: :func:`group_metadata_record` and
@@ -18,7 +19,7 @@ turns one back into a group (``ClassicGroup.fromRecord``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 from .classic.group import Group, Member
 from .classic.state import GroupState
@@ -72,12 +73,15 @@ class OffsetAndMetadata:
 
 class GroupLog:
     """The replicated ``__consumer_offsets`` topic, reduced to what a coordinator reads back:
-    the latest group record and the latest committed offsets per group, by partition."""
+    the latest group record and the latest committed offsets per group, by partition, and each
+    consumer group's records."""
 
     def __init__(self, num_partitions: int = 50) -> None:
         self.num_partitions = num_partitions
         self.groups: dict[str, GroupRecord] = {}
         self.offsets: dict[str, dict[tuple[str, int], OffsetAndMetadata]] = {}
+        #: Each consumer group's records since its creation (dropped by its tombstone).
+        self.consumer_groups: dict[str, list[Any]] = {}
         self.writes = 0
 
     def partition(self, group_id: str) -> int:
@@ -86,7 +90,7 @@ class GroupLog:
 
     def group_ids(self, partition: int) -> list[str]:
         """The groups with a record or offsets in ``partition``, sorted."""
-        ids = set(self.groups) | set(self.offsets)
+        ids = set(self.groups) | set(self.offsets) | set(self.consumer_groups)
         return sorted(g for g in ids if self.partition(g) == partition)
 
 

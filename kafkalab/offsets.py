@@ -18,7 +18,7 @@ service's checks (:class:`~kafkalab.Coordinator`; an empty group id is allowed h
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Optional
 
 from . import trace as tr
 from .classic.common import schedule_heartbeat, transition
@@ -40,7 +40,7 @@ from .runtime import Runtime
 
 __all__ = [
     "commit_offset", "commit_error_response", "fetch_offsets", "has_committed_offsets",
-    "load_offsets", "cleanup_expired_offsets", "delete_all_offsets",
+    "load_offsets", "cleanup_expired_offsets", "expire_offsets", "delete_all_offsets", "store_offsets",
 ]
 
 S = GroupState
@@ -72,6 +72,18 @@ def commit_offset(rt: Runtime, req: OffsetCommitRequest, origin: Any) -> None:
     error = group.validate_offset_commit(req.member_id, req.group_instance_id, req.generation_id)
     if error is not None:
         return reply_all(error)
+    response = store_offsets(rt, req)
+    # In the classic protocol a commit keeps the member's session alive (Stable, PreparingRebalance).
+    if group.state in (S.STABLE, S.PREPARING_REBALANCE) and req.member_id in group.members:
+        schedule_heartbeat(rt, group, group.members[req.member_id])
+    rt.ensure_offsets_expiry_timer()
+    rt.send(origin, gid, response)
+
+
+def store_offsets(rt: Runtime, req: OffsetCommitRequest) -> OffsetCommitResponse:
+    """Store each partition's offset of a validated commit (or OFFSET_METADATA_TOO_LARGE for that
+    partition), here and in the log; return the answer.  (The caller arms the retention check.)"""
+    gid = req.group_id
     topics = []
     committed = rt.offsets.setdefault(gid, {})
     stored = rt.log.offsets.setdefault(gid, {})
@@ -91,11 +103,7 @@ def commit_offset(rt: Runtime, req: OffsetCommitRequest, origin: Any) -> None:
             stored[(t.name, p.partition_index)] = oam
             parts.append(OffsetCommitResponsePartition(p.partition_index, ErrorCode.NONE))
         topics.append(OffsetCommitResponseTopic(t.name, tuple(parts)))
-    # In the classic protocol a commit keeps the member's session alive (Stable, PreparingRebalance).
-    if group.state in (S.STABLE, S.PREPARING_REBALANCE) and req.member_id in group.members:
-        schedule_heartbeat(rt, group, group.members[req.member_id])
-    rt.ensure_offsets_expiry_timer()
-    rt.send(origin, gid, OffsetCommitResponse(topics=tuple(topics)))
+    return OffsetCommitResponse(topics=tuple(topics))
 
 
 def fetch_offsets(rt: Runtime, req: OffsetFetchRequest, origin: Any) -> None:
@@ -103,7 +111,9 @@ def fetch_offsets(rt: Runtime, req: OffsetFetchRequest, origin: Any) -> None:
     none is stored), or every stored offset when the request names no topics."""
     gid = req.group_id
     group = rt.groups.get(gid)
-    offsets = rt.offsets.get(gid, {}) if group is not None and group.state is not S.DEAD else {}
+    exists = (group is not None and group.state is not S.DEAD) or (
+        rt.consumer_groups is not None and gid in rt.consumer_groups.groups)
+    offsets = rt.offsets.get(gid, {}) if exists else {}
     if req.topics is None:
         by_topic: dict[str, list[OffsetFetchResponsePartition]] = {}
         for (topic, partition), oam in sorted(offsets.items()):
@@ -139,13 +149,29 @@ def cleanup_expired_offsets(rt: Runtime, group: Group) -> bool:
         Whether the group is left with no offset that could still count, so that an Empty group
         can be deleted.
     """
-    gid = group.group_id
+    # Kafka's isSubscribedToTopic: only a Stable consumer group knows its topics here.
+    subscribed = group.subscribed_topics() if group.state is S.STABLE else None
+    return expire_offsets(rt, group.group_id, group.offset_expiration_base(), subscribed)
+
+
+def expire_offsets(rt: Runtime, gid: str, base: Optional[Callable[[int], int]],
+                   subscribed: Optional[Iterable[str]]) -> bool:
+    """Delete the group's offsets whose retention period is over (see
+    :func:`cleanup_expired_offsets`).
+
+    Args:
+        gid: the group.
+        base: the group's ``offsetExpirationCondition`` (commit timestamp -> the time retention
+            counts from), None when its offsets never expire now.
+        subscribed: the topics a member subscribes to (their offsets are kept), or None.
+
+    Returns:
+        Whether no offset that could still count is left.
+    """
+    subscribed = set(subscribed) if subscribed is not None else None
     offsets = rt.offsets.get(gid, {})
     retention = rt.config.offsets_retention_minutes * 60_000
     now = rt.now
-    base = group.offset_expiration_base()
-    # Kafka's isSubscribedToTopic: only a Stable consumer group knows its topics here.
-    subscribed = group.subscribed_topics() if group.state is S.STABLE else None
     all_expired = base is not None or not offsets
     expired = []
     if base is not None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from . import trace as tr
 from .classic.group import Group
@@ -31,6 +31,9 @@ from .grouplog import GroupLog, GroupRecord, OffsetAndMetadata
 from .messages import Response
 from .sansio import SansIO
 from .timers import OffsetsExpiryTimer, TimerTable
+
+if TYPE_CHECKING:
+    from .modern.manager import ConsumerGroupManager
 
 __all__ = ["Reply", "Runtime"]
 
@@ -60,6 +63,9 @@ class Runtime(SansIO):
         self.log = log
         #: The groups this broker coordinates, by group id.
         self.groups: dict[str, Group] = {}
+        #: The broker's consumer groups (KIP-848), set by the coordinator; one namespace of group
+        #: ids with :attr:`groups` (an id is in one of them at most).
+        self.consumer_groups: Optional["ConsumerGroupManager"] = None
         #: The committed offsets of those groups (Kafka's ``OffsetMetadataManager.offsets``).
         self.offsets: dict[str, dict[tuple[str, int], OffsetAndMetadata]] = {}
         self.timers = TimerTable()
@@ -129,8 +135,9 @@ class Runtime(SansIO):
         return f"{prefix}-{uuid.UUID(int=self._rng.getrandbits(128), version=4)}"
 
     def cancel_group_timers(self, group_id: str) -> None:
-        """Cancel every timer of ``group_id`` (its members' sessions, its join and sync timers)."""
-        for key in [k for k in self.timers.keys() if k.group_id == group_id]:
+        """Cancel every classic timer of ``group_id`` (its members' sessions, its join and sync
+        timers); the consumer-group manager cancels its own (tuple keys)."""
+        for key in [k for k in self.timers.keys() if not isinstance(k, tuple) and k.group_id == group_id]:
             self.timers.cancel(key)
 
     def ensure_offsets_expiry_timer(self) -> None:

@@ -11,7 +11,10 @@ one frozen dataclass per kind, named after the Kafka timer it models:
   rebalance with an :class:`InitialDelay` payload (``classicGroupJoinKey``);
 * :class:`SyncTimer` ``(group_id)`` -- the pending-sync timeout, with the generation it guards
   as payload (``classicGroupSyncKey``);
-* :class:`OffsetsExpiryTimer` ``()`` -- the periodic offsets retention check.
+* :class:`OffsetsExpiryTimer` ``()`` -- the periodic offsets retention check;
+* the consumer protocol's timers: tuples whose first item is a
+  :class:`~kafkalab.modern.timers.ConsumerTimer` (:mod:`kafkalab.modern.timers`), scheduled by the
+  coordinator's :class:`~kafkalab.modern.ConsumerGroupManager` in the same table.
 
 Scheduling an existing key replaces it (as Kafka's coordinator timer does); :meth:`TimerTable.due`
 hands back expired timers sorted by ``(deadline, schedule order)``, so timers with equal deadlines
@@ -31,7 +34,7 @@ from enum import Enum
 from typing import Any, ClassVar, NamedTuple, Optional, Union
 
 __all__ = [
-    "TimerKind", "HeartbeatTimer", "JoinTimer", "SyncTimer", "OffsetsExpiryTimer", "TimerKey",
+    "TimerKind", "HeartbeatTimer", "JoinTimer", "SyncTimer", "OffsetsExpiryTimer", "ClassicTimerKey", "TimerKey",
     "InitialDelay", "Timer", "TimerTable",
 ]
 
@@ -82,8 +85,12 @@ class OffsetsExpiryTimer:
     kind: ClassVar[TimerKind] = TimerKind.OFFSETS_EXPIRY
 
 
-#: Every timer key the coordinator schedules.
-TimerKey = Union[HeartbeatTimer, JoinTimer, SyncTimer, OffsetsExpiryTimer]
+#: The classic protocol's timer keys (and the retention check).
+ClassicTimerKey = Union[HeartbeatTimer, JoinTimer, SyncTimer, OffsetsExpiryTimer]
+
+#: Every timer key the coordinator schedules (a ``tuple`` is a consumer-group timer,
+#: :func:`kafkalab.modern.timers.is_consumer_timer`).
+TimerKey = Union[ClassicTimerKey, tuple]
 
 
 class InitialDelay(NamedTuple):

@@ -40,7 +40,7 @@ from typing import Any, Callable, Iterable, Optional
 
 from .classic.state import GroupState, Trigger
 from .errors import ErrorCode
-from .timers import HeartbeatTimer, TimerKey, TimerKind
+from .timers import ClassicTimerKey, HeartbeatTimer, TimerKey, TimerKind
 
 __all__ = [
     "TraceEvent", "who", "api_name",
@@ -141,7 +141,7 @@ class TimerFired(TraceEvent):
     member_id: Optional[str] = None
 
     @classmethod
-    def for_key(cls, at: int, key: TimerKey) -> "TimerFired":
+    def for_key(cls, at: int, key: ClassicTimerKey) -> "TimerFired":
         """The event for the timer ``key`` firing at ``at``."""
         member_id = key.member_id if isinstance(key, HeartbeatTimer) else None
         return cls(at, key, key.kind, key.group_id, member_id)
@@ -327,6 +327,10 @@ class GroupRemovalReason(_Phrase):
     """A JoinGroup created the group but appending its first record failed (the change is reverted)."""
     UNLOADED = "its __consumer_offsets partition moved to another broker"
     """This broker no longer leads the group's partition (coordinator failover or a leader move)."""
+    REPLACED_BY_CONSUMER_GROUP = "a consumer group took its id"
+    """A ConsumerGroupHeartbeat join created a consumer group with the id of this classic group
+    (Empty, or upgraded online with its members): Kafka tombstones the classic group, its offsets
+    stay (docs/consumer-protocol.md §7.1)."""
     INTERNAL_ERROR = "an internal error; it is rebuilt from its last record"
     """A bug in kafkalab raised inside a handler or timer: the group is dropped and read back from
     the log, as a failover would rebuild it (docs/differences.md)."""
@@ -342,6 +346,8 @@ class GroupRemoved(TraceEvent):
             return f"group {self.group_id} was empty without offsets and was deleted"
         if self.reason is GroupRemovalReason.CREATION_WRITE_FAILED:
             return f"writing the new group {self.group_id} failed; it was never created"
+        if self.reason is GroupRemovalReason.REPLACED_BY_CONSUMER_GROUP:
+            return f"classic group {self.group_id} was tombstoned: {self.reason.value}"
         return f"group {self.group_id} was unloaded: {self.reason.value}"
 
 

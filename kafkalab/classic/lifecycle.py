@@ -61,10 +61,12 @@ def unload_group(rt: Runtime, group: Group) -> None:
     rt.emit(tr.GroupRemoved(rt.now, group_id, tr.GroupRemovalReason.UNLOADED))
 
 
-def delete_group(rt: Runtime, group_id: str) -> None:
-    """Delete an Empty group whose offsets are gone: Kafka writes a tombstone and drops the group
-    (pending member ids included)."""
+def delete_group(rt: Runtime, group_id: str,
+                 reason: tr.GroupRemovalReason = tr.GroupRemovalReason.EMPTY_WITHOUT_OFFSETS) -> None:
+    """Delete an Empty group: Kafka writes a tombstone and drops the group (pending member ids
+    included); its offsets are the caller's business (gone already, or kept for the consumer group
+    that takes the id)."""
     del rt.groups[group_id]
     rt.log.groups.pop(group_id, None)
     rt.cancel_group_timers(group_id)
-    rt.emit(tr.GroupRemoved(rt.now, group_id, tr.GroupRemovalReason.EMPTY_WITHOUT_OFFSETS))
+    rt.emit(tr.GroupRemoved(rt.now, group_id, reason))
