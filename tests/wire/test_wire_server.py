@@ -222,6 +222,11 @@ def test_an_invalid_initial_topic_fails_start_and_frees_the_port():
     (["--offset-metadata-max-bytes", str(2**31)], "--offset-metadata-max-bytes=2147483648 is out of range"),
     (["--new-member-join-timeout-ms", "0"], "--new-member-join-timeout-ms=0 is out of range"),
     (["--num-partitions", "0"], "--num-partitions must be at least 1"),
+    (["--group-consumer-session-timeout-ms", "1000"],
+     "--group-consumer-session-timeout-ms must be greater than or equal to --group-consumer-min-session-timeout-ms"),
+    (["--group-consumer-max-size", "0"], "--group-consumer-max-size=0 is out of range"),
+    (["--group-coordinator-rebalance-protocols", "consumer"], "--group-coordinator-rebalance-protocols must list"),
+    (["--group-consumer-migration-policy", "sideways"], "--group-consumer-migration-policy must be one of"),
 ])
 def test_the_command_line_refuses_bad_broker_configs_naming_the_option(capsys, argv, message):
     from kafkalab.cli import main
@@ -237,13 +242,33 @@ def test_every_coordinator_config_is_a_command_line_option():
     from kafkalab.cli import _config_from_args, build_parser
     from kafkalab.config import CoordinatorConfig
 
-    fields = [f.name for f in dataclasses.fields(CoordinatorConfig)]
+    fields = [f.name for f in dataclasses.fields(CoordinatorConfig) if f.name != "consumer"]
     argv = ["serve"]
     for i, name in enumerate(fields):
         argv += ["--" + name.replace("_", "-"), str(7000 + i)]
     config = _config_from_args(build_parser().parse_args(argv))
     assert [getattr(config, name) for name in fields] == [7000 + i for i in range(len(fields))]
     assert _config_from_args(build_parser().parse_args(["serve"])) == CoordinatorConfig()
+
+
+def test_every_consumer_group_config_is_a_command_line_option():
+    import dataclasses
+
+    from kafkalab.cli import _config_from_args, build_parser
+    from kafkalab.modern import ConsumerGroupConfig
+
+    wanted = ConsumerGroupConfig(
+        group_consumer_session_timeout_ms=6000, group_consumer_min_session_timeout_ms=1000,
+        group_consumer_max_session_timeout_ms=7000, group_consumer_heartbeat_interval_ms=300,
+        group_consumer_min_heartbeat_interval_ms=100, group_consumer_max_heartbeat_interval_ms=900,
+        group_consumer_max_size=5, group_consumer_assignors=("range", "uniform"),
+        group_consumer_migration_policy="upgrade", group_coordinator_rebalance_protocols=("classic",))
+    argv = ["serve"]
+    for f in dataclasses.fields(ConsumerGroupConfig):
+        value = getattr(wanted, f.name)
+        argv += ["--" + f.name.replace("_", "-"), ",".join(value) if isinstance(value, tuple) else str(value)]
+    assert _config_from_args(build_parser().parse_args(argv)).consumer == wanted
+    assert wanted != ConsumerGroupConfig()
 
 
 def test_the_command_line_applies_group_max_size(tmp_path):
