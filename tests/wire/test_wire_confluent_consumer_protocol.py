@@ -4,7 +4,7 @@ kafkalab's consumer groups (docs/consumer-protocol.md, docs/wire.md).
 
 The members are polled round-robin from the test thread (librdkafka heartbeats from its own
 threads); every wait has a deadline. The broker side is short-timed so that a test never waits
-for Kafka's 45 s session timeout: a 6 s session and a 300 ms heartbeat interval.
+for Kafka's 45 s session timeout: a 10 s session and a 300 ms heartbeat interval.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ WAIT_S = 60.0   # generous: a loaded 2-core machine runs the clients' threads la
 CONSUMER = {"group.protocol": "consumer"}
 CONFIG = CoordinatorConfig(
     group_initial_rebalance_delay_ms=0, group_min_session_timeout_ms=1000,
-    consumer=ConsumerGroupConfig(group_consumer_session_timeout_ms=6000, group_consumer_min_session_timeout_ms=1000,
+    consumer=ConsumerGroupConfig(group_consumer_session_timeout_ms=10_000, group_consumer_min_session_timeout_ms=1000,
                                  group_consumer_heartbeat_interval_ms=300,
                                  group_consumer_min_heartbeat_interval_ms=100))
 
