@@ -299,3 +299,38 @@ def test_the_command_line_applies_group_max_size(tmp_path):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait(10)
+
+
+def test_the_command_line_applies_the_consumer_group_configs():
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kafkalab.cli", "serve", "--port", "0", "--topic", "t:2",
+         "--group-consumer-min-heartbeat-interval-ms", "100", "--group-consumer-heartbeat-interval-ms", "700",
+         "--group-consumer-assignors", "range,uniform"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        banner = proc.stdout.readline()
+        settings = proc.stdout.readline()
+        assert "group.consumer.heartbeat.interval.ms=700" in settings and \
+            "group.consumer.assignors=range,uniform" in settings, settings
+        host, port = banner.rsplit("bootstrap.servers=", 1)[1].strip().split(":")
+        with RawClient((host, int(port))) as c:
+            joined = c.call(68, 1, group_id="g", member_id="m1", member_epoch=0, instance_id=None, rack_id=None,
+                            rebalance_timeout=30_000, subscribed_topic_names=["t"], subscribed_topic_regex=None,
+                            server_assignor=None, topic_partitions=[])
+            assert (joined.error_code, joined.member_epoch) == (K.none, 1)
+            assert joined.heartbeat_interval.total_seconds() == 0.7
+            described = c.call(69, 1, group_ids=["g"], include_authorized_operations=False)
+            assert described.groups[0].assignor_name == "range"        # the first assignor is the default
+    finally:
+        proc.send_signal(__import__("signal").SIGINT)
+        try:
+            proc.communicate(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
