@@ -242,7 +242,7 @@ def test_every_coordinator_config_is_a_command_line_option():
     from kafkalab.cli import _config_from_args, build_parser
     from kafkalab.config import CoordinatorConfig
 
-    # Every int config (the group.consumer.* ones, CoordinatorConfig.consumer, are the next test\'s).
+    # Every int config (the group.consumer.* ones, CoordinatorConfig.consumer, are the next test's).
     fields = [f.name for f in dataclasses.fields(CoordinatorConfig) if f.name != "consumer"]
     argv = ["serve"]
     for i, name in enumerate(fields):
