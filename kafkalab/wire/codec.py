@@ -407,8 +407,11 @@ def to_message(cls: type, obj: Any, **extra: Any) -> Any:
 
     ``session_timeout`` (a timedelta) fills ``session_timeout_ms``; fields the kio version lacks
     keep the kafkalab default; ``extra`` fields (``api_version``, ``client_id``) are set as given.
+    kio reads Kafka's all-zero ``Uuid`` (``Uuid.ZERO_UUID``) as ``None``; it is a value, not a
+    null, so it becomes ``"AAAAAAAAAAAAAAAAAAAAAA"`` (a topic id no topic has).
     """
     kwargs = {}
+    uuids = _uuid_fields(type(obj))
     for name, kio_names, nested in _msg_fields(cls):
         if name in extra:
             kwargs[name] = extra[name]
@@ -416,9 +419,20 @@ def to_message(cls: type, obj: Any, **extra: Any) -> Any:
         for kio_name in kio_names:
             value = getattr(obj, kio_name, _MISSING)
             if value is not _MISSING:
-                kwargs[name] = _from_kio(value, nested)
+                kwargs[name] = ZERO_UUID_TEXT if value is None and kio_name in uuids else _from_kio(value, nested)
                 break
     return cls(**kwargs)
+
+
+#: Kafka's ``Uuid.ZERO_UUID`` in its text form.
+ZERO_UUID_TEXT = "AAAAAAAAAAAAAAAAAAAAAA"
+
+
+def _uuid_fields(cls: type) -> frozenset[str]:
+    """The names of the ``uuid`` fields of kio class ``cls`` (none for anything else)."""
+    if not dataclasses.is_dataclass(cls):
+        return frozenset()
+    return frozenset(spec.name for spec in _specs(cls) if spec.kind == "uuid")
 
 
 # ---------------------------------------------------------------- frames

@@ -268,6 +268,18 @@ def test_topic_ids_convert_between_kafkas_text_form_and_uuids(text):
     assert uuid_from_text(ORDERS_ID) == uuid.UUID("8c7078fe-b570-53ea-a127-5dfcc9e7e257")
 
 
+def test_kafkas_zero_uuid_is_a_topic_id_not_a_null():
+    # kio reads the all-zero Uuid as None; kafkalab's messages keep it as Kafka's text form.
+    data = request_frame(68, 1, 7, **{**SAMPLE_REQUESTS[68], "topic_partitions": [
+        {"topic_id": uuid.UUID(int=0), "partitions": [1]}]})
+    [(_, req)] = Codec().feed(data)
+    assert req.topic_partitions == (m.ConsumerGroupHeartbeatTopicPartitions("AAAAAAAAAAAAAAAAAAAAAA", (1,)),)
+    response = m.ConsumerGroupHeartbeatResponse(member_id="m", member_epoch=1, assignment=m.ConsumerGroupHeartbeatAssignment(
+        (m.ConsumerGroupHeartbeatTopicPartitions("AAAAAAAAAAAAAAAAAAAAAA", (1,)),)))
+    _, r = parse_response(68, 1, encode_response(RequestHeader(68, 1, 7), response)[4:])
+    assert to_message(m.ConsumerGroupHeartbeatResponse, r) == response
+
+
 def test_a_string_that_is_no_topic_id_is_refused_with_the_form_expected():
     with pytest.raises(ValueError, match="22 characters of URL-safe base64"):
         uuid_from_text("orders")
