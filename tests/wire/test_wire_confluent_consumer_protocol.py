@@ -302,3 +302,112 @@ def test_partitions_added_to_a_topic_reach_the_group_and_ids_match_metadata(make
             and isinstance(e.response, m.ConsumerGroupHeartbeatResponse) and e.response.assignment is not None
             for tp in e.response.assignment.topic_partitions}
     assert sent == {topic_id}
+
+
+# ---------------------------------------------------------------- online migration
+
+def test_a_rolling_restart_from_classic_to_the_consumer_protocol_loses_no_record(make_server, members):
+    """Classic librdkafka consumers (range) restarted one by one with ``group.protocol=consumer``:
+    the first consumer-protocol join converts the classic group (docs/consumer-protocol.md §7.1),
+    the remaining classic members keep consuming inside it (§7.3), and every record produced
+    before, during and after the roll is consumed."""
+    server = start(make_server)
+    bootstrap = server.bootstrap_servers
+    create_topic(bootstrap, "rolling", 6)
+    classic = {"session.timeout.ms": 10000, "heartbeat.interval.ms": 300}
+    group = [Member(f"m{i}", bootstrap, "rolling", **classic).subscribe("rolling") for i in range(3)]
+    members.extend(group)
+    drive(group, lambda: covers(group, 6) and server.describe("rolling").get("state") == "Stable", timeout=WAIT_S,
+          what="three classic members")
+    produced = produce(bootstrap, "rolling", 6, 60, prefix="before-")
+
+    def consumed(everyone) -> set[bytes]:
+        return {v for mb in everyone for _, _, v in mb.records}
+
+    def commit(mb: Member) -> None:
+        try:
+            mb.consumer.commit(asynchronous=False)
+        except ck.KafkaException as exc:          # nothing new read since the last commit
+            assert exc.args[0].code() == ck.KafkaError._NO_OFFSET, exc
+
+    everyone = list(group)
+    drive(group, lambda: consumed(everyone) >= produced, timeout=WAIT_S, what="the records produced before")
+    live = list(group)
+    for i in range(3):
+        old = live.pop(0)
+        commit(old)
+        old.close()
+        new = Member(f"m{i}-848", bootstrap, "rolling", **CONSUMER).subscribe("rolling")
+        members.append(new)
+        everyone.append(new)
+        live.append(new)
+        batch = produce(bootstrap, "rolling", 6, 30, prefix=f"roll{i}-")
+        produced |= batch
+        drive(live, lambda: covers(live, 6) and consumed(everyone) >= produced, timeout=WAIT_S,
+              what=f"the group to cover every partition after restart {i}")
+        for mb in live:
+            commit(mb)
+    described = group_of(server, "rolling")
+    assert len(described["members"]) == 3 and described["state"] in ("Stable", "Reconciling", "Assigning")
+    after = produce(bootstrap, "rolling", 6, 60, prefix="after-")
+    produced |= after
+    drive(live, lambda: consumed(everyone) >= produced, timeout=WAIT_S, what="every record")
+    assert consumed(everyone) == produced                                  # nothing lost
+    # The first consumer-protocol join converted the classic group with its two remaining members,
+    # at their generation; they kept consuming inside the consumer group until their own restart.
+    [upgrade] = [e for e in server.trace if isinstance(e, ev.GroupEpochBumped) and e.group_id == "rolling"
+                 and e.reason is ev.EpochBumpReason.CLASSIC_GROUP_UPGRADED]
+    joins = [e.response for e in server.trace if isinstance(e, tr.ResponseSent) and e.group_id == "rolling"
+             and isinstance(e.response, m.JoinGroupResponse) and e.response.error_code == 0 and e.at <= upgrade.at]
+    assert upgrade.new_epoch == max(j.generation_id for j in joins)
+    for mb in group[1:]:
+        assert any(v.startswith(b"roll0-") for _, _, v in mb.records), mb.name
+    owners_never_overlap(server, "rolling")
+
+
+def test_a_rolling_restart_back_to_the_classic_protocol_loses_no_record(make_server, members):
+    """The way back: consumer-protocol members restarted one by one as classic (range) consumers.
+    The classic ones live inside the consumer group (docs/consumer-protocol.md §7.3) until the last
+    consumer-protocol member leaves, when the group becomes a classic group (§7.2)."""
+    server = start(make_server)
+    bootstrap = server.bootstrap_servers
+    create_topic(bootstrap, "back", 6)
+    group = [Member(f"b{i}-848", bootstrap, "back", **CONSUMER).subscribe("back") for i in range(3)]
+    members.extend(group)
+    drive(group, lambda: covers(group, 6) and stable(server, "back", 3), timeout=WAIT_S, what="three members")
+    produced = produce(bootstrap, "back", 6, 60, prefix="before-")
+    everyone, live = list(group), list(group)
+
+    def consumed() -> set[bytes]:
+        return {v for mb in everyone for _, _, v in mb.records}
+
+    def commit(mb: Member) -> None:
+        try:
+            mb.consumer.commit(asynchronous=False)
+        except ck.KafkaException as exc:          # nothing new read since the last commit
+            assert exc.args[0].code() == ck.KafkaError._NO_OFFSET, exc
+
+    drive(live, lambda: consumed() >= produced, timeout=WAIT_S, what="the records produced before")
+    classic = {"session.timeout.ms": 10000, "heartbeat.interval.ms": 300}
+    for i in range(3):
+        old = live.pop(0)
+        commit(old)
+        old.close()
+        new = Member(f"b{i}", bootstrap, "back", **classic).subscribe("back")
+        members.append(new)
+        everyone.append(new)
+        live.append(new)
+        produced |= produce(bootstrap, "back", 6, 30, prefix=f"roll{i}-")
+        drive(live, lambda: covers(live, 6) and consumed() >= produced, timeout=WAIT_S,
+              what=f"the group to cover every partition after restart {i}")
+        for mb in live:
+            commit(mb)
+    drive(live, lambda: server.describe("back").get("state") == "Stable", timeout=WAIT_S, what="a stable group")
+    described = server.describe("back")
+    assert described.get("group_type", "classic") == "classic" and len(described["members"]) == 3
+    produced |= produce(bootstrap, "back", 6, 60, prefix="after-")
+    drive(live, lambda: consumed() >= produced, timeout=WAIT_S, what="every record")
+    assert consumed() == produced                                          # nothing lost
+    downgrades = [e for e in server.trace if isinstance(e, ev.MemberRemoved) and e.group_id == "back"
+                  and e.reason is ev.RemovalReason.GROUP_DOWNGRADED]
+    assert downgrades
