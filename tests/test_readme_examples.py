@@ -32,3 +32,12 @@ def test_readme_quick_start_claims_match_the_simulation():
     assert world.assignments("g")["c1"] == [("orders", 0), ("orders", 1)]
     text = README.read_text(encoding="utf-8")
     assert "-> 6008" in text and "{'c1': [('orders', 0), ('orders', 1)]" in text
+
+
+def test_readme_consumer_protocol_claim_matches_the_simulation():
+    from kafkalab.sim import World
+
+    world = World(topics={"orders": 6})
+    world.add_consumers(3, group="g", topics=["orders"], group_protocol="consumer")
+    assert world.run_until_stable("g") == 5104
+    assert "-> 5104" in README.read_text(encoding="utf-8")

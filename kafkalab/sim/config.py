@@ -27,6 +27,30 @@ STATIC_MEMBER_MIN_VERSIONS = {"join_group_version": 5, "sync_group_version": 3, 
                               "offset_commit_version": 7}
 
 
+#: The configs Kafka's ``ConsumerConfig`` refuses with ``group.protocol=consumer`` (the broker owns
+#: the session, the heartbeat interval and the assignment), in Kafka's order.
+CONSUMER_PROTOCOL_UNSUPPORTED_CONFIGS = ("partition_assignment_strategy", "heartbeat_interval_ms", "session_timeout_ms")
+
+
+def check_group_protocol_configs(originals: dict) -> None:
+    """Refuse, as Kafka's ``ConsumerConfig`` does, the configs that cannot be set with
+    ``group.protocol=consumer`` (``originals``: the configs the user gave, by field name).
+
+    Raises:
+        ValueError: Kafka's ConfigException message, e.g. ``session.timeout.ms cannot be set when
+            group.protocol=CONSUMER``.
+    """
+    protocol = originals.get("group_protocol", "classic")
+    if not isinstance(protocol, str) or protocol.lower() != "consumer":
+        return
+    given = [name for name in CONSUMER_PROTOCOL_UNSUPPORTED_CONFIGS
+             if originals.get(name) is not None and str(originals[name]).strip()]
+    if given:
+        raise ValueError(", ".join(n.replace("_", ".") for n in given) + " cannot be set when group.protocol=CONSUMER"
+                         " (the broker decides them: set group.consumer.session.timeout.ms and friends on the "
+                         "coordinator, and group_remote_assignor to pick its assignor)")
+
+
 @dataclass(frozen=True)
 class ConsumerConfig:
     """Kafka consumer configs (``session.timeout.ms`` -> ``session_timeout_ms``), Kafka's defaults.
@@ -46,6 +70,10 @@ class ConsumerConfig:
     ``poll()``, which only the metrics see (a wait in ``poll()`` is that many empty polls;
     :mod:`.metrics`).  ``metrics_num_samples`` and ``metrics_sample_window_ms`` are Kafka's
     ``metrics.num.samples`` and ``metrics.sample.window.ms``.
+
+    ``group_protocol`` is Kafka's ``group.protocol``: ``"classic"`` (default) or ``"consumer"``
+    (KIP-848, :mod:`.async_client`); ``group_remote_assignor`` (``group.remote.assignor``) names the
+    broker's assignor the member asks for, and is refused with the classic protocol.
     """
 
     session_timeout_ms: int = 45_000
@@ -73,8 +101,20 @@ class ConsumerConfig:
     poll_timeout_ms: int = 100
     metrics_num_samples: int = 2
     metrics_sample_window_ms: int = 30_000
+    group_protocol: str = "classic"
+    group_remote_assignor: Optional[str] = None
 
     def __post_init__(self) -> None:
+        if not isinstance(self.group_protocol, str) or self.group_protocol.lower() not in ("classic", "consumer"):
+            raise ValueError(f"group_protocol must be 'classic' or 'consumer' (Kafka's group.protocol), "
+                             f"got {self.group_protocol!r}")
+        object.__setattr__(self, "group_protocol", self.group_protocol.lower())
+        if self.group_remote_assignor is not None and not isinstance(self.group_remote_assignor, str):
+            raise ValueError(f"group_remote_assignor must be an assignor name such as 'uniform' or 'range', "
+                             f"got {self.group_remote_assignor!r}")
+        if self.group_protocol == "classic" and self.group_remote_assignor:
+            # ConsumerConfig.checkGroupRemoteAssignor
+            raise ValueError("group.remote.assignor cannot be set when group.protocol=CLASSIC")
         for name in ("session_timeout_ms", "heartbeat_interval_ms", "max_poll_interval_ms",
                      "auto_commit_interval_ms", "max_poll_records", "retry_backoff_ms", "retry_backoff_max_ms",
                      "request_timeout_ms", "metadata_max_age_ms", "poll_timeout_ms", "metrics_num_samples",

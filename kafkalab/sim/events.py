@@ -97,17 +97,29 @@ class ClientStateReason(Enum):
     COORDINATOR_LOST = "coordinator lost during the rebalance"
     UNSUBSCRIBED = "unsubscribed from all topics"
     CLOSED = "closed"
+    # The consumer protocol's member (KIP-848, ``AsyncKafkaConsumer``'s MemberState):
+    SUBSCRIBED = "subscribed: its next poll() joins"
+    CONSUMER_HEARTBEAT_ANSWERED = "ConsumerGroupHeartbeat answered"
+    CONSUMER_HEARTBEAT_ERROR = "ConsumerGroupHeartbeat answered with an error"
+    RECONCILED = "reconciliation done: revoked, then assigned"
+    ACKNOWLEDGED = "sent the heartbeat acknowledging its assignment"
+    PARTITIONS_LOST = "gave up its partitions (onPartitionsLost); rejoins with epoch 0"
+    LEFT = "sent its leave heartbeat"
+    LEAVE_SKIPPED = "no coordinator to send its leave heartbeat to"
 
 
 _ERROR_API = {ClientStateReason.SYNC_GROUP_ERROR: "SyncGroup", ClientStateReason.HEARTBEAT_ERROR: "Heartbeat",
-              ClientStateReason.OFFSET_COMMIT_ERROR: "OffsetCommit"}
+              ClientStateReason.OFFSET_COMMIT_ERROR: "OffsetCommit",
+              ClientStateReason.CONSUMER_HEARTBEAT_ERROR: "ConsumerGroupHeartbeat"}
 
 
 @dataclass(frozen=True)
 class ClientStateChanged(TraceEvent):
     """The consumer's group state (UNJOINED, PREPARING_REBALANCE, COMPLETING_REBALANCE, STABLE), member
     id or generation changed; ``member_id`` and ``generation_id`` are the consumer's after the change
-    (``""`` and -1 when it has none).  ``leader`` is set for a JoinGroup answer naming it leader."""
+    (``""`` and -1 when it has none).  For a consumer-protocol member (``group_protocol="consumer"``)
+    the states are Java's ``MemberState`` (JOINING, RECONCILING, ACKNOWLEDGING, STABLE, FENCED, ...)
+    and ``generation_id`` is its member epoch.  ``leader`` is set for a JoinGroup answer naming it leader."""
 
     consumer: str
     old: str
@@ -181,7 +193,7 @@ class ConsumerStarted(ConsumerNote):
     group_instance_id: Optional[str]
     session_timeout_ms: int
     max_poll_interval_ms: int
-    rebalance_protocol: str  # "EAGER" or "COOPERATIVE"
+    rebalance_protocol: str  # "EAGER" or "COOPERATIVE"; "CONSUMER" for group_protocol="consumer"
     metadata_max_age_ms: int = 300_000
     topics: tuple[str, ...] = ()
     pattern: Optional[str] = None

@@ -193,6 +193,7 @@ class _ConsumerWriter:
             "heartbeat.interval.ms": config.heartbeat_interval_ms, "max.poll.interval.ms": e.max_poll_interval_ms,
             "max.poll.records": config.max_poll_records, "metadata.max.age.ms": e.metadata_max_age_ms,
             "partition.assignment.strategy": f"[{strategies}]", "session.timeout.ms": e.session_timeout_ms,
+            "group.protocol": config.group_protocol, "group.remote.assignor": config.group_remote_assignor or "null",
         }
         self.out.append(f"[{timestamp(e.at)}] INFO ConsumerConfig values: ")
         self.out.extend(f"\t{k} = {v}" for k, v in sorted(values.items()))

@@ -39,9 +39,13 @@ from ..cluster import Cluster
 from ..config import CoordinatorConfig
 from ..coordinator import Coordinator
 from ..grouplog import GroupLog
-from ..messages import FindCoordinatorRequest
+from ..errors import ErrorCode
+from ..messages import ConsumerGroupHeartbeatResponse, FindCoordinatorRequest
 from ..classic.state import GroupState
+from ..modern.state import ConsumerGroupState
 from . import events as ev
+from .async_client import AsyncSimConsumer, restart_with_protocol
+from .config import check_group_protocol_configs
 from .consumer import ConsumerConfig, SimConsumer
 from .logs import broker_log, consumer_log
 from .metrics import METRICS as _METRIC_NAMES
@@ -113,6 +117,9 @@ class World:
         self._tally: dict[str, tuple] = {}
         self._running: dict[str, int] = {}
         self._settled: dict[tuple, int] = {}
+        #: Per consumer-protocol group: heartbeat answers on the wire that bring a member news
+        #: (an assignment or an error); the group is not stable until its members have them.
+        self._news_in_flight: dict[str, int] = {}
 
     # ------------------------------------------------------------------ setup
 
@@ -237,7 +244,10 @@ class World:
         unknown = sorted(set(config) - valid)
         if unknown:
             raise ValueError(f"unknown consumer config {unknown}; valid names: {sorted(valid)}")
-        c = SimConsumer(self, name, group, topics, ConsumerConfig(**config), pattern=pattern)
+        check_group_protocol_configs(config)
+        cfg = ConsumerConfig(**config)
+        cls = AsyncSimConsumer if cfg.group_protocol == "consumer" else SimConsumer
+        c = cls(self, name, group, topics, cfg, pattern=pattern)
         self.consumers[name] = c
         when = self.now if start_at is None else start_at
         if when <= self.now:
@@ -266,8 +276,16 @@ class World:
         self._reschedule(self.consumers[name])
 
     def restart(self, name: str, **config: Any) -> None:
-        """Restart a consumer as a new process; keyword arguments change its configs (a bounce)."""
-        self.consumers[name].restart(self.now, **config)
+        """Restart a consumer as a new process; keyword arguments change its configs (a bounce).
+        A new ``group_protocol`` is a rolling upgrade (or downgrade) of that consumer
+        (:func:`~kafkalab.sim.async_client.restart_with_protocol`)."""
+        old = self.consumers[name]
+        protocol = config.get("group_protocol")
+        if isinstance(protocol, str) and protocol.lower() != old.config.group_protocol:
+            self._scheduled.pop(old, None)
+            self.consumers[name] = restart_with_protocol(self, old, config)
+        else:
+            old.restart(self.now, **config)
         self._refresh(self.consumers[name])
         self._reschedule(self.consumers[name])
 
@@ -401,11 +419,24 @@ class World:
         after every event (see :meth:`_refresh`)."""
         coord = self.coordinator_for(group)
         g = coord.groups.get(group) if coord else None
-        if g is None or g.state is not GroupState.STABLE:
+        if g is None:
+            # A consumer-protocol group (KIP-848): Stable, and every member settled at the group epoch.
+            cg = self._consumer_group(coord, group)
+            if cg is None or cg.state is not ConsumerGroupState.STABLE or self._news_in_flight.get(group):
+                return False
+            epoch, members = cg.group_epoch, len(cg.members)
+        elif g.state is not GroupState.STABLE:
             return False
+        else:
+            epoch, members = g.generation_id, len(g.members)
         running = self._running.get(group, 0)
-        settled = self._settled.get((group, g.generation_id), 0)
-        return running == settled == len(g.members)
+        settled = self._settled.get((group, epoch), 0)
+        return running == settled == members
+
+    @staticmethod
+    def _consumer_group(coord: Optional[Coordinator], group: str) -> Any:
+        """The coordinator's consumer-protocol group ``group`` (a ``kafkalab.modern`` ConsumerGroup), or None."""
+        return coord.consumer_groups.groups.get(group) if coord is not None else None
 
     def _refresh(self, c: SimConsumer) -> None:
         """Recount ``c`` in the per-group running/settled tallies used by :meth:`is_stable`."""
@@ -535,6 +566,10 @@ class World:
             self._record(ev.MessageDropped(now, src, dst, message, corr, ev.DropReason.PACKET_LOSS))
             return corr
         latency = self._link_latency.get(link, self.latency_ms)
+        if isinstance(message, ConsumerGroupHeartbeatResponse) and dst in self.consumers \
+                and (message.assignment is not None or message.error_code is not ErrorCode.NONE):
+            group = self.consumers[dst].group_id
+            self._news_in_flight[group] = self._news_in_flight.get(group, 0) + 1
         self._push(now + latency, "deliver", (src, dst, message, corr, now))
         return corr
 
@@ -560,6 +595,9 @@ class World:
             consumer = self.consumers.get(dst)
             if consumer is None:
                 return
+            if isinstance(message, ConsumerGroupHeartbeatResponse) and \
+                    (message.assignment is not None or message.error_code is not ErrorCode.NONE):
+                self._news_in_flight[consumer.group_id] -= 1
             consumer.on_response(corr, message, self.now)
             self._refresh(consumer)
             self._reschedule(consumer)

@@ -659,6 +659,10 @@ class Explainer(TriggerSentences, ClientLogSentences):
         if not e.partitions:
             return sentence(f"{c}'s onPartitionsRevoked(none) ran before it (re)joins: with the eager protocol the "
                              "listener is called at the start of every rebalance, even when the member owns nothing")
+        if client is not None and client.consumer_protocol:
+            return sentence(f"{c}'s onPartitionsRevoked({parts}) ran: with the consumer protocol (KIP-848) the broker "
+                             "took them out of its assignment; its next heartbeat acknowledges, then the broker hands "
+                             "them to their new owner, while it keeps consuming the rest")
         if client is not None and client.cooperative:
             return sentence(f"{c}'s onPartitionsRevoked({parts}) ran: with cooperative rebalancing (KIP-429) a "
                              "member gives up only the partitions that move, then rejoins so a second rebalance "

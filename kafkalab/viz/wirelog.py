@@ -11,7 +11,8 @@ printed only when its answer carried an error.  Requests show the detail that ma
 rebalance (the member id a JoinGroup carries, the generation of a SyncGroup, Heartbeat or
 OffsetCommit), answers their error code and what came with it (the member id handed out with
 MEMBER_ID_REQUIRED, the generation and role a JoinGroup answer gives, the coordinator a
-FindCoordinator answer names).
+FindCoordinator answer names); a ConsumerGroupHeartbeat (KIP-848) shows the member epoch it
+carries, whether it reports the owned partitions, and whether its answer brings an assignment.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ def wire_log_lines(world_or_events: Any, consumer: str, *, since: int = 0, until
                 extra = f", generation {m.generation_id}, {'leader' if m.leader == m.member_id else 'follower'}"
             elif api == "FindCoordinator" and code == "NONE":
                 extra = f" (broker-{m.node_id})"
+            elif api == "ConsumerGroupHeartbeat" and code == "NONE":
+                extra = f", epoch {m.member_epoch}" + (", new assignment" if m.assignment is not None else "")
             lines.append(f"{e.at:>7} ms  {consumer} <- {e.src}: {api} {code or ''}{extra}")
         else:
             extra = ""
@@ -59,6 +62,8 @@ def wire_log_lines(world_or_events: Any, consumer: str, *, since: int = 0, until
                 extra = f" (member id {short_member_id(m.member_id)})" if m.member_id else " (no member id)"
             elif api in ("Heartbeat", "OffsetCommit", "SyncGroup"):
                 extra = f" (generation {m.generation_id})"
+            elif api == "ConsumerGroupHeartbeat":
+                extra = f" (epoch {m.member_epoch}" + (", owned partitions" if m.topic_partitions is not None else "") + ")"
             lines.append(f"{e.at:>7} ms  {consumer} -> {e.dst}: {api}{extra}")
     return lines
 
