@@ -12,10 +12,14 @@ Examples::
     kafkalab serve --brokers 3 --topic orders:6      # brokers on 9092-9094, topic "orders" with 6 partitions
     kafkalab serve --group-initial-rebalance-delay-ms 0 --group-min-session-timeout-ms 1000 -v
     kafkalab serve --group-max-size 5 --offsets-topic-num-partitions 10
+    kafkalab serve --group-consumer-min-session-timeout-ms 6000 --group-consumer-session-timeout-ms 6000
 
-Every broker config of the group coordinator (:class:`~kafkalab.config.CoordinatorConfig`) is an
-option named after Kafka's config (``group.max.size`` is ``--group-max-size``); a value out of
-Kafka's range is refused with a message naming the option (exit code 2).
+Every broker config of the group coordinator (:class:`~kafkalab.config.CoordinatorConfig`, and the
+``group.consumer.*`` configs of consumer groups, :class:`~kafkalab.modern.ConsumerGroupConfig`) is
+an option named after Kafka's config (``group.max.size`` is ``--group-max-size``,
+``group.consumer.session.timeout.ms`` is ``--group-consumer-session-timeout-ms``; lists are
+comma-separated: ``--group-consumer-assignors range,uniform``); a value out of Kafka's range is
+refused with a message naming the option (exit code 2).
 
 ``kafkalab tap`` is a proxy in front of any Kafka cluster reachable over plaintext: clients
 connect to it instead of the cluster, and it records their group requests and the answers as JSON
@@ -41,6 +45,7 @@ from . import doctor
 from .config import CoordinatorConfig
 from .wire import Server
 from .errors import ConfigError
+from .modern.config import ConsumerGroupConfig
 from .tap import Tap, TraceFileError, conform
 from .tap.proxy import parse_address
 
@@ -72,7 +77,39 @@ _CONFIG_HELP = {
 }
 
 
+#: The same for the ``group.consumer.*`` configs (:class:`~kafkalab.modern.ConsumerGroupConfig`).
+_CONSUMER_HELP = {
+    "group_consumer_session_timeout_ms": "group.consumer.session.timeout.ms: a consumer-protocol member's session "
+                                         "timeout (the broker decides it)",
+    "group_consumer_min_session_timeout_ms": "group.consumer.min.session.timeout.ms",
+    "group_consumer_max_session_timeout_ms": "group.consumer.max.session.timeout.ms",
+    "group_consumer_heartbeat_interval_ms": "group.consumer.heartbeat.interval.ms: how often consumer-protocol "
+                                            "members heartbeat (the broker tells them)",
+    "group_consumer_min_heartbeat_interval_ms": "group.consumer.min.heartbeat.interval.ms",
+    "group_consumer_max_heartbeat_interval_ms": "group.consumer.max.heartbeat.interval.ms",
+    "group_consumer_max_size": "group.consumer.max.size: the most members a consumer group may have",
+    "group_consumer_assignors": "group.consumer.assignors: the server-side assignors (comma-separated; the first "
+                                "is the default)",
+    "group_consumer_migration_policy": "group.consumer.migration.policy: bidirectional, upgrade, downgrade or "
+                                       "disabled",
+    "group_coordinator_rebalance_protocols": "group.coordinator.rebalance.protocols: classic, or classic,consumer "
+                                             "(comma-separated)",
+}
+
 _ALWAYS_SHOWN = ("group_initial_rebalance_delay_ms", "group_min_session_timeout_ms")
+
+
+def _coordinator_fields() -> list[dataclasses.Field]:
+    """The CoordinatorConfig fields that are options of their own (``consumer`` has its own)."""
+    return [f for f in dataclasses.fields(CoordinatorConfig) if f.name != "consumer"]
+
+
+def _comma_list(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _consumer_type(default: object):
+    return int if isinstance(default, int) else _comma_list if isinstance(default, tuple) else str
 
 
 def _option(field: str) -> str:
@@ -83,25 +120,23 @@ def _kafka_name(field: str) -> str:
     return field.replace("_", ".") if field != "new_member_join_timeout_ms" else "new-member join timeout (ms)"
 
 
-def _int_fields() -> list[dataclasses.Field]:
-    """The CoordinatorConfig fields given as options: the int ones (the ``group.consumer.*``
-    configs, ``CoordinatorConfig.consumer``, keep Kafka's defaults here)."""
-    return [f for f in dataclasses.fields(CoordinatorConfig) if f.name != "consumer"]
-
-
 def _config_from_args(args: argparse.Namespace) -> CoordinatorConfig:
     """The CoordinatorConfig the options ask for.
 
     Raises:
         ConfigError: a value is out of range; the message names the option.
     """
-    values = {f.name: getattr(args, f.name) for f in _int_fields()}
+    values = {f.name: getattr(args, f.name) for f in _coordinator_fields()}
+    consumer = {f.name: getattr(args, f.name) for f in dataclasses.fields(ConsumerGroupConfig)}
     try:
-        return CoordinatorConfig(**values)
+        return CoordinatorConfig(**values, consumer=ConsumerGroupConfig(**consumer))
     except ConfigError as exc:
-        message = str(exc)
-        for f in sorted(_int_fields(), key=lambda f: -len(f.name)):
-            message = message.replace(f"CoordinatorConfig.{f.name}", _option(f.name)).replace(f.name, _option(f.name))
+        message = str(exc).replace("ConsumerGroupConfig: ", "")
+        fields = _coordinator_fields() + list(dataclasses.fields(ConsumerGroupConfig))
+        for f in sorted(fields, key=lambda f: -len(f.name)):
+            for owner in ("CoordinatorConfig", "ConsumerGroupConfig"):
+                message = message.replace(f"{owner}.{f.name}", _option(f.name))
+            message = message.replace(f.name, _option(f.name))
         raise ConfigError(message) from None
 
 
@@ -142,9 +177,18 @@ def build_parser() -> argparse.ArgumentParser:
                        "the groups)")
     serve.add_argument("--advertised-host", default=None, help="host name given to clients (default: --host)")
     configs = serve.add_argument_group("group coordinator configs (Kafka's broker configs, with Kafka's defaults)")
-    for f in _int_fields():
+    for f in _coordinator_fields():
         configs.add_argument(_option(f.name), dest=f.name, type=int, default=getattr(defaults, f.name),
                              metavar="N", help=_CONFIG_HELP[f.name])
+    consumer = serve.add_argument_group("consumer group configs (KIP-848, group.protocol=consumer; Kafka's "
+                                        "defaults)")
+    for f in dataclasses.fields(ConsumerGroupConfig):
+        default = getattr(defaults.consumer, f.name)
+        kind = _consumer_type(default)
+        consumer.add_argument(_option(f.name), dest=f.name, type=kind,
+                              default=",".join(default) if kind is _comma_list else default,
+                              metavar="N" if kind is int else "LIST" if kind is _comma_list else "NAME",
+                              help=_CONSUMER_HELP[f.name])
     serve.add_argument("--num-partitions", type=int, default=1, metavar="N",
                        help="num.partitions: partitions of a topic created by a Metadata request")
     serve.add_argument("--topic", type=_topic, action="append", default=[], metavar="NAME[:PARTITIONS]",
@@ -230,8 +274,13 @@ async def _serve(args: argparse.Namespace, config: CoordinatorConfig) -> None:
         f"{server.advertised_host}:{ports[0]}-{ports[-1]}"
     print(f"kafkalab: {len(ports)} broker{'s' if len(ports) > 1 else ''} on {where}; "
           f"bootstrap.servers={server.bootstrap_servers}", flush=True)
-    shown = [f for f in _int_fields() if f.name in _ALWAYS_SHOWN or getattr(config, f.name) != f.default]
-    settings = ", ".join(f"{_kafka_name(f.name)}={getattr(config, f.name)}" for f in shown)
+    shown = [(f.name, getattr(config, f.name)) for f in _coordinator_fields()
+             if f.name in _ALWAYS_SHOWN or getattr(config, f.name) != f.default]
+    defaults = ConsumerGroupConfig()
+    shown += [(f.name, getattr(config.consumer, f.name)) for f in dataclasses.fields(ConsumerGroupConfig)
+              if getattr(config.consumer, f.name) != getattr(defaults, f.name)]
+    settings = ", ".join(f"{_kafka_name(name)}={','.join(value) if isinstance(value, tuple) else value}"
+                         for name, value in shown)
     print(f"  {settings}; topics: {', '.join(f'{n}:{p}' for n, p in args.topic) or 'none yet'}. Ctrl-C stops.",
           flush=True)
     await server.serve_forever()

@@ -204,7 +204,7 @@ class _Replay:
             if r.kind == "request" and r.api is not None:
                 key = (r.conn, r.correlation_id)
                 if r.api not in REPLAYED_APIS:
-                    self.skipped[f"{r.api} requests (not a request kafkalab's coordinator answers)"
+                    self.skipped[f"{r.api} requests (not among the classic group requests conform replays)"
                                  if r.api != "FindCoordinator" else
                                  "FindCoordinator requests (answered by the cluster, not a coordinator)"] += 1
                     continue

@@ -4,12 +4,12 @@ Two jobs, both on whole frame payloads (the bytes after the int32 size):
 
 * :func:`decode_request` / :func:`decode_response` turn a group API frame (FindCoordinator,
   JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, DescribeGroups,
-  ListGroups) into the :mod:`kafkalab.messages` object the :class:`~kafkalab.Coordinator` speaks,
-  with :mod:`kafkalab.wire.codec`'s conversions. OffsetFetch v8+ batches groups, so it becomes the
-  codec's :class:`~kafkalab.wire.codec.OffsetFetchBatch` /
-  :class:`~kafkalab.wire.codec.OffsetFetchBatchResponse`. A frame kafkalab has no message for
-  (the KIP-848 ConsumerGroupHeartbeat / ConsumerGroupDescribe, or a version outside kafkalab's
-  modelled range) comes back as a plain dict of kio's fields instead. These functions only
+  ListGroups, and KIP-848's ConsumerGroupHeartbeat and ConsumerGroupDescribe) into the
+  :mod:`kafkalab.messages` object the :class:`~kafkalab.Coordinator` speaks, with
+  :mod:`kafkalab.wire.codec`'s conversions (topic ids in Kafka's text form). OffsetFetch v8+
+  batches groups, so it becomes the codec's :class:`~kafkalab.wire.codec.OffsetFetchBatch` /
+  :class:`~kafkalab.wire.codec.OffsetFetchBatchResponse`. A frame kafkalab has no message for (a
+  version outside kafkalab's modelled range) comes back as a plain dict of kio's fields instead. These functions only
   *read*: the forwarded bytes are never touched.
 * :func:`rewrite_addresses` decodes a Metadata, FindCoordinator or DescribeCluster response,
   replaces every broker's ``host``/``port`` with what ``mapper(node_id, host, port)`` returns (the
@@ -33,7 +33,7 @@ from kio.schema.index import api_key_map
 from kio.serial import entity_reader, entity_writer
 
 from .. import messages as m
-from ..wire.codec import GROUP_APIS, OffsetFetchBatch, OffsetFetchBatchResponse, to_message
+from ..wire.codec import GROUP_APIS, OffsetFetchBatch, OffsetFetchBatchResponse, request_extras, to_message
 
 __all__ = [
     "API_NAMES", "TRACED_APIS", "REWRITTEN_APIS", "SASL_HANDSHAKE", "api_name",
@@ -124,10 +124,7 @@ def decode_request(payload: bytes, *, client_host: str = "/127.0.0.1") -> tuple[
                     to_message(m.OffsetFetchRequest, g, api_version=api_version, require_stable=body.require_stable)
                     for g in body.groups))
             else:
-                extra: dict[str, Any] = {"api_version": api_version}
-                if api_key == 11:
-                    extra.update(client_id=client_id or "", client_host=client_host)
-                message = to_message(target, body, **extra)
+                message = to_message(target, body, **request_extras(api_key, api_version, client_id, client_host))
             return message, None, client_id
         except (TypeError, ValueError):
             pass  # a version kafkalab does not model: keep kio's fields

@@ -12,18 +12,25 @@ whose handlers live where Kafka's seams are:
   :class:`~kafkalab.Coordinator` per broker, owning the ``__consumer_offsets`` partitions its
   broker leads, all sharing one :class:`~kafkalab.grouplog.GroupLog`. FindCoordinator is
   :meth:`Cluster.handle_find_coordinator`;
-  JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, DescribeGroups and
-  ListGroups go to the coordinator of the broker the connection is to, exactly as the
-  simulation sends them (a group on another broker gets NOT_COORDINATOR from the coordinator).
+  JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch, DescribeGroups,
+  ListGroups and KIP-848's ConsumerGroupHeartbeat and ConsumerGroupDescribe go to the
+  coordinator of the broker the connection is to, exactly as the simulation sends them (a group
+  on another broker gets NOT_COORDINATOR from the coordinator).
   :meth:`WireCluster.move_coordinator` moves a group's partition to another broker, as a leader
   election would: the clients get NOT_COORDINATOR and find the new coordinator.
 * **ApiVersions and Metadata** (here): ApiVersions advertises exactly
   :data:`kafkalab.wire.codec.API_VERSIONS`; Metadata lists the brokers, the topics (with
-  deterministic topic ids for v10+, :func:`~kafkalab.wire.topics.topic_id_for`) and
-  ``__consumer_offsets``, whose partition leaders are the group coordinators.
+  topic ids for v10+) and ``__consumer_offsets``, whose partition leaders are the group
+  coordinators.
 * **Topics** live in memory (:mod:`kafkalab.wire.topics`), in the cluster. Partition ``p`` of a
   topic is led by its first replica, broker ``p mod n``, for good; a request for a partition sent
   to another broker gets NOT_LEADER_OR_FOLLOWER, as in Kafka.
+* **The coordinators' metadata**: when a topic is created, grows or is deleted, the core's
+  :class:`~kafkalab.modern.MetadataImage` (:attr:`WireCluster.metadata`) follows and every
+  coordinator is given it (Kafka's ``onNewMetadataImage``), so consumer groups (KIP-848) see the
+  topics the clients see. A topic's id is the image's
+  (:func:`kafkalab.modern.metadata.topic_id_for`), so Metadata v10+, Fetch v13+ and
+  ConsumerGroupHeartbeat name a topic with the same id.
 * **The partition data plane** (:mod:`kafkalab.wire.data`): Produce checks a record batch as
   Kafka does and stores it; Fetch waits as Kafka's does (with less than ``min_bytes`` available
   it is parked until a produce brings enough data or ``max_wait`` expires, a timer like the
@@ -62,6 +69,7 @@ from ..cluster import OFFSETS_TOPIC, Broker, Cluster
 from ..config import CoordinatorConfig
 from ..coordinator import Coordinator, Reply
 from ..grouplog import GroupLog
+from ..modern.metadata import MetadataImage
 from ..errors import ErrorCode
 from ..sansio import SansIO
 from . import admin, data
@@ -73,6 +81,7 @@ from .codec import (
     RequestHeader,
     UnsupportedApiVersions,
     build,
+    uuid_from_text,
 )
 from .data import CLOSE_CONNECTION, NO_RESPONSE, FetchPurgatory, NoResponse
 from .records import DEFAULT_MAX_MESSAGE_BYTES
@@ -81,7 +90,6 @@ from .topics import (
     PartitionLog,
     Topic,
     placement,
-    topic_id_for,
     valid_topic_name,
 )
 
@@ -121,7 +129,7 @@ class WireCluster(SansIO):
             stray CreateTopics from filling memory).
         cluster_id: what Metadata calls the cluster.
         seed: seeds the member ids, so runs repeat exactly (topic ids are derived from the topic
-            names: :func:`~kafkalab.wire.topics.topic_id_for`).
+            names: :func:`kafkalab.modern.metadata.topic_id_for`).
         trace: keep the coordinators' traces.
     """
 
@@ -149,8 +157,6 @@ class WireCluster(SansIO):
         self.controller_id = self.cluster.brokers[0].node_id
         self.topics: dict[str, Topic] = {}
         self._topics_by_id: dict[uuid.UUID, Topic] = {}
-        #: How many times each topic name was created (its id changes with every re-creation).
-        self._incarnations: dict[str, int] = {}
         #: The Fetches waiting for data (:mod:`kafkalab.wire.data`).
         self._fetches = FetchPurgatory(self)
         self._next_producer_id = 1000
@@ -170,6 +176,11 @@ class WireCluster(SansIO):
     def log(self) -> GroupLog:
         """The replicated ``__consumer_offsets`` every broker's coordinator reads and writes."""
         return self.brokers.log
+
+    @property
+    def metadata(self) -> MetadataImage:
+        """The topics as the coordinators see them (the core's image: names, ids, partition counts)."""
+        return self.brokers.metadata
 
     @property
     def coordinators(self) -> dict[int, Coordinator]:
@@ -208,9 +219,17 @@ class WireCluster(SansIO):
     def _placement(self, num_partitions: int, replication_factor: int) -> list[tuple[int, ...]]:
         return placement([b.node_id for b in self.cluster.live_brokers], num_partitions, replication_factor)
 
+    def _publish(self, **changed: int) -> None:
+        """The topics changed: the core's image follows (a new topic gets its id there) and every
+        coordinator is given it (:meth:`Brokers.update_topics <kafkalab.brokers.Brokers.update_topics>`,
+        Kafka's ``onNewMetadataImage``). ``changed`` overrides partition counts by topic name."""
+        partitions = {name: t.num_partitions for name, t in self.topics.items()}
+        partitions.update(changed)
+        self._out.extend(r.reply for r in self.brokers.update_topics(partitions, self._now))
+
     def _add_topic(self, name: str, replicas: list[tuple[int, ...]], *, internal: bool = False) -> Topic:
-        incarnation = self._incarnations[name] = self._incarnations.get(name, -1) + 1
-        tid = topic_id_for(name, incarnation)
+        self._publish(**{name: len(replicas)})
+        tid = uuid_from_text(self.metadata.topic(name).topic_id)
         if tid in self._topics_by_id:  # pragma: no cover - a uuid5 collision
             raise RuntimeError(f"topic id {tid} of {name!r} is taken by {self._topics_by_id[tid].name!r}")
         topic = Topic(name, tid, [PartitionLog() for _ in replicas], replicas, is_internal=internal)
@@ -225,6 +244,7 @@ class WireCluster(SansIO):
         del self.topics[topic.name]
         del self._topics_by_id[topic.topic_id]
         partitions = [(topic.name, p) for p in range(topic.num_partitions)]
+        self._publish()
         for coordinator in self.coordinators.values():
             self._out.extend(coordinator.on_partitions_deleted(partitions, self._now))
         self._fetches.wake()
@@ -237,6 +257,7 @@ class WireCluster(SansIO):
             new = [tuple(a) for a in assignments]
         topic.replicas.extend(new)
         topic.partitions.extend(PartitionLog() for _ in new)
+        self._publish()
 
     def create_topic(self, name: str, partitions: int = 1, replication_factor: int = 1) -> Topic:
         """Create a topic (as CreateTopics would); return it.
@@ -484,6 +505,8 @@ class WireCluster(SansIO):
         14: _to_coordinator,            # SyncGroup
         15: _to_coordinator,            # DescribeGroups
         16: _to_coordinator,            # ListGroups
+        68: _to_coordinator,            # ConsumerGroupHeartbeat (KIP-848)
+        69: _to_coordinator,            # ConsumerGroupDescribe (KIP-848)
         # the broker's own answers
         3: _metadata,
         18: _api_versions,

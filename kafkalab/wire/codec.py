@@ -19,7 +19,11 @@ JSON message schemas. For the group APIs the codec converts between kio's object
 :mod:`kafkalab.messages`, the version-agnostic dataclasses the :class:`~kafkalab.Coordinator`
 speaks: kio's ``datetime.timedelta`` durations (``session_timeout``) become ints of milliseconds
 (``session_timeout_ms``), kio's ``ErrorCode`` becomes kafkalab's, and the request header's
-``client_id`` (plus the peer address as ``client_host``) goes on the JoinGroup request. The other
+``client_id`` (plus the peer address as ``client_host``) goes on the JoinGroup and
+ConsumerGroupHeartbeat requests (:func:`request_extras`). KIP-848's ConsumerGroupHeartbeat and
+ConsumerGroupDescribe name topics by id only: kio's :class:`uuid.UUID` becomes Kafka's 22-character
+text form (:func:`uuid_text`), the form kafkalab's messages and ``kafkalab.modern`` use, and back
+(:func:`uuid_from_text`). The other
 APIs (ApiVersions, Metadata, CreateTopics, CreatePartitions, DeleteTopics, Produce, Fetch,
 ListOffsets, InitProducerId) stay kio objects; the :class:`~kafkalab.wire.broker.WireCluster`
 answers them.
@@ -38,6 +42,7 @@ A Kafka broker closes the connection in each of these cases (``SocketServer`` /
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import io
 import struct
@@ -60,7 +65,8 @@ from ..errors import DecodeError, ErrorCode
 __all__ = [
     "API_VERSIONS", "API_NAMES", "GROUP_APIS", "DEFAULT_MAX_FRAME_BYTES",
     "RequestHeader", "Malformed", "UnsupportedApiVersions", "OffsetFetchBatch", "OffsetFetchBatchResponse",
-    "Codec", "decode_frame", "encode_response", "build", "to_message", "frame",
+    "Codec", "decode_frame", "encode_response", "build", "to_message", "frame", "request_extras",
+    "uuid_text", "uuid_from_text",
 ]
 
 #: The APIs and versions kafkalab implements, and so advertises in ApiVersions (key: (min, max)).
@@ -85,13 +91,15 @@ API_VERSIONS: dict[int, tuple[int, int]] = {
     20: (1, 6),    # DeleteTopics (v6 names topics by name or by id)
     22: (0, 5),    # InitProducerId (idempotent producers; no transactions)
     37: (0, 3),    # CreatePartitions
+    68: m.API_VERSIONS["ConsumerGroupHeartbeat"],
+    69: m.API_VERSIONS["ConsumerGroupDescribe"],
 }
 
 API_NAMES: dict[int, str] = {
     0: "Produce", 1: "Fetch", 2: "ListOffsets", 3: "Metadata", 8: "OffsetCommit", 9: "OffsetFetch",
     10: "FindCoordinator", 11: "JoinGroup", 12: "Heartbeat", 13: "LeaveGroup", 14: "SyncGroup",
     15: "DescribeGroups", 16: "ListGroups", 18: "ApiVersions", 19: "CreateTopics", 20: "DeleteTopics",
-    22: "InitProducerId", 37: "CreatePartitions",
+    22: "InitProducerId", 37: "CreatePartitions", 68: "ConsumerGroupHeartbeat", 69: "ConsumerGroupDescribe",
 }
 
 #: API key -> the kafkalab request class a group API decodes into.
@@ -105,6 +113,8 @@ GROUP_APIS: dict[int, type] = {
     14: m.SyncGroupRequest,
     15: m.DescribeGroupsRequest,
     16: m.ListGroupsRequest,
+    68: m.ConsumerGroupHeartbeatRequest,
+    69: m.ConsumerGroupDescribeRequest,
 }
 
 #: Kafka's ``socket.request.max.bytes`` is 100 MiB; a larger frame closes the connection.
@@ -157,6 +167,34 @@ class OffsetFetchBatchResponse:
     """The answer to an :class:`OffsetFetchBatch`: ``(group_id, response)`` per group, in order."""
 
     groups: tuple[tuple[str, m.OffsetFetchResponse], ...]
+
+
+# ---------------------------------------------------------------- topic ids
+
+def uuid_text(value: uuid.UUID) -> str:
+    """Kafka's text form of a ``Uuid`` (``Uuid.toString``): the 16 bytes in URL-safe base64
+    without padding, 22 characters. kafkalab's messages carry topic ids in this form; kio's
+    objects carry :class:`uuid.UUID`."""
+    return base64.urlsafe_b64encode(value.bytes).rstrip(b"=").decode("ascii")
+
+
+def uuid_from_text(text: str) -> uuid.UUID:
+    """The :class:`uuid.UUID` of a topic id in Kafka's text form (``Uuid.fromString``); the
+    canonical hyphenated form is accepted too.
+
+    Raises:
+        ValueError: ``text`` is neither.
+    """
+    if len(text) == 22:
+        try:
+            return uuid.UUID(bytes=base64.urlsafe_b64decode(text + "=="))
+        except ValueError:
+            pass
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a topic id: Kafka writes one as 22 characters of URL-safe "
+                         "base64 (e.g. 'AAAAAAAAAAAAAAAAAAAAAQ')") from None
 
 
 # ---------------------------------------------------------------- kio <-> plain values
@@ -248,7 +286,7 @@ def _to_kio(spec: _Spec, value: Any) -> Any:
             return value
         return None if value < 0 else _EPOCH + timedelta(milliseconds=int(value))
     if kind == "uuid":
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+        return value if isinstance(value, uuid.UUID) else uuid_from_text(str(value))
     if isinstance(value, ErrorCode):
         return int(value)
     return value
@@ -340,10 +378,9 @@ def _msg_fields(cls: type) -> list[tuple[str, tuple[str, ...], Optional[type]]]:
         nested = None
         tp = hints[f.name]
         for arg in (tp, *typing.get_args(tp)):
-            if typing.get_origin(arg) is tuple:
-                inner = typing.get_args(arg)[0]
-                if isinstance(inner, type) and issubclass(inner, m.Message):
-                    nested = inner
+            inner = typing.get_args(arg)[0] if typing.get_origin(arg) is tuple else arg
+            if isinstance(inner, type) and issubclass(inner, m.Message):
+                nested = inner
         fields.append((f.name, tuple(names), nested))
     _MSG_FIELDS[cls] = fields
     return fields
@@ -354,8 +391,12 @@ def _from_kio(value: Any, nested: Optional[type]) -> Any:
         return value // _MS
     if isinstance(value, KioErrorCode):
         return ErrorCode.lookup(int(value))
+    if isinstance(value, uuid.UUID):
+        return uuid_text(value)
     if nested is not None and isinstance(value, tuple):
         return tuple(to_message(nested, v) for v in value)
+    if nested is not None and dataclasses.is_dataclass(value):
+        return to_message(nested, value)
     if isinstance(value, tuple):
         return tuple(value)
     return value
@@ -366,8 +407,11 @@ def to_message(cls: type, obj: Any, **extra: Any) -> Any:
 
     ``session_timeout`` (a timedelta) fills ``session_timeout_ms``; fields the kio version lacks
     keep the kafkalab default; ``extra`` fields (``api_version``, ``client_id``) are set as given.
+    kio reads Kafka's all-zero ``Uuid`` (``Uuid.ZERO_UUID``) as ``None``; it is a value, not a
+    null, so it becomes ``"AAAAAAAAAAAAAAAAAAAAAA"`` (a topic id no topic has).
     """
     kwargs = {}
+    uuids = _uuid_fields(type(obj))
     for name, kio_names, nested in _msg_fields(cls):
         if name in extra:
             kwargs[name] = extra[name]
@@ -375,9 +419,20 @@ def to_message(cls: type, obj: Any, **extra: Any) -> Any:
         for kio_name in kio_names:
             value = getattr(obj, kio_name, _MISSING)
             if value is not _MISSING:
-                kwargs[name] = _from_kio(value, nested)
+                kwargs[name] = ZERO_UUID_TEXT if value is None and kio_name in uuids else _from_kio(value, nested)
                 break
     return cls(**kwargs)
+
+
+#: Kafka's ``Uuid.ZERO_UUID`` in its text form.
+ZERO_UUID_TEXT = "AAAAAAAAAAAAAAAAAAAAAA"
+
+
+def _uuid_fields(cls: type) -> frozenset[str]:
+    """The names of the ``uuid`` fields of kio class ``cls`` (none for anything else)."""
+    if not dataclasses.is_dataclass(cls):
+        return frozenset()
+    return frozenset(spec.name for spec in _specs(cls) if spec.kind == "uuid")
 
 
 # ---------------------------------------------------------------- frames
@@ -437,12 +492,19 @@ def decode_frame(
                 to_message(m.OffsetFetchRequest, group, api_version=api_version,
                            require_stable=body.require_stable)
                 for group in body.groups))
-        extra: dict[str, Any] = {"api_version": api_version}
-        if api_key == 11:
-            extra.update(client_id=header.client_id or "", client_host=client_host)
-        return header, to_message(target, body, **extra)
+        return header, to_message(target, body, **request_extras(api_key, api_version, header.client_id, client_host))
     except (TypeError, ValueError) as exc:
         raise DecodeError(f"{API_NAMES[api_key]} v{api_version} does not fit kafkalab's messages: {exc}") from exc
+
+
+def request_extras(api_key: int, api_version: int, client_id: Optional[str], client_host: str) -> dict[str, Any]:
+    """The fields of a kafkalab request that come from outside its body: the version, and for
+    JoinGroup and ConsumerGroupHeartbeat the request header's ``client_id`` (``""`` when null)
+    and the peer's address, which Kafka's coordinator keeps on the member."""
+    extra: dict[str, Any] = {"api_version": api_version}
+    if api_key in (11, 68):
+        extra.update(client_id=client_id or "", client_host=client_host)
+    return extra
 
 
 def encode_response(header: RequestHeader, response: Any) -> bytes:

@@ -17,19 +17,16 @@ and a gap in the sequence is refused (``ProducerStateManager``).
 Topic ids
 ---------
 Kafka draws a random ``Uuid`` for every topic it creates. kafkalab derives it instead, so that
-runs repeat exactly (:func:`topic_id_for`, the same scheme as ``kafkalab.modern.metadata``):
-``uuid5(TOPIC_ID_NAMESPACE, name)`` for the first topic of a name, and
-``uuid5(TOPIC_ID_NAMESPACE, f"{name}#{n}")`` for its n-th re-creation after a deletion, so a
-topic deleted and created again gets a new id, as in Kafka. Like ``Uuid.randomUuid()``, an id
-equal to Kafka's reserved ``ZERO_UUID`` or ``ONE_UUID``, or whose base64 form starts with ``-``,
-is skipped: the seed gets a ``/k`` suffix (k = 1, 2, ...) until the id is acceptable.
+runs repeat exactly: a :class:`Topic` gets the id of the core's metadata image
+(:func:`kafkalab.modern.metadata.topic_id_for`, the one scheme: a new id for every re-creation of
+a name, as in Kafka), as the :class:`uuid.UUID` kio writes
+(:func:`kafkalab.wire.codec.uuid_from_text`).
 
 Everything here is pure: no clock, no I/O.
 """
 
 from __future__ import annotations
 
-import base64
 import bisect
 import re
 import uuid
@@ -37,30 +34,16 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..errors import ErrorCode
-from ..modern.metadata import TOPIC_ID_NAMESPACE
-from ..modern.metadata import topic_id_for as _topic_id_text
 from .records import patch_batch, read_header, record_timestamps
 
 __all__ = ["PartitionLog", "Topic", "valid_topic_name", "check_new_topic", "check_new_partitions", "placement",
-           "topic_id_for", "TOPIC_ID_NAMESPACE", "LEADER_EPOCH"]
+           "LEADER_EPOCH"]
 
 #: The leader epoch of every data partition: no leader ever changes for one here.
 LEADER_EPOCH = 0
 
 _LEGAL_TOPIC = re.compile(r"[a-zA-Z0-9._-]+")
 _MAX_TOPIC_NAME = 249
-
-def topic_id_for(name: str, incarnation: int = 0) -> uuid.UUID:
-    """The deterministic topic id of topic ``name`` as a :class:`uuid.UUID` (kio's type): the id
-    :func:`kafkalab.modern.metadata.topic_id_for` gives, so the wire server and the coordinator's
-    metadata agree (see that function for the scheme).
-
-    Args:
-        name: the topic name.
-        incarnation: 0 for the first topic of this name, n for its n-th re-creation.
-    """
-    return uuid.UUID(bytes=base64.urlsafe_b64decode(_topic_id_text(name, incarnation) + "=="))
-
 
 def valid_topic_name(name: Optional[str]) -> Optional[str]:
     """Why ``name`` is not a legal topic name (Kafka's ``Topic.validate``), or None if it is."""

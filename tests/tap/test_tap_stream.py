@@ -125,9 +125,13 @@ def test_whole_streams_pass_unchanged_and_group_frames_are_decoded():
     assert isinstance(fetch, OffsetFetchBatch) and fetch.requests[0].group_id == "g" and fetch.requests[0].require_stable
     answer = responses[6].message
     assert isinstance(answer, OffsetFetchBatchResponse) and answer.groups[0][1].topics[0].partitions[0].committed_offset == 5
-    # KIP-848's heartbeat and an OffsetCommit version kafkalab does not model keep kio's fields.
-    assert requests[8].message is None and requests[8].fields["subscribed_topic_names"] == ["orders"]
-    assert responses[8].fields["member_epoch"] == 1 and responses[8].fields["heartbeat_interval"] == 5000
+    # KIP-848's heartbeat becomes kafkalab's message (the client id from the header, as for JoinGroup).
+    heartbeat = requests[8].message
+    assert isinstance(heartbeat, m.ConsumerGroupHeartbeatRequest) and requests[8].fields is None
+    assert (heartbeat.subscribed_topic_names, heartbeat.member_epoch, heartbeat.client_id) == (("orders",), 0, "c1")
+    assert responses[8].message == m.ConsumerGroupHeartbeatResponse(member_id="m-848", member_epoch=1,
+                                                                    heartbeat_interval_ms=5000)
+    # An OffsetCommit version kafkalab does not model keeps kio's fields.
     assert requests[9].message is None and requests[9].fields["member_id"] == "m-848"
     assert all(r.client_id == "c1" and r.conn == 1 and r.broker == UPSTREAM for r in requests.values())
     assert conn.pending == 1  # the unknown API's request, which the broker never answered

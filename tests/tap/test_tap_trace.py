@@ -39,6 +39,18 @@ MESSAGES = [
     m.DescribeGroupsResponse(groups=(m.DescribedGroup(group_id="g", members=(
         m.DescribedGroupMember("c1-1", member_assignment=b"\x01"),)),)),
     m.ListGroupsResponse(groups=(m.ListedGroup("g"),)),
+    # KIP-848: topic ids in Kafka's text form; None (unchanged) and () (empty) stay apart.
+    m.ConsumerGroupHeartbeatRequest(group_id="g", member_id="m", member_epoch=3, subscribed_topic_names=(),
+                                    subscribed_topic_regex="(^t.*)", client_id="c1", topic_partitions=(
+                                        m.ConsumerGroupHeartbeatTopicPartitions("AAAAAAAAAAAAAAAAAAAAAQ", (0, 2)),)),
+    m.ConsumerGroupHeartbeatRequest(group_id="g", member_id="m", member_epoch=-2, instance_id="i1", api_version=0),
+    m.ConsumerGroupHeartbeatResponse(member_id="m", member_epoch=4, heartbeat_interval_ms=5000,
+                                     assignment=m.ConsumerGroupHeartbeatAssignment(())),
+    m.ConsumerGroupHeartbeatResponse(error_code=ErrorCode.FENCED_MEMBER_EPOCH, error_message="stale"),
+    m.ConsumerGroupDescribeRequest(group_ids=("g",), api_version=0),
+    m.ConsumerGroupDescribeResponse(groups=(m.ConsumerGroupDescribedGroup(group_id="g", members=(
+        m.ConsumerGroupDescribeMember("m", target_assignment=m.ConsumerGroupDescribeAssignment((
+            m.ConsumerGroupDescribeTopicPartitions("AAAAAAAAAAAAAAAAAAAAAQ", "t", (1,)),))),)),)),
 ]
 
 

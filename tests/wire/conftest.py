@@ -3,6 +3,7 @@
 * ``make_server(**kwargs)`` starts a :class:`kafkalab.wire.Server` on free loopback ports
   (``group.initial.rebalance.delay.ms`` 0 and a 1 s minimum session timeout unless given) and
   stops it after the test, checking that kafkalab raised no internal error.
+* ``members`` collects a test's clients and closes them after it, before the servers stop.
 * A watchdog dumps every thread's stack and ends the process if one test runs longer than
   ``WIRE_TEST_TIMEOUT_S`` (default 120 s): CI must never hang on a stuck client.
 * Interop tests (real Kafka clients) are marked ``interop``; each module skips when its client
@@ -31,6 +32,16 @@ def _watchdog():
         yield
     finally:
         faulthandler.cancel_dump_traceback_later()
+
+
+@pytest.fixture
+def members():
+    """A list the test appends its clients to (anything with ``close()``); they are closed after
+    the test, before its servers stop."""
+    made: list = []
+    yield made
+    for member in made:
+        member.close()
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from kio.schema.errors import ErrorCode as K
 pytest.importorskip("kafka.record.memory_records")  # kafka-python builds and reads the record batches
 
 from kafkalab.cluster import OFFSETS_TOPIC
-from kafkalab.wire.topics import TOPIC_ID_NAMESPACE, topic_id_for
+from kafkalab.modern.metadata import TOPIC_ID_NAMESPACE, topic_id_for
+from kafkalab.wire.codec import uuid_from_text
 from test_wire_broker import Client, cluster, fetch, fetch_request, only_partition, produce
 from wire_helpers import read_records, record_batch
 
@@ -207,7 +208,7 @@ def test_a_deleted_topic_is_gone_for_every_api_and_a_waiting_fetch_returns():
 
     # Created again: a new topic with a new id and empty logs.
     wc.create_topic("t", 1)
-    assert wc.topics["t"].topic_id == topic_id_for("t", 1) != old_id
+    assert wc.topics["t"].topic_id == uuid_from_text(topic_id_for("t", 1)) != old_id
     assert only_partition(fetch(c, "t", 0, 0)).high_watermark == 0
     assert metadata(topic_id=old_id) == K.unknown_topic_id
 
@@ -227,19 +228,19 @@ def test_the_waiting_fetch_of_a_deleted_topic_is_answered_with_its_error():
 def test_topic_ids_are_derived_from_the_name_and_change_when_the_topic_is_created_again():
     wc = cluster()
     wc.create_topic("orders", 3)
-    assert wc.topics["orders"].topic_id == uuid.uuid5(TOPIC_ID_NAMESPACE, "orders") == topic_id_for("orders")
-    assert wc.topics[OFFSETS_TOPIC].topic_id == topic_id_for(OFFSETS_TOPIC)
-    assert cluster(seed=7).topics[OFFSETS_TOPIC].topic_id == topic_id_for(OFFSETS_TOPIC)   # not seeded
+    # One scheme: the wire's ids are the core's (the coordinators' metadata image), as uuids.
+    assert wc.topics["orders"].topic_id == uuid.uuid5(TOPIC_ID_NAMESPACE, "orders") == uuid_from_text(
+        topic_id_for("orders")) == uuid_from_text(wc.metadata.topic("orders").topic_id)
+    assert wc.topics[OFFSETS_TOPIC].topic_id == uuid_from_text(topic_id_for(OFFSETS_TOPIC))
+    assert cluster(seed=7).topics[OFFSETS_TOPIC].topic_id == uuid_from_text(topic_id_for(OFFSETS_TOPIC))  # not seeded
     ids = [wc.topics["orders"].topic_id]
     for n in (1, 2):
         wc.delete_topic("orders", 0)
         wc.create_topic("orders", 3)
         ids.append(wc.topics["orders"].topic_id)
-        assert ids[-1] == uuid.uuid5(TOPIC_ID_NAMESPACE, f"orders#{n}")
+        assert ids[-1] == uuid.uuid5(TOPIC_ID_NAMESPACE, f"orders#{n}") == uuid_from_text(topic_id_for("orders", n))
+        assert uuid_from_text(wc.metadata.topic("orders").topic_id) == ids[-1]
     assert len(set(ids)) == 3
-    # Like Uuid.randomUuid(), never Kafka's reserved ids and never a string starting with "-".
-    import base64
-    assert all(not base64.urlsafe_b64encode(topic_id_for(f"t{i}").bytes).startswith(b"-") for i in range(500))
 
 
 def test_python_helpers_refuse_with_kafkas_errors():

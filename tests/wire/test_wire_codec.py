@@ -3,7 +3,9 @@ decoded into kafkalab messages and every response encoded back (read with kio's 
 
 from __future__ import annotations
 
+import dataclasses
 import struct
+import uuid
 from datetime import timedelta
 
 import kio.index
@@ -22,6 +24,9 @@ from kafkalab.wire.codec import (
     UnsupportedApiVersions,
     build,
     encode_response,
+    to_message,
+    uuid_from_text,
+    uuid_text,
 )
 from wire_helpers import SAMPLE_REQUESTS, parse_response, request_frame
 
@@ -77,6 +82,15 @@ def check_request(key: int, v: int, header: RequestHeader, req) -> None:
         assert req.group_id == "g"
         assert req.topics == (m.OffsetFetchRequestTopic("t", (0, 1)),)
         assert req.require_stable == (v >= 7)
+    elif key == 68:
+        assert (req.group_id, req.member_id, req.member_epoch, req.instance_id, req.rack_id) == ("g", "m", 0, "i1", "r1")
+        assert (req.rebalance_timeout_ms, req.subscribed_topic_names, req.server_assignor) == (
+            300_000, ("t", "u"), "uniform")
+        assert req.subscribed_topic_regex == ("^t.*" if v >= 1 else None)
+        assert req.topic_partitions == (m.ConsumerGroupHeartbeatTopicPartitions("AAAAAAAAAAAAAAAAAAAAAQ", (0, 2)),)
+        assert (req.client_id, req.client_host) == ("test", "/10.1.2.3")
+    elif key == 69:
+        assert (req.group_ids, req.include_authorized_operations) == (("g", "h"), True)
     elif key == 15:
         assert req.groups == ("g", "h")
     elif key == 16:
@@ -158,7 +172,31 @@ def sample_response(key: int, v: int):
             members=(m.DescribedGroupMember("m1", "i1", "c1", "/127.0.0.1", b"md", b"as"),)),))
     if key == 16:
         return m.ListGroupsResponse(groups=(m.ListedGroup("g", "consumer", "Stable"),))
+    if key == 68:
+        return CGHB_RESPONSE
+    if key == 69:
+        return CGD_RESPONSE if v >= 1 else CGD_RESPONSE_V0
     raise AssertionError(key)
+
+
+ORDERS_ID = "jHB4_rVwU-qhJ138yefiVw"  # a topic id in Kafka's text form: uuid 8c7078fe-b570-53ea-a127-5dfcc9e7e257
+CGHB_RESPONSE = m.ConsumerGroupHeartbeatResponse(
+    member_id="m1", member_epoch=3, heartbeat_interval_ms=5000,
+    assignment=m.ConsumerGroupHeartbeatAssignment((m.ConsumerGroupHeartbeatTopicPartitions(ORDERS_ID, (0, 2)),)))
+_ASSIGNED = m.ConsumerGroupDescribeAssignment((m.ConsumerGroupDescribeTopicPartitions(ORDERS_ID, "orders", (1,)),))
+_TARGET = m.ConsumerGroupDescribeAssignment((m.ConsumerGroupDescribeTopicPartitions(ORDERS_ID, "orders", (1, 3)),))
+_MEMBER = m.ConsumerGroupDescribeMember(
+    member_id="m1", instance_id="i1", rack_id="r1", member_epoch=3, client_id="c1", client_host="/127.0.0.1",
+    subscribed_topic_names=("orders",), subscribed_topic_regex="^o.*", assignment=_ASSIGNED,
+    target_assignment=_TARGET, member_type=1)
+CGD_RESPONSE = m.ConsumerGroupDescribeResponse(groups=(
+    m.ConsumerGroupDescribedGroup(group_id="g", group_state="Reconciling", group_epoch=4, assignment_epoch=4,
+                                  assignor_name="uniform", members=(_MEMBER,)),
+    m.ConsumerGroupDescribedGroup(error_code=ErrorCode.GROUP_ID_NOT_FOUND, error_message="Group h not found.",
+                                  group_id="h")))
+CGD_RESPONSE_V0 = m.ConsumerGroupDescribeResponse(groups=(
+    dataclasses.replace(CGD_RESPONSE.groups[0], members=(dataclasses.replace(_MEMBER, member_type=-1),)),
+    CGD_RESPONSE.groups[1]))
 
 
 @pytest.mark.parametrize(("key", "v"), GROUP_VERSIONS, ids=[f"{k}v{v}" for k, v in GROUP_VERSIONS])
@@ -207,6 +245,61 @@ def test_every_group_response_version_encodes_and_kio_reads_it_back(key, v):
     elif key == 16:
         assert r.groups[0].group_id == "g"
         assert getattr(r.groups[0], "group_state", "Stable") == "Stable"
+    elif key == 68:
+        assert (r.member_id, r.member_epoch, r.heartbeat_interval) == ("m1", 3, timedelta(seconds=5))
+        [tp] = r.assignment.topic_partitions
+        assert (tp.topic_id, tp.partitions) == (uuid.UUID("8c7078fe-b570-53ea-a127-5dfcc9e7e257"), (0, 2))
+    elif key == 69:
+        g, h = r.groups
+        assert (g.group_state, g.group_epoch, g.assignment_epoch, g.assignor_name) == ("Reconciling", 4, 4, "uniform")
+        assert (h.error_code, h.error_message) == (KioErrorCode.group_id_not_found, "Group h not found.")
+        [member] = g.members
+        assert member.target_assignment.topic_partitions[0].topic_id == uuid.UUID("8c7078fe-b570-53ea-a127-5dfcc9e7e257")
+        assert member.target_assignment.topic_partitions[0].partitions == (1, 3)
+        assert getattr(member, "member_type", 1) == 1
+    if key in (68, 69):  # and back: kio's object converts to the very message that was encoded
+        assert to_message(type(sample_response(key, v)), r) == sample_response(key, v)
+
+
+@pytest.mark.parametrize("text", ["AAAAAAAAAAAAAAAAAAAAAQ", ORDERS_ID, "_____________________w"])
+def test_topic_ids_convert_between_kafkas_text_form_and_uuids(text):
+    assert uuid_text(uuid_from_text(text)) == text
+    assert uuid_from_text(str(uuid_from_text(text))) == uuid_from_text(text)  # the hyphenated form is read too
+    assert uuid_from_text(ORDERS_ID) == uuid.UUID("8c7078fe-b570-53ea-a127-5dfcc9e7e257")
+
+
+def test_kafkas_zero_uuid_is_a_topic_id_not_a_null():
+    # kio reads the all-zero Uuid as None; kafkalab's messages keep it as Kafka's text form.
+    data = request_frame(68, 1, 7, **{**SAMPLE_REQUESTS[68], "topic_partitions": [
+        {"topic_id": uuid.UUID(int=0), "partitions": [1]}]})
+    [(_, req)] = Codec().feed(data)
+    assert req.topic_partitions == (m.ConsumerGroupHeartbeatTopicPartitions("AAAAAAAAAAAAAAAAAAAAAA", (1,)),)
+    response = m.ConsumerGroupHeartbeatResponse(member_id="m", member_epoch=1, assignment=m.ConsumerGroupHeartbeatAssignment(
+        (m.ConsumerGroupHeartbeatTopicPartitions("AAAAAAAAAAAAAAAAAAAAAA", (1,)),)))
+    _, r = parse_response(68, 1, encode_response(RequestHeader(68, 1, 7), response)[4:])
+    assert to_message(m.ConsumerGroupHeartbeatResponse, r) == response
+
+
+def test_a_string_that_is_no_topic_id_is_refused_with_the_form_expected():
+    with pytest.raises(ValueError, match="22 characters of URL-safe base64"):
+        uuid_from_text("orders")
+
+
+def test_consumer_group_heartbeat_v0_has_no_regex_and_a_null_client_id_becomes_empty():
+    data = request_frame(68, 0, 1, client_id=None, **SAMPLE_REQUESTS[68])
+    [(header, req)] = Codec().feed(data)
+    assert (header.client_id, req.client_id, req.api_version) == (None, "", 0)
+    assert req.subscribed_topic_regex is None and req.subscribed_topic_names == ("t", "u")
+
+
+def test_a_leave_heartbeat_keeps_its_nulls_and_unset_rebalance_timeout():
+    # librdkafka's leave: epoch -1, every optional field null, RebalanceTimeoutMs -1 (unchanged).
+    data = request_frame(68, 1, 1, group_id="g", member_id="m", member_epoch=-1, instance_id=None, rack_id=None,
+                         rebalance_timeout=-1, subscribed_topic_names=None, subscribed_topic_regex=None,
+                         server_assignor=None, topic_partitions=None)
+    [(_, req)] = Codec().feed(data)
+    assert (req.member_epoch, req.rebalance_timeout_ms) == (-1, -1)
+    assert req.subscribed_topic_names is None and req.topic_partitions is None and req.instance_id is None
 
 
 def test_durations_and_error_codes_convert_both_ways():

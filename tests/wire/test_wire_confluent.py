@@ -23,8 +23,20 @@ pytestmark = pytest.mark.interop
 WAIT_S = 20.0
 
 
+#: Configs librdkafka refuses with ``group.protocol=consumer`` (the broker decides them).
+CLASSIC_ONLY = ("session.timeout.ms", "heartbeat.interval.ms", "partition.assignment.strategy")
+
+#: Every callback any member ran, in the order the test thread ran them (callbacks run inside
+#: ``poll()``): ``(member name, kind, partitions)``.
+CALLBACKS: list[tuple[str, str, tuple[int, ...]]] = []
+
+
 class Member:
-    """One librdkafka consumer and what its rebalance callbacks and messages told it."""
+    """One librdkafka consumer and what its rebalance callbacks and messages told it.
+
+    ``group.protocol=consumer`` (KIP-848) drops the classic-only configs; its callbacks are
+    incremental, as with cooperative-sticky.
+    """
 
     def __init__(self, name: str, bootstrap: str, group: str, **conf) -> None:
         self.name = name
@@ -36,7 +48,12 @@ class Member:
             "log_level": 3,
         }
         config.update(conf)
-        self.cooperative = config["partition.assignment.strategy"] == "cooperative-sticky"
+        if config.get("group.protocol") == "consumer":
+            for key in CLASSIC_ONLY:
+                config.pop(key)
+            self.cooperative = True
+        else:
+            self.cooperative = config["partition.assignment.strategy"] == "cooperative-sticky"
         self.consumer = Consumer(config)
         self.owned: set[int] = set()
         self.events: list[tuple[str, tuple[int, ...]]] = []
@@ -52,6 +69,7 @@ class Member:
     def _on_assign(self, consumer, partitions) -> None:
         parts = tuple(sorted(p.partition for p in partitions))
         self.events.append(("assign", parts))
+        CALLBACKS.append((self.name, "assign", parts))
         if self.cooperative:  # incremental: these partitions are added
             self.owned |= set(parts)
         else:
@@ -60,6 +78,7 @@ class Member:
     def _on_revoke(self, consumer, partitions) -> None:
         parts = tuple(sorted(p.partition for p in partitions))
         self.events.append(("revoke", parts))
+        CALLBACKS.append((self.name, "revoke", parts))
         if self.cooperative:  # incremental: only these are given up
             self.owned -= set(parts)
         else:
@@ -67,6 +86,7 @@ class Member:
 
     def _on_lost(self, consumer, partitions) -> None:
         self.events.append(("lost", tuple(sorted(p.partition for p in partitions))))
+        CALLBACKS.append((self.name, "lost", self.events[-1][1]))
         self.owned -= {p.partition for p in partitions}
 
     def poll(self, timeout: float = 0.01) -> None:
@@ -82,14 +102,6 @@ class Member:
         if not self.closed:
             self.closed = True
             self.consumer.close()
-
-
-@pytest.fixture
-def members():
-    made: list[Member] = []
-    yield made
-    for member in made:
-        member.close()
 
 
 def drive(members: list[Member], predicate, timeout: float = WAIT_S, what: str = "condition") -> float:

@@ -70,7 +70,25 @@ ADMIN_STEPS = st.one_of(
                            max_size=3),
         "timeout": TIMEOUTS})}),
 )
-WIRE_STEPS = st.lists(st.one_of(STEP, STEP, ADMIN_STEPS), min_size=1, max_size=40)
+# KIP-848: heartbeats of a few members to a consumer group ("k"), to the classic group of the
+# warm-up ("g") and to "" (each answered, never an exception), with edge epochs and fields.
+CONSUMER_STEPS = st.one_of(
+    st.fixed_dictionaries({"api": st.just("raw"), "key": st.just(68), "v": served(68), "values": st.fixed_dictionaries({
+        "group_id": st.sampled_from(["k", "k", "k", "g", ""]), "member_id": st.sampled_from(["m1", "m2", "m3", "", " "]),
+        "member_epoch": st.sampled_from([0, 0, 1, 2, 3, -1, -2, -3, INT32_MAX]),
+        "instance_id": st.sampled_from([None, None, "i1", ""]), "rack_id": st.sampled_from([None, "r1", ""]),
+        "rebalance_timeout": st.sampled_from([-1, 0, 30_000, INT32_MAX]),
+        "subscribed_topic_names": st.sampled_from([None, ["t"], ["t", "u"], [], ["nope"]]),
+        "subscribed_topic_regex": st.sampled_from([None, None, "", "t|u", "["]),
+        "server_assignor": st.sampled_from([None, None, "uniform", "range", "bogus"]),
+        "topic_partitions": st.one_of(st.none(), st.just([]), st.lists(st.fixed_dictionaries({
+            "topic_id": TOPIC_IDS, "partitions": st.lists(st.sampled_from([0, 1, 2, -1, 7]), max_size=3)}),
+            max_size=2))})}),
+    st.fixed_dictionaries({"api": st.just("raw"), "key": st.just(69), "v": served(69), "values": st.fixed_dictionaries({
+        "group_ids": st.lists(st.sampled_from(["k", "g", "", "none"]), max_size=3),
+        "include_authorized_operations": st.booleans()})}),
+)
+WIRE_STEPS = st.lists(st.one_of(STEP, STEP, ADMIN_STEPS, CONSUMER_STEPS), min_size=1, max_size=40)
 
 
 class WireChecker(Checker):
@@ -125,8 +143,12 @@ class WireDriver(Driver):
             values["topics"] = [dict(t, topic_id=self.topic_id(t["topic_id"])) for t in values["topics"]]
         if step["key"] == 20:
             values["topics"] = [dict(t, topic_id=self.topic_id(t["topic_id"])) for t in values["topics"]]
+        if step["key"] == 68 and values["topic_partitions"]:
+            values["topic_partitions"] = [dict(t, topic_id=self.topic_id(t["topic_id"]) or uuid.UUID(int=0))
+                                          for t in values["topic_partitions"]]
         cls = kio.index.load_request_schema(step["key"], step["v"])
-        self.send_frame(step["key"], step["v"], build(cls, values), "admin", "g")
+        group = values.get("group_id", "g") or "g"
+        self.send_frame(step["key"], step["v"], build(cls, values), "admin", group)
 
     def topic_id(self, ref) -> Optional[uuid.UUID]:
         if isinstance(ref, str):
@@ -218,3 +240,21 @@ def test_a_join_group_frame_listing_a_protocol_twice_is_answered_by_the_wire_clu
     described = driver.cluster.describe("g")
     assert described["state"] == "CompletingRebalance" and len(described["members"]) == 4
     assert described["generation_id"] == generation + 1 and described["protocol_name"] == "range"
+
+
+def test_the_consumer_steps_reach_a_consumer_group():
+    """The KIP-848 steps are not vacuous: a join with names forms consumer group "k" (on the broker
+    that coordinates it), another member joins, and ConsumerGroupDescribe sees both."""
+    driver = WireDriver(CoordinatorConfig(group_initial_rebalance_delay_ms=0))
+    join = {"group_id": "k", "member_epoch": 0, "instance_id": None, "rack_id": None, "rebalance_timeout": 30_000,
+            "subscribed_topic_names": ["t"], "subscribed_topic_regex": None, "server_assignor": None,
+            "topic_partitions": []}
+    for member in ("m1", "m2"):
+        driver.send_raw({"key": 68, "v": 1, "values": {**join, "member_id": member}})
+    driver.send_raw({"key": 69, "v": 1, "values": {"group_ids": ["k"], "include_authorized_operations": False}})
+    assert not driver.checker.outstanding
+    [group] = [d for d in (driver.cluster.describe("k"),) if d.get("group_type") == "consumer"]
+    assert sorted(x["member_id"] for x in group["members"]) == ["m1", "m2"]
+    answers = [e.response for c in driver.cluster.coordinators.values() for e in c.trace
+               if type(e).__name__ == "ResponseSent" and isinstance(e.response, m.ConsumerGroupDescribeResponse)]
+    assert [[x.member_id for x in a.groups[0].members] for a in answers] == [["m1", "m2"]]

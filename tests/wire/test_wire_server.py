@@ -222,6 +222,11 @@ def test_an_invalid_initial_topic_fails_start_and_frees_the_port():
     (["--offset-metadata-max-bytes", str(2**31)], "--offset-metadata-max-bytes=2147483648 is out of range"),
     (["--new-member-join-timeout-ms", "0"], "--new-member-join-timeout-ms=0 is out of range"),
     (["--num-partitions", "0"], "--num-partitions must be at least 1"),
+    (["--group-consumer-session-timeout-ms", "1000"],
+     "--group-consumer-session-timeout-ms must be greater than or equal to --group-consumer-min-session-timeout-ms"),
+    (["--group-consumer-max-size", "0"], "--group-consumer-max-size=0 is out of range"),
+    (["--group-coordinator-rebalance-protocols", "consumer"], "--group-coordinator-rebalance-protocols must list"),
+    (["--group-consumer-migration-policy", "sideways"], "--group-consumer-migration-policy must be one of"),
 ])
 def test_the_command_line_refuses_bad_broker_configs_naming_the_option(capsys, argv, message):
     from kafkalab.cli import main
@@ -237,8 +242,7 @@ def test_every_coordinator_config_is_a_command_line_option():
     from kafkalab.cli import _config_from_args, build_parser
     from kafkalab.config import CoordinatorConfig
 
-    # Every int config (the group.consumer.* configs in CoordinatorConfig.consumer keep Kafka's
-    # defaults on the command line for now).
+    # Every int config (the group.consumer.* ones, CoordinatorConfig.consumer, are the next test's).
     fields = [f.name for f in dataclasses.fields(CoordinatorConfig) if f.name != "consumer"]
     argv = ["serve"]
     for i, name in enumerate(fields):
@@ -246,6 +250,26 @@ def test_every_coordinator_config_is_a_command_line_option():
     config = _config_from_args(build_parser().parse_args(argv))
     assert [getattr(config, name) for name in fields] == [7000 + i for i in range(len(fields))]
     assert _config_from_args(build_parser().parse_args(["serve"])) == CoordinatorConfig()
+
+
+def test_every_consumer_group_config_is_a_command_line_option():
+    import dataclasses
+
+    from kafkalab.cli import _config_from_args, build_parser
+    from kafkalab.modern import ConsumerGroupConfig
+
+    wanted = ConsumerGroupConfig(
+        group_consumer_session_timeout_ms=6000, group_consumer_min_session_timeout_ms=1000,
+        group_consumer_max_session_timeout_ms=7000, group_consumer_heartbeat_interval_ms=300,
+        group_consumer_min_heartbeat_interval_ms=100, group_consumer_max_heartbeat_interval_ms=900,
+        group_consumer_max_size=5, group_consumer_assignors=("range", "uniform"),
+        group_consumer_migration_policy="upgrade", group_coordinator_rebalance_protocols=("classic",))
+    argv = ["serve"]
+    for f in dataclasses.fields(ConsumerGroupConfig):
+        value = getattr(wanted, f.name)
+        argv += ["--" + f.name.replace("_", "-"), ",".join(value) if isinstance(value, tuple) else str(value)]
+    assert _config_from_args(build_parser().parse_args(argv)).consumer == wanted
+    assert wanted != ConsumerGroupConfig()
 
 
 def test_the_command_line_applies_group_max_size(tmp_path):
@@ -268,6 +292,41 @@ def test_the_command_line_applies_group_max_size(tmp_path):
         with RawClient((host, int(port))) as first, RawClient((host, int(port))) as second:
             assert first.call(11, 3, member_id="", **join).error_code == 0          # v3: joins at once
             assert second.call(11, 3, member_id="", **join).error_code.name == "group_max_size_reached"
+    finally:
+        proc.send_signal(__import__("signal").SIGINT)
+        try:
+            proc.communicate(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+
+
+def test_the_command_line_applies_the_consumer_group_configs():
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kafkalab.cli", "serve", "--port", "0", "--topic", "t:2",
+         "--group-consumer-min-heartbeat-interval-ms", "100", "--group-consumer-heartbeat-interval-ms", "700",
+         "--group-consumer-assignors", "range,uniform"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        banner = proc.stdout.readline()
+        settings = proc.stdout.readline()
+        assert "group.consumer.heartbeat.interval.ms=700" in settings and \
+            "group.consumer.assignors=range,uniform" in settings, settings
+        host, port = banner.rsplit("bootstrap.servers=", 1)[1].strip().split(":")
+        with RawClient((host, int(port))) as c:
+            joined = c.call(68, 1, group_id="g", member_id="m1", member_epoch=0, instance_id=None, rack_id=None,
+                            rebalance_timeout=30_000, subscribed_topic_names=["t"], subscribed_topic_regex=None,
+                            server_assignor=None, topic_partitions=[])
+            assert (joined.error_code, joined.member_epoch) == (K.none, 1)
+            assert joined.heartbeat_interval.total_seconds() == 0.7
+            described = c.call(69, 1, group_ids=["g"], include_authorized_operations=False)
+            assert described.groups[0].assignor_name == "range"        # the first assignor is the default
     finally:
         proc.send_signal(__import__("signal").SIGINT)
         try:

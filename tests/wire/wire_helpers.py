@@ -9,6 +9,7 @@ import io
 import socket
 import struct
 import time
+import uuid
 from typing import Any, Callable, Optional
 
 import kio.index
@@ -40,6 +41,11 @@ SAMPLE_REQUESTS: dict[int, dict] = {
                     {"group_id": "h", "member_id": None, "member_epoch": -1, "topics": None}]),
     15: dict(groups=["g", "h"], include_authorized_operations=False),
     16: dict(states_filter=["Stable"], types_filter=["classic"]),
+    # KIP-848: topics by id (a uuid.UUID for kio; the codec gives kafkalab Kafka's text form).
+    68: dict(group_id="g", member_id="m", member_epoch=0, instance_id="i1", rack_id="r1", rebalance_timeout=300_000,
+             subscribed_topic_names=["t", "u"], subscribed_topic_regex="^t.*", server_assignor="uniform",
+             topic_partitions=[{"topic_id": uuid.UUID(int=1), "partitions": [0, 2]}]),
+    69: dict(group_ids=["g", "h"], include_authorized_operations=True),
 }
 
 
