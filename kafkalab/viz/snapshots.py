@@ -49,7 +49,8 @@ from ..sim.events import (
     format_partitions,
 )
 from ..modern import events as mev
-from ..modern.group import ConsumerGroup
+
+from ..modern.group import ConsumerGroup, IllegalState
 from ..modern.state import ConsumerGroupState
 from ..trace import GroupLoaded, GroupView, MemberAdded, RequestReceived, who
 from .tracetools import short_member_id, unwrap
@@ -312,7 +313,10 @@ class Snapshot:
             return
         if self.consumer_group is None:
             self.consumer_group = ConsumerGroup(record.group_id)
-        self.consumer_group.replay(record)
+        try:
+            self.consumer_group.replay(record)
+        except IllegalState:
+            return  # a trace that starts mid-way (a member created before it): show what can be shown
         if isinstance(record, mev.MemberSubscriptionUpdated):
             self._name(record.member_id, self.origin or self._by_client_id(record.client_id))
 
