@@ -129,3 +129,17 @@ def test_reconciliation_rows_are_what_the_coordinator_answered_and_recorded(worl
     assert len(fig.axes[0].patches) == cells
     with pytest.raises(ValueError, match="consumer-protocol"):
         reconciliation_rows(world, "nobody")
+
+
+def test_the_player_shows_epochs_and_the_consumer_groups_state_machine(world):
+    from kafkalab.viz import Player
+
+    player = Player(world, "g", start=lambda s: s.kind == "group-state" and s.at >= 10_000)
+    step = player.steps[player.static_step]
+    assert step.group_state is ConsumerGroupState.RECONCILING
+    html = player.static_html()
+    for column in ("member epoch", "reconciliation", "pending revocation"):
+        assert f">{column}</th>" in html
+    assert f"group epoch {step.generation}" in html and f"target assignment epoch {step.assignment_epoch}" in html
+    _, state_svg = player._svgs_for(player.static_step)
+    assert "Assigning" in state_svg and "PreparingRebalance" not in state_svg
