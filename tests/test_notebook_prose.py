@@ -246,3 +246,98 @@ def test_notebook_cells_show_the_lesson_not_the_harness(name):
             continue
         defined |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
     assert not defined & {"Broker", "wire_log", "commit", "answer", "group"}, defined
+
+
+# ---------------------------------------------------------------------- 12: the consumer protocol
+
+NB12 = "12-consumer-protocol.ipynb"
+
+
+def flat12() -> str:
+    """Notebook 12's markdown with line breaks and runs of spaces as single spaces."""
+    return " ".join(markdown(NB12).split())
+
+
+def test_12_the_epoch_story_told_in_prose_is_the_run():
+    out = output(NB12, "epoch_story(world)\n")
+    lines = out.splitlines()
+    members = re.findall(r"(c\d): member epoch (\d+) -> (\d+), (\w+)", out)
+    assert members[:5] == [("c1", "0", "1", "STABLE"), ("c2", "0", "2", "UNRELEASED_PARTITIONS"),
+                           ("c1", "1", "1", "UNREVOKED_PARTITIONS"), ("c1", "1", "2", "STABLE"),
+                           ("c2", "2", "2", "STABLE")]
+    assert ("c3", "0", "3", "UNRELEASED_PARTITIONS") in members          # "one epoch higher"
+    bumps = re.findall(r"ms  group epoch (\d+) -> (\d+)", out)
+    assert bumps == [("0", "1"), ("1", "2"), ("2", "3")] and lines
+    text = flat12()
+    assert "moves the group epoch from 0 to 1" in text and "moves the group epoch to 2" in text
+    assert "`c2` is at epoch 2 at once, in `UNRELEASED_PARTITIONS`" in text
+    assert "stays at epoch 1 in `UNREVOKED_PARTITIONS`" in text and "moves to epoch 2, `STABLE`" in text
+
+
+def test_12_the_newcomer_gets_its_partitions_one_heartbeat_interval_later():
+    out = output(NB12, "rows3 = reconciliation_rows")
+    joined, got = (int(x) for x in re.search(r"joined at (\d+) ms.*next heartbeat, (\d+) ms", out, re.S).groups())
+    interval = int(re.search(r"heartbeat interval the broker gave: (\d+) ms", out)[1])
+    assert interval == 5_000 and "(5 s by default)" in flat12()
+    assert interval <= got - joined <= interval + 10   # counted from the answer, plus the network
+
+
+def test_12_the_three_protocols_compare_as_the_prose_says():
+    out = output(NB12, "runs = {")
+    rows = {}
+    for line in out.splitlines()[1:5]:
+        key, values = line[:40].strip(), line[40:].split()
+        rows[key] = dict(zip(("eager", "coop", "consumer"), values))
+    assert rows["rebalance rounds / epoch bumps"] == {"eager": "1", "coop": "2", "consumer": "1"}
+    moved = rows["partitions that changed owner"]
+    assert moved["consumer"] == moved["coop"] < moved["eager"]
+    stayed = rows["longest gap of a partition that stayed"]
+    assert float(stayed["eager"]) > 0 and float(stayed["coop"]) == float(stayed["consumer"]) == 0
+    gaps = {m[0]: (int(m[1]), float(m[2])) for m in
+            re.findall(r"moved (c\d) -> c3: revoked at (\d+) ms, assigned at \d+ ms, unowned for ([\d.]+) s", out)}
+    assert set(gaps) == {"c1", "c2"}
+    # "the one c1 released at once was unowned for longer than the one the slow c2 released later"
+    assert gaps["c1"][0] < gaps["c2"][0] and gaps["c1"][1] > gaps["c2"][1]
+    assert all(gap < 5.0 for _, gap in gaps.values())                    # "less than one heartbeat interval"
+    assert "was unowned for longer than the one the slow `c2` released later" in flat12()
+
+
+def test_12_a_leave_shows_assigning_until_a_heartbeat_computes_the_target():
+    out = output(NB12, 'w.close("c2")                 # c2 revokes')
+    after = re.search(r"just after c2's leave: +(\w+) +group epoch (\d+), target assignment epoch (\d+)", out)
+    assert after and after[1] == "Assigning" and int(after[2]) == int(after[3]) + 1
+    assert re.search(r"stable again at \d+ ms: +Stable", out)
+
+
+def test_12_uniform_moves_fewer_partitions_than_range():
+    moved = dict(re.findall(r"^(uniform|range) .*\n.*\((\d+) partitions changed owner\)", output(NB12, "for assignor in"),
+                            re.M))
+    assert int(moved["uniform"]) < int(moved["range"])
+
+
+def test_12_a_static_bounce_keeps_the_epoch_and_the_partitions():
+    out = output(NB12, 'group_instance_id=f"orders-{i}"')
+    assert "its last heartbeat had epoch -2" in out
+    now, was = re.search(r"group epoch (\d+) \(was (\d+)\)", out).groups()
+    assert now == was and f"group epoch {was}" in out.splitlines()[-1]
+    assert "same partitions: True" in out
+    assert "UNRELEASED_INSTANCE_ID" in output(NB12, 'w.consumer("c1-twin"')
+
+
+def test_12_the_errors_by_hand_are_the_ones_the_prose_names():
+    answers = {line.split("->")[0].strip(): line.split("->")[1].strip()
+               for line in output(NB12, 'heartbeat("a", 5,').splitlines()}
+    assert answers["a claims epoch 5 (it is at 1)"].startswith("FENCED_MEMBER_EPOCH")
+    assert answers["b commits with epoch 1 (it is at 2)"] == "STALE_MEMBER_EPOCH"
+    assert answers["a again at epoch 1 (it lost the answer), owning 0-2"].startswith("NONE, epoch 2")
+    assert answers["a again at epoch 1, without TopicPartitions"].startswith("FENCED_MEMBER_EPOCH")
+    assert list(answers.values())[-1].startswith("FENCED_MEMBER_EPOCH")   # the 4.0 rejoin with epoch 0
+    static = output(NB12, 'join("s1", instance_id="pod-1")').splitlines()
+    assert "UNRELEASED_INSTANCE_ID" in static[1] and static[3].split("->")[1].strip() == static[0].split("->")[1].strip()
+
+
+def test_12_the_state_table_printed_is_the_cores():
+    from kafkalab.modern.state import all_transitions
+
+    printed = [line.split() for line in output(NB12, "for frm, trigger, to in all_transitions()").splitlines()]
+    assert len(printed) == len(all_transitions())

@@ -4,6 +4,8 @@
   :data:`kafkalab.classic.state.TRANSITIONS` (via :func:`~kafkalab.classic.state.all_transitions`), so what
   learners see is the table the coordinator runs.  Transitions between the same two states share
   one arrow whose label lists each trigger on its own line.
+* :func:`consumer_group_state_machine_dot` draws a consumer group's (KIP-848) states from
+  :data:`kafkalab.modern.state.TRANSITIONS` the same way.
 * :func:`sequence_dot` draws a message sequence diagram from a trace: one lifeline per
   participant (brokers on the left, then consumers), one arrow per delivered message, time going
   down.  Positions are computed here and pinned (``pos="x,y!"``) and the ``nop`` engine only
@@ -30,6 +32,8 @@ from ..sim.events import (
     format_partitions,
 )
 from ..classic.state import GroupState, Trigger, all_transitions
+from ..modern import state as modern_state
+from ..modern.events import ConsumerGroupStateChanged
 from ..trace import StateChanged, TimerFired, TimerKind, api_name
 from .steps import (
     HEARTBEAT_APIS,
@@ -44,7 +48,7 @@ from .steps import (
     unwrap,
 )
 
-__all__ = ["state_machine_dot", "sequence_dot", "sequence_participants", "message_label",
+__all__ = ["state_machine_dot", "consumer_group_state_machine_dot", "sequence_dot", "sequence_participants", "message_label",
            "STATE_MACHINE_ENGINE", "SEQUENCE_ENGINE", "SEQUENCE_MIN_SCALE", "HIGHLIGHT_FILL", "HIGHLIGHT_COLOR"]
 
 STATE_MACHINE_ENGINE = "dot"
@@ -173,6 +177,67 @@ def state_machine_dot(highlight: Any = None, transition: Optional[tuple] = None,
     return "\n".join(x for x in lines if x) + "\n"
 
 
+def consumer_group_state_machine_dot(highlight: Any = None, transition: Optional[tuple] = None, *,
+                                     title: Optional[str] = None) -> str:
+    """A consumer group's (KIP-848) state machine as DOT text, drawn from
+    :data:`kafkalab.modern.state.TRANSITIONS` (via :func:`~kafkalab.modern.state.all_transitions`).
+
+    Args:
+        highlight: the state to highlight (a :class:`~kafkalab.modern.state.ConsumerGroupState`,
+            or its name or value such as ``"Reconciling"``).
+        transition: ``(from_state, trigger)`` of the change just made, drawn bold red.
+        title: an optional caption.
+
+    Returns:
+        DOT text; node ids are the states' names, ``START`` is "no group yet".  ``Dead`` is left
+        out: it is in Kafka's enum, but no transition of the table reaches it.
+
+    Raises:
+        ValueError: an unknown state name.
+    """
+    states = modern_state.ConsumerGroupState
+
+    def state_of(value: Any) -> Any:
+        if value is None or isinstance(value, states):
+            return value
+        for s in states:
+            if value in (s.name, s.value):
+                return s
+        raise ValueError(f"unknown consumer group state {value!r}; use one of {[s.value for s in states]}")
+
+    hi = state_of(highlight)
+    hi_from, hi_trigger = (state_of(transition[0]), transition[1]) if transition is not None else (None, None)
+    edges: dict[tuple[Any, Any], list[Any]] = {}
+    for frm, trig, to in modern_state.all_transitions():
+        edges.setdefault((frm, to), []).append(trig)
+    drawn = {s for pair in edges for s in pair if s is not None}
+    lines = [
+        "digraph consumer_group_states {",
+        f"  graph {_attrs(rankdir='TB', fontname=_FONT, nodesep='0.9', ranksep='0.55', pad='0.3', bgcolor='white', labelloc='t', label=title)}",
+        f"  node {_attrs(shape='box', style='rounded,filled', fillcolor='#eef3f8', color='#5b7083', fontname=_FONT, fontsize='12', margin='0.2,0.08')}",
+        f"  edge {_attrs(fontname=_FONT, fontsize='9', color='#5b7083', fontcolor='#33414e', arrowsize='0.7')}",
+        f"  START {_attrs(shape='circle', style='filled', fillcolor='#33414e', label='', width='0.18', fixedsize='true', tooltip='no group yet')}",
+        "  { rank=source; START; }",
+    ]
+    for s in states:
+        if s not in drawn:
+            continue
+        if s is hi:
+            lines.append(f"  {s.name} {_attrs(label=s.value, fillcolor=HIGHLIGHT_FILL, color=HIGHLIGHT_COLOR, penwidth='3', fontname=_FONT + '-Bold')}")
+        else:
+            lines.append(f"  {s.name} {_attrs(label=s.value)}")
+    for (frm, to), triggers in edges.items():
+        src = frm.name if frm is not None else "START"
+        taken = hi_trigger if (transition is not None and frm is hi_from and hi_trigger in triggers) else None
+        rest = [t for t in triggers if t is not taken]
+        if rest:
+            lines.append(f"  {src} -> {to.name} {_attrs(label=_label(rest), tooltip='; '.join(t.name for t in rest))}")
+        if taken is not None:
+            lines.append(f"  {src} -> {to.name} {_attrs(label=_label([taken]), tooltip=taken.name, color=HIGHLIGHT_COLOR, fontcolor=HIGHLIGHT_COLOR, penwidth='2.5', style='bold', fontname=_FONT + '-Bold', fontsize='10')}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
 # ---------------------------------------------------------------------- sequence diagrams
 
 def message_label(message: Any) -> str:
@@ -185,6 +250,9 @@ def message_label(message: Any) -> str:
             return "SyncGroup + assignment"
         if api in ("Heartbeat", "OffsetCommit") and getattr(message, "generation_id", -1) >= 0:
             return f"{api} gen {message.generation_id}"
+        if api == "ConsumerGroupHeartbeat":
+            acks = " + owned" if message.topic_partitions is not None and message.member_epoch > 0 else ""
+            return f"CGHB epoch {message.member_epoch}{acks}"
         return api
     code = error_code(message)
     name = code.name if hasattr(code, "name") else ("" if code is None else str(code))
@@ -199,6 +267,13 @@ def message_label(message: Any) -> str:
             label += f" [{format_partitions(parts)}]"
         except Exception:  # an empty or foreign assignment
             pass
+    elif api == "ConsumerGroupHeartbeat":
+        label = f"CGHB: {name}"
+        if ok:
+            label += f" epoch {message.member_epoch}"
+            if message.assignment is not None:
+                n = sum(len(t.partitions) for t in message.assignment.topic_partitions)
+                label += f" [{n} partition{'s' if n != 1 else ''}]"
     elif api == "FindCoordinator" and ok:
         label += f" -> broker-{getattr(message, 'node_id', '?')}"
     return label
@@ -274,7 +349,8 @@ def sequence_dot(world_or_events: Any, upto: Optional[int] = None, highlight: Op
             bname = f"broker-{broker}"
             if bname not in xs:
                 continue
-            if isinstance(inner, StateChanged) and (group is None or inner.group_id == group):
+            if isinstance(inner, (StateChanged, ConsumerGroupStateChanged)) \
+                    and (group is None or inner.group_id == group):
                 rows.append(("state", i, (bname, inner)))
             elif isinstance(inner, TimerFired) and inner.kind in _TIMER_NOTES \
                     and (group is None or inner.group_id == group):
@@ -366,6 +442,8 @@ def _note(kind: str, payload: Any) -> tuple[str, str, str]:
     if kind == "state":
         broker, sc = payload
         text = f"{sc.new.value}"
+        if isinstance(sc, ConsumerGroupStateChanged):
+            return broker, f"{text} (epoch {sc.group_epoch})", "#dbe9f6"
         if sc.new in (GroupState.COMPLETING_REBALANCE, GroupState.STABLE):
             text += f" (gen {sc.generation_id})"
         return broker, text, "#dbe9f6"

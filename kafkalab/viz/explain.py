@@ -49,6 +49,7 @@ from ..trace import (
     who,
 )
 from .explain_clientlog import ClientLogSentences
+from .explain_consumer import CGHB, ConsumerProtocolSentences
 from .explain_triggers import TRIGGER_REASONS, TriggerSentences
 from .phrases import code_name, for_members, gives, is_ok, refusal, secs, sentence, subscriptions_of, why_error
 from .snapshots import Snapshot
@@ -57,7 +58,7 @@ from .tracetools import error_code, is_broker, is_response, short_member_id, unw
 __all__ = ["Explainer"]
 
 
-class Explainer(TriggerSentences, ClientLogSentences):
+class Explainer(TriggerSentences, ClientLogSentences, ConsumerProtocolSentences):
     """Builds each step's sentence from the events around it and the snapshot at its end."""
 
     def __init__(self, events: Sequence[Any], snap: Snapshot, *, client_log: bool = False) -> None:
@@ -191,6 +192,8 @@ class Explainer(TriggerSentences, ClientLogSentences):
             return self.client_request(e)
         if not self.reached(i, e):
             return self.refused(c, broker, api)
+        if api == CGHB:
+            return self.cghb_request(i, e)
         burst = self.burst(i)
         answer = next((x for x in burst if isinstance(x, ResponseSent)
                        and who(x.origin) == c and isinstance(x.origin, tuple)
@@ -365,8 +368,10 @@ class Explainer(TriggerSentences, ClientLogSentences):
                 return sentence(f"{c} learned that broker-{m.node_id} coordinates its group{next_part}")
             return sentence(f"{got}: no coordinator yet, so it retries after retry.backoff.ms")
         stopped = self.snap.client(c).stopped
-        if stopped and not (stopped is StopKind.CLOSED and api in ("LeaveGroup", "OffsetCommit")):
+        if stopped and not (stopped is StopKind.CLOSED and api in ("LeaveGroup", "OffsetCommit", CGHB)):
             return sentence(f"{got}, but {c} has {stopped.value}, so nobody handles the answer")
+        if api == CGHB and not self.client_log:
+            return self.cghb_response(e, next_part)
         if api in ("JoinGroup", "SyncGroup") and is_ok(code) and not self.state_changed_after(i, c):
             if self.snap.client(c).paused:
                 return sentence(f"{got} while it is paused: it handles the answer when it resumes")
@@ -613,6 +618,11 @@ class Explainer(TriggerSentences, ClientLogSentences):
         parts = format_partitions(e.partitions)
         client = self.snap.clients.get(c)
         if isinstance(e, PartitionsAssigned):
+            if client is not None and client.consumer_protocol:
+                return sentence(f"{c}'s onPartitionsAssigned({parts or 'none'}) ran at member epoch {e.generation_id}"
+                                 + (": it gets no new partition" if not e.partitions else
+                                    ": it fetches their committed offsets (OffsetFetch, with its member epoch), "
+                                    "then consumes them"))
             if not e.partitions:
                 return sentence(f"{c}'s onPartitionsAssigned(none) ran for generation {e.generation_id}: "
                                  "it gets no new partition and keeps what it owns")

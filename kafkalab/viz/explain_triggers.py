@@ -191,6 +191,9 @@ class TriggerSentences:
             why = "it sent JoinGroup and waits for the coordinator to complete the join phase"
         elif e.new == "COMPLETING_REBALANCE":
             why = "JoinGroup was answered; it now needs SyncGroup's assignment"
+        elif e.new == "STABLE" and e.old == "ACKNOWLEDGING":
+            why = (f"its acknowledgement (sent at member epoch {e.generation_id}) went out; from now on it "
+                   "heartbeats every heartbeat interval")
         elif e.new == "STABLE":
             why = "it has its assignment for the current generation"
         elif e.new == "UNJOINED":

@@ -33,6 +33,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 import ipywidgets as w
 
 from . import dot as _dot
+from ..sim.events import format_partitions
 from .render import img_tag, render_svg
 from .steps import Step, build_steps, events_of
 
@@ -73,6 +74,10 @@ _STATE_COLORS = {
     "PREPARING_REBALANCE": "#fad7a0",
     "COMPLETING_REBALANCE": "#f9e79f",
     "STABLE": "#abebc6",
+    "JOINING": "#fad7a0",
+    "RECONCILING": "#f9e79f",
+    "ACKNOWLEDGING": "#f9e79f",
+    "FENCED": "#f5b7b1",
     "crashed": "#f5b7b1",
     "closed": "#d5d8dc",
     "left": "#d5d8dc",
@@ -82,7 +87,11 @@ _CELL = "padding:2px 8px;border-bottom:1px solid #e5e7e9;text-align:left;white-s
 
 def members_table_html(step: Step) -> str:
     """The members of ``step`` as an HTML table (name, member id, instance id, client state,
-    generation, assignment, whether the coordinator counts it as a member)."""
+    generation, assignment, whether the coordinator counts it as a member).  For a consumer group
+    (KIP-848) the generation column is the member epoch the coordinator recorded, and two columns
+    show the member's reconciliation state and its partitions pending revocation."""
+    if step.consumer_group:
+        return _consumer_members_table_html(step)
     head = ["member", "member id", "instance id", "client state", "gen", "assignment", "in group"]
     rows = ["<tr>" + "".join(f'<th style="{_CELL};background:#f4f6f7">{h}</th>' for h in head) + "</tr>"]
     for r in step.members:
@@ -104,7 +113,37 @@ def members_table_html(step: Step) -> str:
     return table + '<div style="font-size:11px;color:#7f8c8d">&#9733; leader</div>'
 
 
+def _consumer_members_table_html(step: Step) -> str:
+    head = ["member", "member id", "instance id", "client state", "member epoch", "reconciliation", "owns",
+            "pending revocation", "in group"]
+    rows = ["<tr>" + "".join(f'<th style="{_CELL};background:#f4f6f7">{h}</th>' for h in head) + "</tr>"]
+    for r in step.members:
+        cells = [
+            html.escape(r.name),
+            f'<span title="{html.escape(r.member_id)}">{html.escape(r.member_id_short) or "-"}</span>',
+            html.escape(r.instance_id or "-"),
+            f'<span style="background:{_STATE_COLORS.get(r.state, "#ffffff")};padding:0 4px;border-radius:3px">'
+            f"{html.escape(r.state)}</span>",
+            "-" if r.member_epoch is None else str(r.member_epoch),
+            html.escape(r.member_state or "-"),
+            html.escape(r.assignment_text),
+            html.escape(format_partitions(r.pending_revocation) if r.pending_revocation else "-"),
+            "yes" if r.in_group else "no",
+        ]
+        rows.append("<tr>" + "".join(f'<td style="{_CELL}">{c}</td>' for c in cells) + "</tr>")
+    return ('<div style="overflow-x:auto;max-width:100%"><table style="border-collapse:collapse;font-size:12px;'
+            'margin-top:6px">' + "".join(rows) + "</table></div>"
+            '<div style="font-size:11px;color:#7f8c8d">owns: what the consumer\'s callbacks gave it; member epoch, '
+            "reconciliation and pending revocation: as the coordinator recorded them</div>")
+
+
 def _group_line(step: Step) -> str:
+    if step.consumer_group:
+        bits = [f"group <b>{html.escape(str(step.group))}</b>: <b>{html.escape(step.state_text)}</b>",
+                f"group epoch {step.generation}", f"target assignment epoch {step.assignment_epoch}"]
+        if step.protocol:
+            bits.append(f"server assignor {html.escape(step.protocol)}")
+        return " &middot; ".join(bits)
     bits = [f"group <b>{html.escape(str(step.group))}</b>: <b>{html.escape(step.state_text)}</b>",
             f"generation {step.generation}"]
     if step.leader:
@@ -284,7 +323,8 @@ class Player:
 
     def __repr__(self) -> str:
         last = self.steps[-1] if self.steps else None
-        tail = f", ends {last.state_text} in generation {last.generation}" if last else ""
+        epoch = "group epoch" if last is not None and last.consumer_group else "generation"
+        tail = f", ends {last.state_text} in {epoch} {last.generation}" if last else ""
         return f"<kafkalab Player: {len(self.steps)} steps of group {self.group!r}{tail}>"
 
     # -------------------------------------------------------------- internals
@@ -314,8 +354,11 @@ class Player:
                                     if step.message_index is not None else step.event_index,
                                     participants=self._participants, group=self.group, **self._seq_kwargs)
             seq = render_svg(src, engine=_dot.SEQUENCE_ENGINE)
-        sm = render_svg(_dot.state_machine_dot(step.group_state, step.transition),
-                        engine=_dot.STATE_MACHINE_ENGINE)
+        if step.consumer_group:
+            sm_src = _dot.consumer_group_state_machine_dot(step.group_state, step.transition)
+        else:
+            sm_src = _dot.state_machine_dot(step.group_state, step.transition)
+        sm = render_svg(sm_src, engine=_dot.STATE_MACHINE_ENGINE)
         with self._lock:
             self._svgs[k] = (seq, sm)
         return seq, sm

@@ -40,7 +40,14 @@ from typing import Optional
 
 import graphviz
 
-from .dot import SEQUENCE_ENGINE, SEQUENCE_MIN_SCALE, STATE_MACHINE_ENGINE, sequence_dot, state_machine_dot
+from .dot import (
+    SEQUENCE_ENGINE,
+    SEQUENCE_MIN_SCALE,
+    STATE_MACHINE_ENGINE,
+    consumer_group_state_machine_dot,
+    sequence_dot,
+    state_machine_dot,
+)
 
 __all__ = [
     "Diagram", "Digraph", "RenderError", "render_svg", "resolve_backend", "set_backend",
@@ -302,6 +309,14 @@ def state_machine(highlight=None, transition=None, *, backend: Optional[str] = N
     """The group state machine (see :func:`kafkalab.viz.dot.state_machine_dot`) as a displayable diagram."""
     return Diagram(state_machine_dot(highlight, transition, **kwargs), engine=STATE_MACHINE_ENGINE,
                    backend=backend, name="group state machine")
+
+
+def consumer_group_state_machine(highlight=None, transition=None, *, backend: Optional[str] = None,
+                                 **kwargs) -> Diagram:
+    """A consumer group's (KIP-848) state machine (see
+    :func:`kafkalab.viz.dot.consumer_group_state_machine_dot`) as a displayable diagram."""
+    return Diagram(consumer_group_state_machine_dot(highlight, transition, **kwargs), engine=STATE_MACHINE_ENGINE,
+                   backend=backend, name="consumer group state machine")
 
 
 def sequence(world_or_events, upto=None, highlight=None, participants=None, *, backend: Optional[str] = None,

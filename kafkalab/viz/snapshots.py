@@ -16,6 +16,12 @@ generation answered, and the consumer that was told it leads it), and a consumer
 group while it holds a member id and a generation it completed the join of (COMPLETING_REBALANCE
 or STABLE): what the client believes, since the coordinator's view is not in the log.
 
+A consumer group (KIP-848) is folded by the core's own replay: every record the coordinator wrote
+(:class:`kafkalab.modern.events.GroupRecord`) goes to a :class:`kafkalab.modern.group.ConsumerGroup`
+(``consumer_group``), and its state is the one the coordinator recorded in its last
+:class:`~kafkalab.modern.events.ConsumerGroupStateChanged`.  Each member row then carries the member
+epoch, the member's reconciliation state and the partitions pending revocation, as recorded.
+
 Member ids are shown by consumer name: an id is a consumer's once that consumer used it or was
 given it (its state changes, its requests), or when the coordinator added it while handling that
 consumer's request, or when the member's ``client.id`` is that consumer's.
@@ -42,8 +48,10 @@ from ..sim.events import (
     SubscriptionChanged,
     format_partitions,
 )
-from ..classic.state import GroupState
-from ..modern.events import ConsumerGroupStateChanged, MemberRemoved, MemberSubscriptionUpdated
+from ..modern import events as mev
+
+from ..modern.group import ConsumerGroup, IllegalState
+from ..modern.state import ConsumerGroupState
 from ..trace import GroupLoaded, GroupView, MemberAdded, RequestReceived, who
 from .tracetools import short_member_id, unwrap
 
@@ -59,6 +67,11 @@ class MemberRow:
     ``state`` is the client state (UNJOINED, PREPARING_REBALANCE, COMPLETING_REBALANCE, STABLE) or
     ``crashed``/``closed``/``failed`` once the consumer stopped; ``generation`` is the generation the client
     last joined (-1 when it has none); ``in_group`` says whether the coordinator counts it as a member.
+
+    In a consumer group (KIP-848) ``member_epoch`` is the member's epoch, ``member_state`` its
+    reconciliation state (``STABLE``, ``UNREVOKED_PARTITIONS``, ``UNRELEASED_PARTITIONS``) and
+    ``pending_revocation`` the partitions it must still revoke, all as the coordinator recorded them
+    (None and ``()`` while the coordinator has no such member, and in classic groups).
     """
 
     name: str
@@ -69,6 +82,9 @@ class MemberRow:
     assignment: tuple[TopicPartition, ...]
     in_group: bool
     leader: bool
+    member_epoch: Optional[int] = None
+    member_state: Optional[str] = None
+    pending_revocation: tuple[TopicPartition, ...] = ()
 
     @property
     def member_id_short(self) -> str:
@@ -116,9 +132,9 @@ class Snapshot:
         self.coordinator_seen = False  # False for a client's log: no coordinator events (yet)
         self.client_generation = -1  # the highest generation a consumer's JoinGroup answer gave
         self.client_leaders: dict[int, str] = {}  # generation -> the consumer told it leads it
-        #: A consumer group's (KIP-848) member ids and its group epoch, from the coordinator's records.
-        self.consumer_group_members: set[str] = set()
-        self.group_epoch: Optional[int] = None
+        #: The consumer group (KIP-848) replayed from the coordinator's records, if the group is one.
+        self.consumer_group: Optional[ConsumerGroup] = None
+        self.consumer_group_state: Optional[ConsumerGroupState] = None
         if world is not None:
             self.initial_delay_ms = world.config.group_initial_rebalance_delay_ms
         for name in consumers:
@@ -136,15 +152,36 @@ class Snapshot:
     # -------------------------------------------------------------- reading
 
     @property
-    def state(self) -> Optional[GroupState]:
+    def state(self) -> Optional[Any]:
+        """The classic group's :class:`GroupState`, or a consumer group's :class:`ConsumerGroupState`."""
+        if self.consumer_group is not None:
+            return self.consumer_group_state
         return self.view.state
 
     @property
+    def assignment_epoch(self) -> Optional[int]:
+        """A consumer group's target assignment epoch (None for a classic group)."""
+        return self.consumer_group.assignment_epoch if self.consumer_group is not None else None
+
+    def topic_name(self, topic_id: str) -> str:
+        """The name of a topic id from the consumer group's subscription metadata (the id if unknown)."""
+        if self.consumer_group is not None:
+            for t in self.consumer_group.subscription_metadata.values():
+                if t.topic_id == topic_id:
+                    return t.name
+        return topic_id
+
+    def named(self, assignment: Any) -> tuple[TopicPartition, ...]:
+        """``{topic_id: partitions}`` (a record's or a response's) as sorted ``(topic name, partition)``."""
+        return tuple(sorted((self.topic_name(t), p) for t, ps in dict(assignment).items() for p in ps))
+
+    @property
     def generation(self) -> int:
+        """The classic group's generation; a consumer group's group epoch."""
+        if self.consumer_group is not None:
+            return self.consumer_group.group_epoch
         if not self.coordinator_seen:
             return max(self.client_generation, 0)
-        if self.view.state is None and self.group_epoch is not None:
-            return self.group_epoch  # a consumer group: its group epoch
         return self.view.generation_id if self.view.state is not None else 0
 
     @property
@@ -166,7 +203,9 @@ class Snapshot:
         return self.names.get(member_id, member_id)
 
     def rows(self) -> tuple[MemberRow, ...]:
-        member_names = {self.name_of(m) for m in (*self.view.members, *self.consumer_group_members)}
+        if self.consumer_group is not None:
+            return self._consumer_rows()
+        member_names = {self.name_of(m) for m in self.view.members}
         leader = self.leader
         out = []
         for c in self.clients.values():
@@ -180,6 +219,21 @@ class Snapshot:
                 state=c.stopped.value if c.stopped else c.state, generation=c.generation,
                 assignment=tuple(sorted(c.owned)), in_group=in_group,
                 leader=in_group and c.name == leader))
+        return tuple(out)
+
+    def _consumer_rows(self) -> tuple[MemberRow, ...]:
+        assert self.consumer_group is not None
+        members = {self.name_of(mid): m for mid, m in self.consumer_group.members.items()}
+        out = []
+        for c in self.clients.values():
+            m = members.get(c.name)
+            out.append(MemberRow(
+                name=c.name, member_id=c.member_id, instance_id=c.instance_id,
+                state=c.stopped.value if c.stopped else c.state, generation=c.generation,
+                assignment=tuple(sorted(c.owned)), in_group=m is not None, leader=False,
+                member_epoch=m.member_epoch if m is not None else None,
+                member_state=m.state.name if m is not None else None,
+                pending_revocation=self.named(m.partitions_pending_revocation) if m is not None else ()))
         return tuple(out)
 
     # -------------------------------------------------------------- applying events
@@ -236,16 +290,12 @@ class Snapshot:
             name = who(inner.origin)
             self.origin = name if name in self.clients else None
             return
-        if isinstance(inner, MemberSubscriptionUpdated) and inner.group_id == self.group:
-            # A consumer group's member (KIP-848): added while handling that consumer's heartbeat.
-            self.consumer_group_members.add(inner.member_id)
-            self._name(inner.member_id, self.origin)
+        if isinstance(inner, mev.GroupRecord):
+            if inner.group_id == self.group:
+                self._apply_record(inner)
             return
-        if isinstance(inner, MemberRemoved) and inner.group_id == self.group:
-            self.consumer_group_members.discard(inner.member_id)
-            return
-        if isinstance(inner, ConsumerGroupStateChanged) and inner.group_id == self.group:
-            self.group_epoch = inner.group_epoch
+        if isinstance(inner, mev.ConsumerGroupStateChanged) and inner.group_id == self.group:
+            self.consumer_group_state = inner.new
             return
         if not self.view.apply(inner):
             return
@@ -255,6 +305,20 @@ class Snapshot:
         elif isinstance(inner, GroupLoaded):
             for m in inner.members:
                 self._name(m.member_id, self._by_client_id(m.client_id))
+
+    def _apply_record(self, record: Any) -> None:
+        """Replay one of the consumer group's records (the core's replay, no rule of ours)."""
+        if isinstance(record, mev.ConsumerGroupDeleted):
+            self.consumer_group, self.consumer_group_state = None, None
+            return
+        if self.consumer_group is None:
+            self.consumer_group = ConsumerGroup(record.group_id)
+        try:
+            self.consumer_group.replay(record)
+        except IllegalState:
+            return  # a trace that starts mid-way (a member created before it): show what can be shown
+        if isinstance(record, mev.MemberSubscriptionUpdated):
+            self._name(record.member_id, self.origin or self._by_client_id(record.client_id))
 
     def _name(self, member_id: Optional[str], name: Optional[str]) -> None:
         if member_id and name and member_id not in self.names:

@@ -25,7 +25,7 @@ a Heartbeat answered REBALANCE_IN_PROGRESS is how a Stable member learns that it
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from ..sim.events import (
     ClientStateChanged,
@@ -39,6 +39,8 @@ from ..sim.events import (
     TopicChanged,
 )
 from ..classic.state import GroupState, Trigger
+from ..modern.events import ConsumerGroupStateChanged, TargetAssignmentComputed
+from ..modern.state import ConsumerGroupState
 from ..trace import GroupRemoved, InitialRebalanceDelayEnded, JoinPhaseExtended, StateChanged, TimerFired
 from .explain import Explainer
 from .snapshots import MemberRow, Snapshot
@@ -83,7 +85,10 @@ class Step:
         actor: who acted (a consumer name, ``broker-N`` or ``coordinator``).
         sentence: what happened and why, in one plain sentence.
         group_state, generation, leader, protocol: the group as its coordinator had it at the end of
-            the step (leader is a consumer name when known, else a member id).
+            the step (leader is a consumer name when known, else a member id).  For a consumer
+            group (KIP-848) ``group_state`` is a :class:`~kafkalab.modern.state.ConsumerGroupState`,
+            ``generation`` the group epoch, ``assignment_epoch`` the target assignment epoch, and
+            there is no leader; ``protocol`` is the server-side assignor of the last target.
         members: one :class:`MemberRow` per consumer of the group.
         message_index: the trace index of the delivered/dropped message to highlight, if any.
         transition: ``(old state, trigger)`` for a group state change, else None.
@@ -101,7 +106,7 @@ class Step:
     actor: str
     sentence: str
     group: Optional[str]
-    group_state: Optional[GroupState]
+    group_state: Optional[Union[GroupState, ConsumerGroupState]]
     generation: int
     leader: Optional[str]
     protocol: Optional[str]
@@ -109,6 +114,12 @@ class Step:
     message_index: Optional[int] = None
     transition: Optional[tuple[Optional[GroupState], Trigger]] = None
     client_log: bool = False
+    assignment_epoch: Optional[int] = None
+
+    @property
+    def consumer_group(self) -> bool:
+        """True for a consumer group (KIP-848): epochs instead of generations, no leader."""
+        return self.assignment_epoch is not None
 
     def member(self, name: str) -> MemberRow:
         for row in self.members:
@@ -165,6 +176,7 @@ def build_steps(world_or_events: Any, group: Optional[str] = None, *, heartbeats
 
     steps: list[Step] = []
     pending: Optional[dict] = None  # the open step: fields, filled when it closes
+    assignor: Optional[str] = None  # a consumer group's: the assignor of its last target
 
     def close(end: int) -> None:
         nonlocal pending
@@ -173,9 +185,11 @@ def build_steps(world_or_events: Any, group: Optional[str] = None, *, heartbeats
         p = pending
         pending = None
         sentence = p.pop("explain")(end)
+        protocol = snap.view.protocol_name if snap.consumer_group is None else assignor
         steps.append(Step(index=len(steps), end_index=end, sentence=sentence, group=group,
                           group_state=snap.state, generation=snap.generation, leader=snap.leader,
-                          protocol=snap.view.protocol_name, members=snap.rows(), client_log=client_log, **p))
+                          protocol=protocol, members=snap.rows(), client_log=client_log,
+                          assignment_epoch=snap.assignment_epoch, **p))
 
     for i, e in enumerate(events):
         inner, broker = unwrap(e)
@@ -202,6 +216,12 @@ def build_steps(world_or_events: Any, group: Optional[str] = None, *, heartbeats
                 primary = dict(kind="group-state", actor="coordinator",
                                transition=(inner.old, inner.trigger),
                                explain=lambda end, i=i, x=inner: explain.group_state(i, x))
+            elif isinstance(inner, ConsumerGroupStateChanged) and inner.group_id == group:
+                primary = dict(kind="group-state", actor="coordinator",
+                               transition=(inner.old, inner.trigger),
+                               explain=lambda end, i=i, x=inner: explain.consumer_group_state(i, x))
+            elif isinstance(inner, TargetAssignmentComputed) and inner.group_id == group:
+                assignor = inner.assignor
             elif isinstance(inner, TimerFired) and inner.group_id == group:
                 before = len(snap.view.members)
                 primary = dict(kind="timer", actor="coordinator",

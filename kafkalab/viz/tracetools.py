@@ -18,7 +18,7 @@ __all__ = [
     "consumer_groups", "first_group", "short_member_id", "HEARTBEAT_APIS", "OFFSET_APIS",
 ]
 
-HEARTBEAT_APIS = frozenset({"Heartbeat"})
+HEARTBEAT_APIS = frozenset({"Heartbeat", "ConsumerGroupHeartbeat"})
 OFFSET_APIS = frozenset({"OffsetCommit", "OffsetFetch"})
 
 
@@ -68,16 +68,30 @@ def exchange_key(event: Any) -> Optional[tuple[str, int]]:
 
 
 def routine_exchanges(events: Sequence[Any], apis: Iterable[str]) -> set[tuple[str, int]]:
-    """Exchanges of the given APIs whose response was delivered without an error."""
+    """Exchanges of the given APIs whose response was delivered without an error.
+
+    A ConsumerGroupHeartbeat (KIP-848) is the whole protocol, so it is routine only when it also
+    changed nothing for its member: the answer carries no assignment (``None``: unchanged) and the
+    same member epoch the request had.
+    """
     apis = frozenset(apis)
     if not apis:
         return set()
     out = set()
+    epochs: dict[Any, int] = {}  # exchange -> the member epoch a ConsumerGroupHeartbeat request had
     for e in events:
-        if isinstance(e, MessageDelivered) and is_response(e.message) and api_name(e.message) in apis:
-            code = error_code(e.message)
-            if code is None or code == ErrorCode.NONE:
-                out.add(exchange_key(e))
+        if not isinstance(e, MessageDelivered) or api_name(e.message) not in apis:
+            continue
+        if not is_response(e.message):
+            if api_name(e.message) == "ConsumerGroupHeartbeat":
+                epochs[exchange_key(e)] = e.message.member_epoch
+            continue
+        code = error_code(e.message)
+        if code is None or code == ErrorCode.NONE:
+            if api_name(e.message) == "ConsumerGroupHeartbeat" and (
+                    e.message.assignment is not None or epochs.get(exchange_key(e)) != e.message.member_epoch):
+                continue
+            out.add(exchange_key(e))
     return out
 
 

@@ -30,8 +30,10 @@ Viewport screenshots of the notebook and of the player at each step go to ``$KAF
 
 The notebooks: ``$KAFKALAB_BROWSER_NOTEBOOK`` (a path, or a name in ``notebooks/``), else
 ``notebooks/02-joining.ipynb`` when it exists, else ``notebooks/00-start-here.ipynb``; and
-``notebooks/11-diagnosing-rebalances.ipynb`` (logs, metrics plots and a player over a log read back),
-whose player is stepped once only, to keep the run short.
+``notebooks/11-diagnosing-rebalances.ipynb`` (logs, metrics plots and a player over a log read back) and
+``notebooks/12-consumer-protocol.ipynb`` (a player over a consumer-protocol run: ConsumerGroupHeartbeat
+steps with epochs, the consumer group's state machine), whose players are stepped once only, to keep the
+run short.
 
 Needs Debian's ``chromium`` (``scripts/test.sh`` installs it) and the ``playwright`` package (the
 ``test`` extra). Without them the test fails when ``CI`` is set and is skipped otherwise.
@@ -60,7 +62,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 DEFAULT_NOTEBOOKS = ("02-joining.ipynb", "00-start-here.ipynb")  # the first that exists
 #: Also opened, run and stepped once (unless $KAFKALAB_BROWSER_NOTEBOOK names one notebook).
-ALSO = ("11-diagnosing-rebalances.ipynb",)
+ALSO = ("11-diagnosing-rebalances.ipynb", "12-consumer-protocol.ipynb")
 
 NEXT_CLICKS = 5          # Next clicks (fewer if the run has fewer steps)
 MIN_INK = 0.005          # share of non-white pixels below which a picture counts as blank
