@@ -48,6 +48,8 @@ from ..sim.events import (
     SubscriptionChanged,
     format_partitions,
 )
+from ..errors import ErrorCode
+from ..messages import ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse
 from ..modern import events as mev
 
 from ..modern.group import ConsumerGroup, IllegalState
@@ -122,8 +124,11 @@ class ClientView:
 class Snapshot:
     """The group (``view``) and its consumers (``clients``), updated event by event."""
 
-    def __init__(self, group: Optional[str], consumers: Sequence[str], world: Any = None) -> None:
+    def __init__(self, group: Optional[str], consumers: Sequence[str], world: Any = None, *,
+                 real_clients: bool = False) -> None:
         self.group = group
+        #: Real clients seen from the broker (a wire run): no consumer events, see :meth:`_heartbeat`.
+        self.real_clients = real_clients
         self.view = GroupView(group)
         self.clients: dict[str, ClientView] = {}
         self.names: dict[str, str] = {}  # member id -> consumer name
@@ -227,10 +232,14 @@ class Snapshot:
         out = []
         for c in self.clients.values():
             m = members.get(c.name)
+            owned = tuple(sorted(c.owned))
+            if self.real_clients:  # no callbacks seen: what the coordinator records the member holding
+                owned = tuple(sorted(set(self.named(m.assigned_partitions))
+                                     | set(self.named(m.partitions_pending_revocation)))) if m is not None else ()
             out.append(MemberRow(
                 name=c.name, member_id=c.member_id, instance_id=c.instance_id,
                 state=c.stopped.value if c.stopped else c.state, generation=c.generation,
-                assignment=tuple(sorted(c.owned)), in_group=m is not None, leader=False,
+                assignment=owned, in_group=m is not None, leader=False,
                 member_epoch=m.member_epoch if m is not None else None,
                 member_state=m.state.name if m is not None else None,
                 pending_revocation=self.named(m.partitions_pending_revocation) if m is not None else ()))
@@ -250,6 +259,8 @@ class Snapshot:
         if isinstance(e, MessageSent):
             if e.src in self.clients:
                 self._name(getattr(e.message, "member_id", None), e.src)
+            if self.real_clients and isinstance(e.message, (ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse)):
+                self._heartbeat(e)
         elif isinstance(e, ClientStateChanged):
             c = self.client(name)
             c.state, c.member_id, c.generation = e.new, e.member_id, e.generation_id
@@ -284,6 +295,38 @@ class Snapshot:
             self.client(name).paused = True
         elif isinstance(e, ConsumerResumed):
             self.client(name).paused = False
+
+    def _heartbeat(self, e: MessageSent) -> None:
+        """A real client's state, inferred from its ConsumerGroupHeartbeats (its own is not visible):
+        JOINING once it sent epoch 0; RECONCILING once an answer brought an assignment; ACKNOWLEDGING
+        once it then reported its owned partitions; STABLE when that report is answered with no new
+        assignment; LEAVING / left for epoch -1 or -2; FENCED or FATAL on an error answer (the Java
+        client's MemberState names, ``docs/consumer-protocol.md §8``)."""
+        m = e.message
+        if isinstance(m, ConsumerGroupHeartbeatRequest):
+            c = self.client(e.src)
+            if m.member_id:
+                c.member_id = m.member_id
+            if m.member_epoch == 0:
+                c.state = "JOINING"
+            elif m.member_epoch < 0:
+                c.state = "LEAVING"
+            elif c.state == "RECONCILING" and m.topic_partitions is not None:
+                c.state = "ACKNOWLEDGING"
+            return
+        if e.dst not in self.clients:
+            return
+        c = self.client(e.dst)
+        if m.member_id:
+            c.member_id = m.member_id
+        if m.error_code != ErrorCode.NONE:
+            c.state = "FENCED" if m.error_code in (ErrorCode.FENCED_MEMBER_EPOCH, ErrorCode.UNKNOWN_MEMBER_ID) else "FATAL"
+        elif m.member_epoch < 0:
+            c.state = "left"
+        elif m.assignment is not None:
+            c.state = "RECONCILING"
+        elif c.state == "ACKNOWLEDGING":
+            c.state = "STABLE"
 
     def _apply_coordinator(self, inner: Any) -> None:
         if isinstance(inner, RequestReceived):

@@ -142,7 +142,7 @@ class Step:
 
 
 def build_steps(world_or_events: Any, group: Optional[str] = None, *, heartbeats: bool = False,
-                offsets: bool = False, notes: bool = True) -> list[Step]:
+                offsets: bool = False, notes: bool = True, real_clients: bool = False) -> list[Step]:
     """Cut a trace into the player's steps.
 
     Args:
@@ -154,6 +154,10 @@ def build_steps(world_or_events: Any, group: Optional[str] = None, *, heartbeats
         offsets: show OffsetCommit/OffsetFetch exchanges that were answered NONE as steps.
         notes: make consumer and coordinator notes that are not a reaction to the previous step
             steps of their own (e.g. "c1: started").
+        real_clients: the trace is a run of real clients told from the broker's side
+            (:func:`kafkalab.viz.wiretrace.wire_steps`): it has none of the consumers' own events, so
+            a consumer group's member rows show the partitions the coordinator assigned and a client
+            state inferred from the member's heartbeats, and a leave (epoch -1 or -2) is a step.
 
     Returns:
         The steps in trace order; ``steps[k].index == k``.  An empty trace gives ``[]``.
@@ -168,8 +172,8 @@ def build_steps(world_or_events: Any, group: Optional[str] = None, *, heartbeats
         hidden_apis |= HEARTBEAT_APIS
     if not offsets:
         hidden_apis |= OFFSET_APIS
-    routine = routine_exchanges(events, hidden_apis)
-    snap = Snapshot(group, consumers, world)
+    routine = routine_exchanges(events, hidden_apis, leaves=real_clients)
+    snap = Snapshot(group, consumers, world, real_clients=real_clients)
     client_log = bool(events) and world is None and not any(isinstance(e, CoordinatorEvent) for e in events)
     explain = Explainer(events, snap, client_log=client_log)
     mine = set(consumers)

@@ -67,12 +67,13 @@ def exchange_key(event: Any) -> Optional[tuple[str, int]]:
     return consumer, event.correlation_id
 
 
-def routine_exchanges(events: Sequence[Any], apis: Iterable[str]) -> set[tuple[str, int]]:
+def routine_exchanges(events: Sequence[Any], apis: Iterable[str], *, leaves: bool = False) -> set[tuple[str, int]]:
     """Exchanges of the given APIs whose response was delivered without an error.
 
     A ConsumerGroupHeartbeat (KIP-848) is the whole protocol, so it is routine only when it also
     changed nothing for its member: the answer carries no assignment (``None``: unchanged) and the
-    same member epoch the request had.
+    same member epoch the request had.  With ``leaves=True`` a leave (a request at epoch -1 or -2)
+    is never routine: in a trace without the consumers' own events it is the only sign of a close.
     """
     apis = frozenset(apis)
     if not apis:
@@ -85,6 +86,8 @@ def routine_exchanges(events: Sequence[Any], apis: Iterable[str]) -> set[tuple[s
         if not is_response(e.message):
             if api_name(e.message) == "ConsumerGroupHeartbeat":
                 epochs[exchange_key(e)] = e.message.member_epoch
+            continue
+        if leaves and epochs.get(exchange_key(e), 0) < 0:
             continue
         code = error_code(e.message)
         if code is None or code == ErrorCode.NONE:

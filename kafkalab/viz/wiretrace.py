@@ -13,15 +13,17 @@ apart).  Only the coordinator's side is known: there are no client-side states o
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Mapping
 
 from ..consumer_protocol import decode_assignment
 from ..errors import ErrorCode
-from ..messages import JoinGroupRequest
+from ..messages import ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, JoinGroupRequest
+from ..modern import events as mev
 from ..sim import events as ev
 from ..trace import GroupView, MemberAdded, MemberRemoved, RequestReceived, ResponseSent, StateChanged
 from ..trace import TimerFired, TimerKind, api_name
-from .steps import MemberRow, Step, short_member_id
+from .steps import MemberRow, Step, build_steps, short_member_id
 
 
 def wire_events(source: Any) -> list:
@@ -35,9 +37,12 @@ def wire_events(source: Any) -> list:
     by_conn: dict[Any, str] = {}
     by_member: dict[str, str] = {}
     for _, _, _, e in merged:
-        if isinstance(e, RequestReceived) and isinstance(e.request, JoinGroupRequest):
-            by_conn.setdefault(_connection(e.origin), e.request.client_id or "client")
-        elif isinstance(e, ResponseSent) and type(e.response).__name__ == "JoinGroupResponse":
+        if isinstance(e, RequestReceived) and isinstance(e.request, (JoinGroupRequest, ConsumerGroupHeartbeatRequest)):
+            name = by_conn.setdefault(_connection(e.origin), e.request.client_id or "client")
+            if isinstance(e.request, ConsumerGroupHeartbeatRequest) and e.request.member_id:
+                by_member.setdefault(e.request.member_id, name)  # KIP-1082: the client made its member id
+        elif isinstance(e, ResponseSent) and (type(e.response).__name__ == "JoinGroupResponse"
+                                              or isinstance(e.response, ConsumerGroupHeartbeatResponse)):
             name = by_conn.get(_connection(e.origin))
             if name and e.response.member_id:
                 by_member.setdefault(e.response.member_id, name)
@@ -46,22 +51,27 @@ def wire_events(source: Any) -> list:
     out: list = []
     for at, node, _, e in merged:
         broker = f"broker-{node}"
-        if isinstance(e, (RequestReceived, ResponseSent)):
-            conn = _connection(e.origin)
-            key = (id(conn), getattr(e.origin, "correlation_id", 0))
-            corr = correlation.setdefault(key, len(correlation) + 1)
-            if isinstance(e, RequestReceived):
-                name = (by_member.get(getattr(e.request, "member_id", "") or "") or by_conn.get(conn)
-                        or unnamed.setdefault(conn, f"client-{len(unnamed) + 1}"))
-                correlation[("name", corr)] = name
-                out.append(ev.MessageSent(at, name, broker, e.request, corr))
-                out.append(ev.MessageDelivered(at, name, broker, e.request, corr, at))
-            else:
-                name = correlation.get(("name", corr)) or by_conn.get(conn) or unnamed.setdefault(
-                    conn, f"client-{len(unnamed) + 1}")
-                out.append(ev.MessageSent(at, broker, name, e.response, corr))
-                out.append(ev.MessageDelivered(at, broker, name, e.response, corr, at))
-        out.append(ev.CoordinatorEvent(at, node, e))
+        if not isinstance(e, (RequestReceived, ResponseSent)):
+            out.append(ev.CoordinatorEvent(at, node, e))
+            continue
+        conn = _connection(e.origin)
+        key = (conn if isinstance(conn, (str, int)) else id(conn), getattr(e.origin, "correlation_id", 0))
+        corr = correlation.setdefault(key, len(correlation) + 1)
+        if isinstance(e, RequestReceived):
+            name = (by_member.get(getattr(e.request, "member_id", "") or "") or by_conn.get(conn)
+                    or unnamed.setdefault(conn, f"client-{len(unnamed) + 1}"))
+            correlation[("name", corr)] = name
+            out.append(ev.MessageSent(at, name, broker, e.request, corr))
+            out.append(ev.MessageDelivered(at, name, broker, e.request, corr, at))
+            # The origin as the simulated world's coordinators record it: (client name, correlation id).
+            out.append(ev.CoordinatorEvent(at, node, replace(e, origin=(name, corr))))
+        else:
+            # As in the simulated world, the coordinator's record of its answer comes before the answer.
+            name = correlation.get(("name", corr)) or by_conn.get(conn) or unnamed.setdefault(
+                conn, f"client-{len(unnamed) + 1}")
+            out.append(ev.CoordinatorEvent(at, node, replace(e, origin=(name, corr))))
+            out.append(ev.MessageSent(at, broker, name, e.response, corr))
+            out.append(ev.MessageDelivered(at, broker, name, e.response, corr, at))
     return out
 
 
@@ -93,6 +103,10 @@ def wire_steps(source: Any, group: str, *, heartbeats: bool = False) -> tuple[li
     visible to the broker.
     """
     events = wire_events(source)
+    if any(isinstance(e, ev.CoordinatorEvent) and isinstance(e.event, mev.GroupRecord) and e.event.group_id == group
+           for e in events):
+        # A consumer group (KIP-848): the simulation's steps and sentences read the same records.
+        return build_steps(events, group, heartbeats=heartbeats, real_clients=True), events
     steps: list = []
     view = GroupView(group)
     names: dict[str, str] = {}          # member id -> client name
