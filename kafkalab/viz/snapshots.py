@@ -40,6 +40,7 @@ from ..sim.events import (
     ConsumerResumed,
     ConsumerStarted,
     ConsumerStopped,
+    MessageDelivered,
     MessageSent,
     PartitionsAssigned,
     PartitionsRevoked,
@@ -259,6 +260,7 @@ class Snapshot:
         if isinstance(e, MessageSent):
             if e.src in self.clients:
                 self._name(getattr(e.message, "member_id", None), e.src)
+        elif isinstance(e, MessageDelivered):
             if self.real_clients and isinstance(e.message, (ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse)):
                 self._heartbeat(e)
         elif isinstance(e, ClientStateChanged):
@@ -296,7 +298,7 @@ class Snapshot:
         elif isinstance(e, ConsumerResumed):
             self.client(name).paused = False
 
-    def _heartbeat(self, e: MessageSent) -> None:
+    def _heartbeat(self, e: MessageDelivered) -> None:
         """A real client's state, inferred from its ConsumerGroupHeartbeats (its own is not visible):
         JOINING once it sent epoch 0; RECONCILING once an answer brought an assignment; ACKNOWLEDGING
         once it then reported its owned partitions; STABLE when that report is answered with no new
