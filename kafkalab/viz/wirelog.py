@@ -63,7 +63,8 @@ def wire_log_lines(world_or_events: Any, consumer: str, *, since: int = 0, until
             elif api in ("Heartbeat", "OffsetCommit", "SyncGroup"):
                 extra = f" (generation {m.generation_id})"
             elif api == "ConsumerGroupHeartbeat":
-                extra = f" (epoch {m.member_epoch}" + (", owned partitions" if m.topic_partitions is not None else "") + ")"
+                owns = m.topic_partitions is not None and m.member_epoch > 0  # a join's empty list reports nothing
+                extra = f" (epoch {m.member_epoch}" + (", owned partitions" if owns else "") + ")"
             lines.append(f"{e.at:>7} ms  {consumer} -> {e.dst}: {api}{extra}")
     return lines
 
