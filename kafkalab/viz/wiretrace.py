@@ -7,8 +7,14 @@ the simulated world's event shape - a :class:`~kafkalab.sim.events.MessageDelive
 and per answer, each coordinator event wrapped in a
 :class:`~kafkalab.sim.events.CoordinatorEvent` - so :class:`~kafkalab.viz.Player`, the sequence
 diagram and the plots work on real clients exactly as on simulated ones.  Clients are named by
-the ``client.id`` they sent in JoinGroup (set a distinct ``client.id`` per consumer to tell them
-apart).  Only the coordinator's side is known: there are no client-side states or callbacks.
+the ``client.id`` they sent in JoinGroup or ConsumerGroupHeartbeat (set a distinct ``client.id``
+per consumer to tell them apart), and each coordinator event's ``origin`` becomes ``(client name,
+correlation id)`` as in the simulated world.  Only the coordinator's side is known: there are no
+client-side states or callbacks.
+
+:func:`wire_steps` tells a classic group's run itself; a consumer group's (KIP-848) goes to the
+simulation's :func:`~kafkalab.viz.steps.build_steps` with ``real_clients=True``, so its steps and
+sentences are the ones the simulated consumer-protocol runs get.
 """
 
 from __future__ import annotations
@@ -95,6 +101,11 @@ _REASONS = {
 def wire_steps(source: Any, group: str, *, heartbeats: bool = False) -> tuple[list, list]:
     """Player steps for a wire run, told from the coordinator's side (what it received, answered
     and did).  Returns ``(steps, events)``; use ``Player(steps, trace=events)``.
+
+    A consumer group (the coordinator recorded consumer-group records for ``group``) is told by
+    :func:`~kafkalab.viz.steps.build_steps` (``real_clients=True``): ConsumerGroupHeartbeat steps
+    with their epochs, the group's state changes, and member rows as the coordinator recorded them.
+    The rest of this docstring is about classic groups.
 
     The group (state, generation, leader, assignor, who is a member) is the coordinator's own, folded
     from its records by :class:`~kafkalab.trace.GroupView`.  Client states in the members table are
