@@ -232,6 +232,26 @@ def test_10_the_player_shows_a_consumer_that_left_as_left():
     assert ">left<" in row and "STABLE" not in row
 
 
+def test_10_the_consumer_protocol_comparison_is_what_the_run_printed():
+    out = output("10-real-clients.ipynb", "membership = (")
+    prose = " ".join(markdown_after("10-real-clients.ipynb", "def consume848").split())
+    assert "classic protocol, group requests: ['Heartbeat', 'JoinGroup', 'LeaveGroup', 'SyncGroup']" in out
+    assert "needed four request types" in prose
+    assert "consumer protocol, group requests: ['ConsumerGroupHeartbeat']" in out
+    assert "ConsumerGroupHeartbeat versions: [1]" in out and "(librdkafka sends version 1)" in prose
+    assert "joined with epoch 0: ['c1', 'c2', 'c3']" in out and "left with epoch -1: ['c2']" in out
+    epochs = re.search(r"group epoch after 3 joins: (\d+) \| after c2 left: (\d+)", out)
+    assert (int(epochs[1]), int(epochs[2])) == (3, 4) and "raised the group epoch by one" in prose
+    assert "revoked when c2 left: {'c1': [], 'c3': []}" in out and "so nothing was revoked" in prose
+
+
+def test_10_the_consumer_protocol_player_shows_epochs_and_where_its_rows_come_from():
+    html = next("".join(o["data"]["text/html"]) for c in cells("10-real-clients.ipynb")
+                if "wire_steps(kip848" in source(c) for o in c["outputs"] if "text/html" in o.get("data", {}))
+    assert ">member epoch</th>" in html and ">reconciliation</th>" in html
+    assert "a real client's callbacks are not visible to the broker" in html
+
+
 # ---------------------------------------------------------------------- plumbing lives in the package
 
 @pytest.mark.parametrize("name", sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")))

@@ -23,6 +23,7 @@ from kafkalab.modern.state import ConsumerGroupState
 from kafkalab.sim import events as ev
 from kafkalab.trace import RequestReceived, ResponseSent
 from kafkalab.viz import Player
+from kafkalab.viz.player import members_table_html
 from kafkalab.viz.wiretrace import wire_events, wire_steps
 from kafkalab.wire.broker import Origin
 
@@ -112,7 +113,12 @@ def test_a_recorded_consumer_protocol_run_shows_heartbeat_steps_with_epochs_and_
     last = steps[-1].member("b")
     assert (last.state, last.in_group, last.member_epoch, last.assignment) == ("left", False, None, ())
     assert steps[-1].group_state is ConsumerGroupState.ASSIGNING
-    Player(steps, trace=events)  # the same player as for a simulation
+    # The same player as for a simulation; its members table says where a real client's partitions
+    # and state come from (the broker does not see its callbacks).
+    table = members_table_html(stable)
+    assert ">member epoch</th>" in table and ">UNREVOKED_PARTITIONS<" not in table
+    assert "as the coordinator recorded them (a real client" in table and "callbacks gave it" not in table
+    Player(steps, trace=events)
 
 
 def test_heartbeats_that_changed_nothing_are_hidden_unless_asked_for():

@@ -133,8 +133,11 @@ def _consumer_members_table_html(step: Step) -> str:
         rows.append("<tr>" + "".join(f'<td style="{_CELL}">{c}</td>' for c in cells) + "</tr>")
     return ('<div style="overflow-x:auto;max-width:100%"><table style="border-collapse:collapse;font-size:12px;'
             'margin-top:6px">' + "".join(rows) + "</table></div>"
-            '<div style="font-size:11px;color:#7f8c8d">owns: what the consumer\'s callbacks gave it; member epoch, '
-            "reconciliation and pending revocation: as the coordinator recorded them</div>")
+            '<div style="font-size:11px;color:#7f8c8d">owns: ' + (
+                "its assigned partitions and those pending revocation, as the coordinator recorded them (a real "
+                "client's callbacks are not visible to the broker); client state: inferred from its heartbeats"
+                if step.real_clients else "what the consumer's callbacks gave it") +
+            "; member epoch, reconciliation and pending revocation: as the coordinator recorded them</div>")
 
 
 def _group_line(step: Step) -> str:

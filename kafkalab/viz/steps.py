@@ -95,6 +95,8 @@ class Step:
         client_log: the trace is a client's log (:func:`kafkalab.tracelog.read_log`): it has no
             coordinator events, so ``group_state`` is unknown and the generation, leader and members
             are the consumers' own view.
+        real_clients: the trace is a wire run of real clients (``build_steps(real_clients=True)``):
+            what a consumer group's member owns is what the coordinator recorded, not its callbacks.
     """
 
     index: int
@@ -115,6 +117,7 @@ class Step:
     transition: Optional[tuple[Optional[GroupState], Trigger]] = None
     client_log: bool = False
     assignment_epoch: Optional[int] = None
+    real_clients: bool = False
 
     @property
     def consumer_group(self) -> bool:
@@ -193,7 +196,7 @@ def build_steps(world_or_events: Any, group: Optional[str] = None, *, heartbeats
         steps.append(Step(index=len(steps), end_index=end, sentence=sentence, group=group,
                           group_state=snap.state, generation=snap.generation, leader=snap.leader,
                           protocol=protocol, members=snap.rows(), client_log=client_log,
-                          assignment_epoch=snap.assignment_epoch, **p))
+                          assignment_epoch=snap.assignment_epoch, real_clients=real_clients, **p))
 
     for i, e in enumerate(events):
         inner, broker = unwrap(e)
