@@ -359,6 +359,23 @@ class MemberSubscriptionAndAssignment(MemberAssignment):
         self.instance_id = instance_id
         self.partitions = _assignment_map(partitions, "current assignment")
 
+    @classmethod
+    def _from_coordinator(
+        cls,
+        subscribed_topic_ids: tuple[Uuid, ...],
+        partitions: Mapping[Uuid, AbstractSet],
+        rack_id: str | None = None,
+        instance_id: str | None = None,
+    ) -> MemberSubscriptionAndAssignment:
+        # For the coordinator: ids distinct and in order, a read-only map without empty topics.
+        self = _new(cls)
+        self.subscribed_topic_ids = subscribed_topic_ids
+        self._topic_set = frozenset(subscribed_topic_ids)
+        self.rack_id = rack_id
+        self.instance_id = instance_id
+        self.partitions = partitions
+        return self
+
     def is_subscribed(self, topic_id: Any) -> bool:
         """Whether the member subscribes to ``topic_id`` (``subscribedTopicIds().contains``)."""
         return topic_id in self._topic_set
@@ -479,6 +496,20 @@ class GroupSpec:
                     raise TypeError(f"inverted_member_assignment[{topic_id!r}] must be a mapping {{partition: member_id}}")
                 inverted[as_topic_id(topic_id)] = dict(owners)
         self.inverted_member_assignment: Mapping[Uuid, Mapping[int, str]] = MappingProxyType(inverted)
+
+    @classmethod
+    def _trusted(
+        cls,
+        members: dict[str, MemberSubscriptionAndAssignment],
+        subscription_type: SubscriptionType,
+        inverted_member_assignment: dict[Uuid, Mapping[int, str]],
+    ) -> GroupSpec:
+        # For the coordinator: its own well-formed data, taken over (not copied).
+        self = _new(cls)
+        self.members = MappingProxyType(members)
+        self.subscription_type = subscription_type
+        self.inverted_member_assignment = MappingProxyType(inverted_member_assignment)
+        return self
 
     @property
     def member_ids(self) -> tuple[str, ...]:
