@@ -42,6 +42,8 @@ a configured name into such an object through :mod:`kafkalab.modern.assignor`.
 from __future__ import annotations
 
 import bisect
+from itertools import compress, repeat
+from operator import attrgetter, is_, is_not, not_, or_
 
 from types import MappingProxyType
 from typing import Any, Mapping, Optional
@@ -65,6 +67,9 @@ from .assignor.api import (
 
 __all__ = ["get_assignor", "assignor_name", "TargetAssignmentResult", "build_target_assignment",
            "subscribed_topic_ids", "PartitionAssignorError"]
+
+
+_PARTITIONS = attrgetter("partitions")
 
 
 def assignor_name(assignor: Any) -> str:
@@ -188,15 +193,24 @@ def build_target_assignment(
     except PartitionAssignorError as err:
         raise AssignorFailed(f"Failed to compute a new target assignment for epoch {group_epoch}: {err}") from None
 
-    targets: dict[str, Assignment] = {}
     records: list[ev.GroupRecord] = []
     out_members = result.members
-    for member_id, member_spec in specs.items():
+    # A member with a stored target that the assignor handed back as given (the very mapping)
+    # keeps it; the others are compared, in member order.
+    targets: dict[str, Any] = dict(zip(order, map(stored.get, order)))
+    visit: Any = order
+    if type(out_members) is MappingProxyType and len(out_members) == len(order):
+        outs = list(map(out_members.get, order))
+        if not any(map(is_, outs, repeat(None))):
+            visit = compress(order, map(or_, map(is_not, map(_PARTITIONS, outs), map(_PARTITIONS, specs.values())),
+                                        map(not_, map(stored.__contains__, order))))
+            if previous_id is not None:
+                visit = sorted(set(visit) | {uid})
+    for member_id in visit:
         out = out_members.get(member_id)
         old = stored.get(member_id)
-        if out is not None and old is not None and out.partitions is member_spec.partitions and (
-                member_id != uid or previous_id is None):
-            targets[member_id] = old  # handed back as given: the stored target, unchanged
+        if (out is not None and old is not None and out.partitions is specs[member_id].partitions
+                and (member_id != uid or previous_id is None)):
             continue
         new = normalize(out.partitions) if out is not None else {}
         targets[member_id] = new

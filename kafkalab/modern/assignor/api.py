@@ -323,7 +323,9 @@ class MemberSubscriptionAndAssignment(MemberAssignment):
             static members first).
     """
 
-    __slots__ = ("subscribed_topic_ids", "_topic_set", "rack_id", "instance_id")
+    # _total, _topics and _as_assignment (the partition count, the topics of ``partitions``, and
+    # ``partitions`` as a MemberAssignment) let an assignor look at many members in bulk.
+    __slots__ = ("subscribed_topic_ids", "_topic_set", "rack_id", "instance_id", "_total", "_topics", "_as_assignment")
 
     def __init__(
         self,
@@ -357,7 +359,13 @@ class MemberSubscriptionAndAssignment(MemberAssignment):
                 raise TypeError(f"{name} must be a str or None, not {value!r}")
         self.rack_id = rack_id
         self.instance_id = instance_id
-        self.partitions = _assignment_map(partitions, "current assignment")
+        self._set_partitions(_assignment_map(partitions, "current assignment"))
+
+    def _set_partitions(self, partitions: Mapping[Uuid, AbstractSet]) -> None:
+        self.partitions = partitions
+        self._total = sum(map(len, partitions.values()))
+        self._topics = frozenset(partitions)
+        self._as_assignment = MemberAssignment._trusted(partitions)
 
     @classmethod
     def _from_coordinator(
@@ -373,7 +381,7 @@ class MemberSubscriptionAndAssignment(MemberAssignment):
         self._topic_set = frozenset(subscribed_topic_ids)
         self.rack_id = rack_id
         self.instance_id = instance_id
-        self.partitions = partitions
+        self._set_partitions(partitions)
         return self
 
     def is_subscribed(self, topic_id: Any) -> bool:
