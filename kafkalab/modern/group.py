@@ -33,6 +33,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Callable, Iterable, Mapping, Optional
 
 from ..errors import KafkalabError
@@ -208,6 +209,11 @@ class ConsumerGroup:
         """Kafka's ``invertedTargetAssignment``: ``{topic_id: {partition: member id}}`` of the stored
         target, kept as records are replayed (a copy)."""
         return {t: dict(owners) for t, owners in self._inverted.items()}
+
+    def inverted_target_view(self) -> dict[str, Mapping[int, str]]:
+        """The same as :meth:`inverted_target_by_topic`, as read-only views of the kept maps
+        (what Kafka hands the assignor); they change as later records are replayed."""
+        return {t: MappingProxyType(owners) for t, owners in self._inverted.items()}
 
     def sorted_member_ids(self) -> list[str]:
         """The member ids in ascending order (a copy)."""

@@ -69,7 +69,7 @@ __all__ = ["get_assignor", "assignor_name", "TargetAssignmentResult", "build_tar
            "subscribed_topic_ids", "PartitionAssignorError"]
 
 
-_PARTITIONS = attrgetter("partitions")
+_AS_ASSIGNMENT = attrgetter("_as_assignment")
 
 
 def assignor_name(assignor: Any) -> str:
@@ -95,13 +95,26 @@ def get_assignor(name_or_object: Any) -> Any:
 
 
 class TargetAssignmentResult:
-    """What :func:`build_target_assignment` computed: the records and the new targets."""
+    """What :func:`build_target_assignment` computed: the records and the new targets.
 
-    __slots__ = ("records", "targets")
+    Attributes:
+        records: the records to write.
+        targets: the new target of every member whose target was compared (at least every
+            member whose target changed); :meth:`target` answers for any member.
+    """
 
-    def __init__(self, records: list[ev.GroupRecord], targets: dict[str, Assignment]) -> None:
+    __slots__ = ("records", "targets", "_stored")
+
+    def __init__(self, records: list[ev.GroupRecord], targets: dict[str, Assignment],
+                 stored: Optional[Mapping[str, Assignment]] = None) -> None:
         self.records = records
         self.targets = targets
+        self._stored = stored if stored is not None else {}
+
+    def target(self, member_id: str) -> Assignment:
+        """The member's new target (its stored one when unchanged; empty when it has none)."""
+        new = self.targets.get(member_id)
+        return new if new is not None else self._stored.get(member_id, {})
 
 
 class AssignorFailed(Exception):
@@ -186,7 +199,7 @@ def build_target_assignment(
             cached[uid] = saved
 
     inverted: dict[Uuid, Mapping[int, str]] = {
-        as_topic_id(t): owners for t, owners in group.inverted_target_by_topic().items()}
+        as_topic_id(t): owners for t, owners in group.inverted_target_view().items()}
     spec = GroupSpec._trusted(specs, SubscriptionType[subscription_type], inverted)
     try:
         result = assignor.assign(spec, cache.describer(subscription_metadata))
@@ -197,15 +210,20 @@ def build_target_assignment(
     out_members = result.members
     # A member with a stored target that the assignor handed back as given (the very mapping)
     # keeps it; the others are compared, in member order.
-    targets: dict[str, Any] = dict(zip(order, map(stored.get, order)))
+    targets: dict[str, Assignment] = {}
     visit: Any = order
     if type(out_members) is MappingProxyType and len(out_members) == len(order):
         outs = list(map(out_members.get, order))
         if not any(map(is_, outs, repeat(None))):
-            visit = compress(order, map(or_, map(is_not, map(_PARTITIONS, outs), map(_PARTITIONS, specs.values())),
-                                        map(not_, map(stored.__contains__, order))))
-            if previous_id is not None:
-                visit = sorted(set(visit) | {uid})
+            handed_back = map(is_not, outs, map(_AS_ASSIGNMENT, specs.values()))
+            if stored.keys() == group.members.keys():  # only uid may lack a stored target
+                visit = compress(order, handed_back)
+                if previous_id is not None or uid not in stored:
+                    visit = sorted(set(visit) | {uid})
+            else:
+                visit = compress(order, map(or_, handed_back, map(not_, map(stored.__contains__, order))))
+                if previous_id is not None:
+                    visit = sorted(set(visit) | {uid})
     for member_id in visit:
         out = out_members.get(member_id)
         old = stored.get(member_id)
@@ -217,7 +235,7 @@ def build_target_assignment(
         if old is None or old != new:
             records.append(ev.TargetAssignmentUpdated(now, gid, member_id, freeze(new)))
     records.append(ev.TargetAssignmentComputed(now, gid, group_epoch, assignor_name(assignor)))
-    return TargetAssignmentResult(records, targets)
+    return TargetAssignmentResult(records, targets, stored)
 
 
 class _SpecCache:

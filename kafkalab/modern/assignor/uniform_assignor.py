@@ -150,6 +150,8 @@ class UniformHomogeneousAssignmentBuilder:
             owners = inverted.get(topic_id)
             if not owners:
                 segment = range(n)
+            elif len(owners) == n and min(owners) == 0 and max(owners) == n - 1:
+                segment = ()  # n distinct partitions in [0, n): all held
             else:  # the partitions nobody holds (isPartitionAssigned), ascending
                 segment = sorted(set(range(n)).difference(owners))
             if segment:
@@ -168,7 +170,7 @@ class UniformHomogeneousAssignmentBuilder:
         # whose target lies in the subscribed topics and holds exactly its quota keeps it, so
         # (when every target lies in them) only the other members are visited.
         plain = set(map(type, specs)) == {MemberSubscriptionAndAssignment}
-        if plain and all(map(topic_set.issuperset, map(_TOPICS, specs))):
+        if plain and all(map(topic_set.issuperset, set(map(_TOPICS, specs)))):
             totals = list(map(_TOTAL, specs))
             quota1 = min_quota + 1
             visit: Iterable[int] = chain(
