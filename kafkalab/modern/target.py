@@ -42,8 +42,8 @@ a configured name into such an object through :mod:`kafkalab.modern.assignor`.
 from __future__ import annotations
 
 import bisect
-from itertools import compress, repeat
-from operator import attrgetter, is_, is_not, not_, or_
+from itertools import compress
+from operator import attrgetter, is_not, not_, or_
 
 from types import MappingProxyType
 from typing import Any, Mapping, Optional
@@ -213,17 +213,16 @@ def build_target_assignment(
     targets: dict[str, Assignment] = {}
     visit: Any = order
     if type(out_members) is MappingProxyType and len(out_members) == len(order):
-        outs = list(map(out_members.get, order))
-        if not any(map(is_, outs, repeat(None))):
-            handed_back = map(is_not, outs, map(_AS_ASSIGNMENT, specs.values()))
-            if stored.keys() == group.members.keys():  # only uid may lack a stored target
-                visit = compress(order, handed_back)
-                if previous_id is not None or uid not in stored:
-                    visit = sorted(set(visit) | {uid})
-            else:
-                visit = compress(order, map(or_, handed_back, map(not_, map(stored.__contains__, order))))
-                if previous_id is not None:
-                    visit = sorted(set(visit) | {uid})
+        # (a member missing from the result is not handed back: it is visited)
+        handed_back = map(is_not, map(out_members.get, order), map(_AS_ASSIGNMENT, specs.values()))
+        if stored.keys() == group.members.keys():  # only uid may lack a stored target
+            visit = compress(order, handed_back)
+            if previous_id is not None or uid not in stored:
+                visit = sorted(set(visit) | {uid})
+        else:
+            visit = compress(order, map(or_, handed_back, map(not_, map(stored.__contains__, order))))
+            if previous_id is not None:
+                visit = sorted(set(visit) | {uid})
     for member_id in visit:
         out = out_members.get(member_id)
         old = stored.get(member_id)

@@ -150,8 +150,6 @@ class UniformHomogeneousAssignmentBuilder:
             owners = inverted.get(topic_id)
             if not owners:
                 segment = range(n)
-            elif len(owners) == n and min(owners) == 0 and max(owners) == n - 1:
-                segment = ()  # n distinct partitions in [0, n): all held
             else:  # the partitions nobody holds (isPartitionAssigned), ascending
                 segment = sorted(set(range(n)).difference(owners))
             if segment:
