@@ -233,6 +233,7 @@ class RangeSet(AbstractSet):
 
 
 _new = object.__new__
+_TOPIC_SETS: dict[frozenset, frozenset] = {}
 
 
 def _partition_set(value: Any, where: str) -> AbstractSet:
@@ -364,7 +365,10 @@ class MemberSubscriptionAndAssignment(MemberAssignment):
     def _set_partitions(self, partitions: Mapping[Uuid, AbstractSet]) -> None:
         self.partitions = partitions
         self._total = sum(map(len, partitions.values()))
-        self._topics = frozenset(partitions)
+        topics = frozenset(partitions)
+        if len(_TOPIC_SETS) >= 4096:
+            _TOPIC_SETS.clear()
+        self._topics = _TOPIC_SETS.setdefault(topics, topics)  # shared: cheap to collect in a set
         self._as_assignment = MemberAssignment._trusted(partitions)
 
     @classmethod

@@ -54,7 +54,6 @@ from kafkalab.modern.assignor.api import (
     GroupAssignment,
     GroupSpec,
     MemberAssignment,
-    MemberSubscriptionAndAssignment,
     PartitionAssignorError,
     SubscribedTopicDescriber,
     SubscriptionType,
@@ -167,8 +166,12 @@ class UniformHomogeneousAssignmentBuilder:
         # maybeRevokePartitions: the first `extra` members get one partition more.  A member
         # whose target lies in the subscribed topics and holds exactly its quota keeps it, so
         # (when every target lies in them) only the other members are visited.
-        plain = set(map(type, specs)) == {MemberSubscriptionAndAssignment}
-        if plain and all(map(topic_set.issuperset, set(map(_TOPICS, specs)))):
+        try:  # what MemberSubscriptionAndAssignment keeps for bulk reads (absent: visit all)
+            target_topics = set(map(_TOPICS, specs))
+            plain = True
+        except AttributeError:
+            plain = False
+        if plain and all(map(topic_set.issuperset, target_topics)):
             totals = list(map(_TOTAL, specs))
             quota1 = min_quota + 1
             visit: Iterable[int] = chain(
