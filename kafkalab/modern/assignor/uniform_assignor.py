@@ -171,7 +171,7 @@ class UniformHomogeneousAssignmentBuilder:
             plain = True
         except AttributeError:
             plain = False
-        if plain and all(map(topic_set.issuperset, target_topics)):
+        if plain and inverted and all(map(topic_set.issuperset, target_topics)):  # (nothing held: visit all)
             totals = list(map(_TOTAL, specs))
             quota1 = min_quota + 1
             visit: Iterable[int] = chain(
@@ -238,7 +238,7 @@ class UniformHomogeneousAssignmentBuilder:
             raise PartitionAssignorError("Partitions were left unassigned")
 
         ids = list(members)
-        if not plain:
+        if not plain or len(targets) == len(specs):
             out: dict[str, MemberAssignment] = {}
             for index, member_id in enumerate(ids):
                 out[member_id] = _assignment_of(targets.get(index, specs[index].partitions))
