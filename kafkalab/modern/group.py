@@ -18,15 +18,22 @@ member owns (assigned or pending revocation) is recorded at the member's epoch, 
 member update that would give a partition to a second owner raises :class:`IllegalState` -- the
 same ``IllegalStateException`` Kafka throws -- because it would be a bug.
 
-The counters Kafka maintains incrementally (subscribers per topic, per regular expression, votes
-per server assignor) are computed from the members when needed; the ``compute_*`` methods answer
-"what would they be if this member changed", as Kafka's do, without changing the group.
+The counters Kafka maintains incrementally are kept the same way, updated as records are replayed:
+subscribers per topic name (``subscribedTopicNames``), per regular expression, votes per server
+assignor, members per (state STABLE, epoch) for the group state, and the inverted target
+assignment (``invertedTargetAssignment``).  The ``compute_*`` methods answer "what would they be if
+this member changed", as Kafka's do, without changing the group.  The group also tells the target
+assignment builder which members' assignor input changed since it last asked
+(:meth:`ConsumerGroup.take_changed_specs`), as Kafka's ``TargetAssignmentBuilder`` only rebuilds the
+spec of updated members.
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Callable, Iterable, Mapping, Optional
 
 from ..errors import KafkalabError
@@ -147,6 +154,18 @@ class ConsumerGroup:
         #: Soft state (not a record): when the subscription metadata must be recomputed.
         #: Kafka's ``metadataRefreshDeadline``; 0 = at the next heartbeat.
         self.metadata_refresh_deadline = 0
+        # Kept incrementally by replay (see the module docstring).
+        self._by_name: dict[str, int] = {}       # topic name -> members naming it
+        self._by_regex: dict[str, int] = {}      # regex -> members subscribed to it
+        self._votes: dict[str, int] = {}         # server assignor -> members naming it
+        self._num_classic = 0
+        self._stable_at: dict[int, int] = {}     # epoch -> members STABLE at that epoch
+        self._sorted_ids: list[str] = []         # member ids, ascending
+        self._inverted: dict[str, dict[int, str]] = {}  # topic id -> partition -> target owner
+        self._changed_specs: set[str] = set()    # members whose assignor input changed
+        self._regex_version = 0                  # bumped when a resolved regex changes
+        #: Soft state of the target assignment builder (:mod:`kafkalab.modern.target`).
+        self.target_builder_cache: object = None
 
     def __repr__(self) -> str:
         return (f"ConsumerGroup({self.group_id!r}, {self.state.value}, epoch={self.group_epoch}, "
@@ -186,23 +205,37 @@ class ConsumerGroup:
         """``(topic_id, partition) -> member id`` of the stored target."""
         return {(t, p): mid for mid, a in self.target_assignment.items() for t, ps in a.items() for p in ps}
 
+    def inverted_target_by_topic(self) -> dict[str, dict[int, str]]:
+        """Kafka's ``invertedTargetAssignment``: ``{topic_id: {partition: member id}}`` of the stored
+        target, kept as records are replayed (a copy)."""
+        return {t: dict(owners) for t, owners in self._inverted.items()}
+
+    def inverted_target_view(self) -> dict[str, Mapping[int, str]]:
+        """The same as :meth:`inverted_target_by_topic`, as read-only views of the kept maps
+        (what Kafka hands the assignor); they change as later records are replayed."""
+        return {t: MappingProxyType(owners) for t, owners in self._inverted.items()}
+
+    def sorted_member_ids(self) -> list[str]:
+        """The member ids in ascending order (a copy)."""
+        return list(self._sorted_ids)
+
+    def take_changed_specs(self) -> tuple[set[str], int]:
+        """The ids of the members whose assignor input (subscription, rack, instance id or stored
+        target) changed since the last call, and a version that moves when a resolved regular
+        expression changes (then every member's input may have).  Clears the set."""
+        changed, self._changed_specs = self._changed_specs, set()
+        return changed, self._regex_version
+
     def subscribed_regular_expressions(self) -> dict[str, int]:
         """regex -> number of members subscribed to it."""
-        out: dict[str, int] = {}
-        for m in self.members.values():
-            if m.subscribed_topic_regex:
-                out[m.subscribed_topic_regex] = out.get(m.subscribed_topic_regex, 0) + 1
-        return out
+        return dict(self._by_regex)
 
     def num_subscribed_members(self, regex: str) -> int:
-        return self.subscribed_regular_expressions().get(regex, 0)
+        return self._by_regex.get(regex, 0)
 
     def subscribed_topic_names(self) -> dict[str, SubscriptionCount]:
         """topic name -> subscribers by name and by resolved regex (each regex counts once)."""
-        counts: dict[str, SubscriptionCount] = {}
-        for m in self.members.values():
-            for name in m.subscribed_topic_names:
-                counts.setdefault(name, SubscriptionCount()).by_name += 1
+        counts: dict[str, SubscriptionCount] = {name: SubscriptionCount(n) for name, n in self._by_name.items()}
         for resolved in self.resolved_regular_expressions.values():
             for name in resolved.topics:
                 counts.setdefault(name, SubscriptionCount()).by_regex += 1
@@ -231,14 +264,14 @@ class ConsumerGroup:
     def compute_subscribed_topic_names_without(self, removed: Iterable[ConsumerGroupMember],
                                                removed_regexes: Iterable[str]) -> dict[str, SubscriptionCount]:
         """Kafka's ``computeSubscribedTopicNamesWithoutDeletedMembers``."""
-        removed_ids = {m.member_id for m in removed}
+        by_name = dict(self._by_name)
+        for member_id in {m.member_id for m in removed}:
+            member = self.members.get(member_id)
+            if member is not None:
+                for name in member.subscribed_topic_names:
+                    by_name[name] -= 1
         gone = set(removed_regexes)
-        counts: dict[str, SubscriptionCount] = {}
-        for m in self.members.values():
-            if m.member_id in removed_ids:
-                continue
-            for name in m.subscribed_topic_names:
-                counts.setdefault(name, SubscriptionCount()).by_name += 1
+        counts = {name: SubscriptionCount(n) for name, n in by_name.items() if n > 0}
         for regex, resolved in self.resolved_regular_expressions.items():
             if regex in gone:
                 continue
@@ -292,10 +325,13 @@ class ConsumerGroup:
                               new: Optional[ConsumerGroupMember] = None) -> dict[str, int]:
         """Assignor name -> members naming it, with ``old``'s vote taken out and ``new``'s put in
         (Kafka's ``maybeUpdateServerAssignors`` on a copy of the counts)."""
-        votes: dict[str, int] = {}
-        for m in self.members.values():
-            if m.server_assignor_name is not None:
-                votes[m.server_assignor_name] = votes.get(m.server_assignor_name, 0) + 1
+        if len(self._votes) <= 1:
+            votes = dict(self._votes)
+        else:  # the order of first naming matters to ties between unlisted names
+            votes = {}
+            for m in self.members.values():
+                if m.server_assignor_name is not None:
+                    votes[m.server_assignor_name] = votes.get(m.server_assignor_name, 0) + 1
         if old is not None and old.server_assignor_name is not None:
             votes[old.server_assignor_name] -= 1
         if new is not None and new.server_assignor_name is not None:
@@ -316,7 +352,7 @@ class ConsumerGroup:
         return 0
 
     def num_classic_members(self) -> int:
-        return sum(1 for m in self.members.values() if m.classic is not None)
+        return self._num_classic
 
     def supports_classic_protocols(self, protocol_type: Optional[str], names: Iterable[str]) -> bool:
         """Kafka's ``supportsClassicProtocols``: type ``consumer``, and a protocol name every
@@ -344,7 +380,7 @@ class ConsumerGroup:
         """Kafka's ``maybeUpdateGroupState`` rule on the current data."""
         return compute_state(
             len(self.members), self.group_epoch, self.assignment_epoch,
-            all(m.is_reconciled_to(self.assignment_epoch) for m in self.members.values()))
+            self._stable_at.get(self.assignment_epoch, 0) == len(self.members))
 
     # ------------------------------------------------------------------ replay
 
@@ -378,6 +414,50 @@ class ConsumerGroup:
         self.members[new.member_id] = new
         if new.instance_id is not None:
             self.static_members[new.instance_id] = new.member_id
+        if old is None:
+            bisect.insort(self._sorted_ids, new.member_id)
+        else:
+            self._count(old, -1)
+        self._count(new, 1)
+        if (old is None or old.subscribed_topic_names != new.subscribed_topic_names or old.rack_id != new.rack_id
+                or old.subscribed_topic_regex != new.subscribed_topic_regex or old.instance_id != new.instance_id):
+            self._changed_specs.add(new.member_id)
+
+    def _count(self, m: ConsumerGroupMember, sign: int) -> None:
+        """Add (``sign`` 1) or take out (-1) ``m`` from the incremental counters."""
+        for name in m.subscribed_topic_names:
+            _add(self._by_name, name, sign)
+        if m.subscribed_topic_regex:
+            _add(self._by_regex, m.subscribed_topic_regex, sign)
+        if m.server_assignor_name is not None:
+            _add(self._votes, m.server_assignor_name, sign)
+        if m.classic is not None:
+            self._num_classic += sign
+        if m.state is MemberState.STABLE:
+            _add(self._stable_at, m.member_epoch, sign)
+
+    def _set_target(self, member_id: str, new: Optional[Assignment]) -> None:
+        """Store (None: drop) a member's target and update the inverted target as Kafka's
+        ``updateInvertedTargetAssignment`` does: a partition leaves it only while still mapped
+        to this member (it may already have been given to another one by an earlier record)."""
+        old = self.target_assignment.pop(member_id, None) if new is None else self.target_assignment.get(member_id)
+        if new is not None:
+            self.target_assignment[member_id] = new
+        self._changed_specs.add(member_id)
+        old, new = old or {}, new or {}
+        inverted = self._inverted
+        for t in set(old).union(new):
+            old_ps, new_ps = old.get(t, frozenset()), new.get(t, frozenset())
+            owners = inverted.get(t)
+            if owners is None:
+                owners = inverted[t] = {}
+            for p in old_ps.difference(new_ps):
+                if owners.get(p) == member_id:
+                    del owners[p]
+            for p in new_ps.difference(old_ps):
+                owners[p] = member_id
+            if not owners:
+                del inverted[t]
 
     def _replay_subscription(self, r: ev.MemberSubscriptionUpdated) -> None:
         old = self.members.get(r.member_id) or ConsumerGroupMember(r.member_id)
@@ -405,13 +485,15 @@ class ConsumerGroup:
             self._partition_epochs.pop(tp, None)
         if old.instance_id is not None and self.static_members.get(old.instance_id) == old.member_id:
             del self.static_members[old.instance_id]
-        self.target_assignment.pop(r.member_id, None)
+        self._count(old, -1)
+        del self._sorted_ids[bisect.bisect_left(self._sorted_ids, old.member_id)]
+        self._set_target(r.member_id, None)
 
     def _replay_epoch(self, r: ev.GroupEpochBumped) -> None:
         self.group_epoch = r.new_epoch
 
     def _replay_target(self, r: ev.TargetAssignmentUpdated) -> None:
-        self.target_assignment[r.member_id] = thaw(r.partitions)
+        self._set_target(r.member_id, thaw(r.partitions))
 
     def _replay_target_epoch(self, r: ev.TargetAssignmentComputed) -> None:
         self.assignment_epoch = r.epoch
@@ -422,9 +504,11 @@ class ConsumerGroup:
     def _replay_regex(self, r: ev.RegularExpressionResolved) -> None:
         self.resolved_regular_expressions[r.regex] = ResolvedRegularExpression(
             frozenset(r.topics), r.version, r.timestamp)
+        self._regex_version += 1
 
     def _replay_regex_removed(self, r: ev.RegularExpressionRemoved) -> None:
         self.resolved_regular_expressions.pop(r.regex, None)
+        self._regex_version += 1
 
     def _replay_created(self, r: ev.ConsumerGroupCreated) -> None:
         pass
@@ -449,6 +533,14 @@ class ConsumerGroup:
             "resolved_regular_expressions": dict(self.resolved_regular_expressions),
             "partition_epochs": dict(self._partition_epochs),
         }
+
+
+def _add(counts: dict, key, delta: int) -> None:
+    n = counts.get(key, 0) + delta
+    if n:
+        counts[key] = n
+    else:
+        del counts[key]
 
 
 _REPLAY: dict[type, Callable[[ConsumerGroup, object], None]] = {

@@ -378,7 +378,7 @@ def subscribe_and_reconcile(mgr: "ConsumerGroupManager", group: ConsumerGroup, m
         except AssignorFailed as err:
             raise ApiError(err.code, err.message) from None
         batch.records.extend(result.records)
-        target_epoch, target = group_epoch, result.targets.get(updated.member_id, {})
+        target_epoch, target = group_epoch, result.target(updated.member_id)
     else:
         target_epoch, target = group.assignment_epoch, group.target_of(updated.member_id, updated.instance_id)
 

@@ -233,6 +233,7 @@ class RangeSet(AbstractSet):
 
 
 _new = object.__new__
+_TOPIC_SETS: dict[frozenset, frozenset] = {}
 
 
 def _partition_set(value: Any, where: str) -> AbstractSet:
@@ -323,7 +324,9 @@ class MemberSubscriptionAndAssignment(MemberAssignment):
             static members first).
     """
 
-    __slots__ = ("subscribed_topic_ids", "_topic_set", "rack_id", "instance_id")
+    # _total, _topics and _as_assignment (the partition count, the topics of ``partitions``, and
+    # ``partitions`` as a MemberAssignment) let an assignor look at many members in bulk.
+    __slots__ = ("subscribed_topic_ids", "_topic_set", "rack_id", "instance_id", "_total", "_topics", "_as_assignment")
 
     def __init__(
         self,
@@ -357,7 +360,33 @@ class MemberSubscriptionAndAssignment(MemberAssignment):
                 raise TypeError(f"{name} must be a str or None, not {value!r}")
         self.rack_id = rack_id
         self.instance_id = instance_id
-        self.partitions = _assignment_map(partitions, "current assignment")
+        self._set_partitions(_assignment_map(partitions, "current assignment"))
+
+    def _set_partitions(self, partitions: Mapping[Uuid, AbstractSet]) -> None:
+        self.partitions = partitions
+        self._total = sum(map(len, partitions.values()))
+        topics = frozenset(partitions)
+        if len(_TOPIC_SETS) >= 4096:
+            _TOPIC_SETS.clear()
+        self._topics = _TOPIC_SETS.setdefault(topics, topics)  # shared: cheap to collect in a set
+        self._as_assignment = MemberAssignment._trusted(partitions)
+
+    @classmethod
+    def _from_coordinator(
+        cls,
+        subscribed_topic_ids: tuple[Uuid, ...],
+        partitions: Mapping[Uuid, AbstractSet],
+        rack_id: str | None = None,
+        instance_id: str | None = None,
+    ) -> MemberSubscriptionAndAssignment:
+        # For the coordinator: ids distinct and in order, a read-only map without empty topics.
+        self = _new(cls)
+        self.subscribed_topic_ids = subscribed_topic_ids
+        self._topic_set = frozenset(subscribed_topic_ids)
+        self.rack_id = rack_id
+        self.instance_id = instance_id
+        self._set_partitions(partitions)
+        return self
 
     def is_subscribed(self, topic_id: Any) -> bool:
         """Whether the member subscribes to ``topic_id`` (``subscribedTopicIds().contains``)."""
@@ -479,6 +508,20 @@ class GroupSpec:
                     raise TypeError(f"inverted_member_assignment[{topic_id!r}] must be a mapping {{partition: member_id}}")
                 inverted[as_topic_id(topic_id)] = dict(owners)
         self.inverted_member_assignment: Mapping[Uuid, Mapping[int, str]] = MappingProxyType(inverted)
+
+    @classmethod
+    def _trusted(
+        cls,
+        members: dict[str, MemberSubscriptionAndAssignment],
+        subscription_type: SubscriptionType,
+        inverted_member_assignment: dict[Uuid, Mapping[int, str]],
+    ) -> GroupSpec:
+        # For the coordinator: its own well-formed data, taken over (not copied).
+        self = _new(cls)
+        self.members = MappingProxyType(members)
+        self.subscription_type = subscription_type
+        self.inverted_member_assignment = MappingProxyType(inverted_member_assignment)
+        return self
 
     @property
     def member_ids(self) -> tuple[str, ...]:

@@ -41,7 +41,9 @@ of groups computed by the compiled classes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from itertools import chain, compress, repeat
+from operator import attrgetter, ne
 from collections.abc import Set as AbstractSet
 from types import MappingProxyType
 
@@ -63,6 +65,15 @@ MAX_ITERATION_COUNT = 16
 
 _new = object.__new__
 _range_set = RangeSet._of
+_TOTAL = attrgetter("_total")
+_TOPICS = attrgetter("_topics")
+_AS_ASSIGNMENT = attrgetter("_as_assignment")
+
+
+def _assignment_of(assignment: Mapping[Uuid, AbstractSet]) -> MemberAssignment:
+    result = _new(MemberAssignment)
+    result.partitions = MappingProxyType(assignment) if type(assignment) is dict else assignment
+    return result
 
 
 def _missing_topic(topic_id: Uuid) -> PartitionAssignorError:
@@ -146,13 +157,30 @@ class UniformHomogeneousAssignmentBuilder:
         members = spec.members
         min_quota, extra = divmod(total, len(members))
         topic_set = frozenset(topics)
-        # Per member, in order: its current target (read-only) until it changes, then a dict.
-        targets: list[Mapping[Uuid, AbstractSet] | dict[Uuid, AbstractSet]] = []
+        specs = list(members.values())
+        # Per member index whose target changes or that is below quota: its current target
+        # (read-only) until it changes, then a dict.  Every other member keeps its target as is.
+        targets: dict[int, Mapping[Uuid, AbstractSet] | dict[Uuid, AbstractSet]] = {}
         unfilled: list[tuple[int, int]] = []
 
-        # maybeRevokePartitions: the first `extra` members get one partition more.
-        for index, member in enumerate(members.values()):
-            old = member.partitions
+        # maybeRevokePartitions: the first `extra` members get one partition more.  A member
+        # whose target lies in the subscribed topics and holds exactly its quota keeps it, so
+        # (when every target lies in them) only the other members are visited.
+        try:  # what MemberSubscriptionAndAssignment keeps for bulk reads (absent: visit all)
+            target_topics = set(map(_TOPICS, specs))
+            plain = True
+        except AttributeError:
+            plain = False
+        if plain and inverted and all(map(topic_set.issuperset, target_topics)):  # (nothing held: visit all)
+            totals = list(map(_TOTAL, specs))
+            quota1 = min_quota + 1
+            visit: Iterable[int] = chain(
+                compress(range(extra), map(ne, totals[:extra], repeat(quota1))),
+                compress(range(extra, len(specs)), map(ne, totals[extra:], repeat(min_quota))))
+        else:
+            visit = range(len(specs))
+        for index in visit:
+            old = specs[index].partitions
             quota = min_quota + 1 if index < extra else min_quota
             if old:
                 new: dict[Uuid, AbstractSet] | None = None
@@ -176,10 +204,10 @@ class UniformHomogeneousAssignmentBuilder:
                             new = dict(old)
                         del new[topic_id]
                 if new is not None:
-                    old = new
+                    targets[index] = new
             if quota > 0:
                 unfilled.append((index, quota))
-            targets.append(old)
+                targets.setdefault(index, old)
 
         # assignRemainingPartitions
         range_sets: dict[range, RangeSet] = {}  # immutable, so members can share them
@@ -209,10 +237,15 @@ class UniformHomogeneousAssignmentBuilder:
         if seg_index < n_segments:
             raise PartitionAssignorError("Partitions were left unassigned")
 
-        out: dict[str, MemberAssignment] = {}
-        for member_id, assignment in zip(members, targets):
-            out[member_id] = result = _new(MemberAssignment)
-            result.partitions = MappingProxyType(assignment) if type(assignment) is dict else assignment
+        ids = list(members)
+        if not plain or len(targets) == len(specs):
+            out: dict[str, MemberAssignment] = {}
+            for index, member_id in enumerate(ids):
+                out[member_id] = _assignment_of(targets.get(index, specs[index].partitions))
+        else:  # an unchanged member's result is its own target (the same mapping)
+            out = dict(zip(ids, map(_AS_ASSIGNMENT, specs)))
+            for index, assignment in targets.items():
+                out[ids[index]] = _assignment_of(assignment)
         return GroupAssignment._trusted(out)
 
 
