@@ -228,6 +228,7 @@ class Coordinator:
         self.consumer_groups = rt.consumer_groups = ConsumerGroupManager(
             config.consumer, timers=rt.timers, emit=cg.persisting_emit(rt), metadata=metadata,
             classic_groups=cg.RuntimeClassicGroups(rt), member_id_seed=member_id_seed)
+        self.consumer_groups.classic_group_max_size = config.group_max_size
         self.owned_partitions = None if owned_partitions is None else set(owned_partitions)
         self.loading_partitions: set[int] = set()
         #: False models a coordinator that is shutting down: every request gets COORDINATOR_NOT_AVAILABLE.

@@ -327,9 +327,10 @@ class GroupRemovalReason(_Phrase):
     """A JoinGroup created the group but appending its first record failed (the change is reverted)."""
     UNLOADED = "its __consumer_offsets partition moved to another broker"
     """This broker no longer leads the group's partition (coordinator failover or a leader move)."""
-    REPLACED_BY_CONSUMER_GROUP = "it was empty and a consumer group took its id"
-    """A ConsumerGroupHeartbeat join created a consumer group with the id of this Empty classic
-    group: Kafka tombstones the classic group (its offsets stay) (docs/consumer-protocol.md §7.1)."""
+    REPLACED_BY_CONSUMER_GROUP = "a consumer group took its id"
+    """A ConsumerGroupHeartbeat join created a consumer group with the id of this classic group
+    (Empty, or upgraded online with its members): Kafka tombstones the classic group, its offsets
+    stay (docs/consumer-protocol.md §7.1)."""
     INTERNAL_ERROR = "an internal error; it is rebuilt from its last record"
     """A bug in kafkalab raised inside a handler or timer: the group is dropped and read back from
     the log, as a failover would rebuild it (docs/differences.md)."""
@@ -345,6 +346,8 @@ class GroupRemoved(TraceEvent):
             return f"group {self.group_id} was empty without offsets and was deleted"
         if self.reason is GroupRemovalReason.CREATION_WRITE_FAILED:
             return f"writing the new group {self.group_id} failed; it was never created"
+        if self.reason is GroupRemovalReason.REPLACED_BY_CONSUMER_GROUP:
+            return f"classic group {self.group_id} was tombstoned: {self.reason.value}"
         return f"group {self.group_id} was unloaded: {self.reason.value}"
 
 

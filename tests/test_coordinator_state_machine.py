@@ -12,6 +12,8 @@ from kafkalab import IllegalTransition, Trigger
 from kafkalab import trace as tr
 from kafkalab.grouplog import GroupLog
 from kafkalab.classic.state import VALID_PREVIOUS_STATES, all_transitions, next_state
+from kafkalab.consumer_protocol import encode_assignment, encode_subscription
+from kafkalab.messages import ConsumerGroupHeartbeatRequest
 
 T = Trigger
 
@@ -74,6 +76,14 @@ def _scenarios() -> list[Harness]:
     h.join("a"), h.join("b")
     h.sync("a", {})                                      # (Stable; the sync timer still runs for b)
     h.advance(30_000)                                    # Stable: pending sync expired
+
+    # The online downgrade (docs/consumer-protocol.md §7.2): a classic group upgraded by a
+    # ConsumerGroupHeartbeat join becomes classic again when that member leaves.
+    h = new(protocols=(("range", encode_subscription(["foo"], version=3)),))
+    h.join_and_sync("a", assignments={"a": encode_assignment([("foo", 0)])})
+    h.send(ConsumerGroupHeartbeatRequest(group_id="g", member_id="n", member_epoch=0, rebalance_timeout_ms=30_000,
+                                         subscribed_topic_names=("foo",), topic_partitions=()), "n")
+    h.send(ConsumerGroupHeartbeatRequest(group_id="g", member_id="n", member_epoch=-1), "n")
 
     h = new(session_timeout_ms=5_000)
     h.join_and_sync("a", "b")

@@ -436,6 +436,14 @@ def test_the_player_steps_through_heartbeats_and_explains_a_revocation_as_kip_84
     assert any(s.kind == "request" and "ConsumerGroupHeartbeat" in s.sentence for s in steps)
     revokes = [s for s in steps if isinstance(s.event, ev.PartitionsRevoked)]
     assert revokes and all("KIP-848" in s.sentence and "eager" not in s.sentence for s in revokes)
+    # The members panel: every consumer in the group, the group epoch as the generation.
+    last = steps[-1]
+    assert [(m.name, m.in_group) for m in last.members] == [("c1", True), ("c2", True), ("c3", True)]
+    assert last.generation == world.describe("g")["group_epoch"]
+    world.crash("c3")
+    world.run_until_stable("g", timeout_ms=120_000)
+    assert [(m.name, m.in_group) for m in build_steps(world.trace)[-1].members] == [
+        ("c1", True), ("c2", True), ("c3", False)]
 
 
 def test_a_static_member_whose_poll_times_out_leaves_with_epoch_minus_two():
@@ -450,3 +458,32 @@ def test_a_static_member_whose_poll_times_out_leaves_with_epoch_minus_two():
     assert [m.member_epoch for m in leave] == [-2] and world["c1"].state == "STALE"
     world.run_until_stable("g", timeout_ms=60_000)
     assert world.assignments("g") == before  # back within the session timeout: same partitions
+
+
+def test_rebalance_metrics_count_reconciliations():
+    world = three()
+    world.run_until_stable("g")
+    m1, m2 = world.metrics("c1"), world.metrics("c2")
+    # c1 reconciled twice (everything, then giving four up); c2 once, when its partitions came
+    assert m1["rebalance-total"] == 2 and m2["rebalance-total"] == 1
+    assert m1["failed-rebalance-total"] == 0
+    assert m2["rebalance-latency-max"] >= 0 and m1["last-rebalance-seconds-ago"] >= 0
+
+
+def test_a_consumer_protocol_member_upgrades_a_classic_group_and_its_leave_downgrades_it():
+    world = World(topics={"orders": 6})
+    world.add_consumers(2, group="g", topics=["orders"], prefix="k")  # classic
+    world.run_until_stable("g")
+    world.consumer("m1", "g", ["orders"], **CONSUMER)
+    world.run_until_stable("g")
+    # Online migration (docs/consumer-protocol.md §7): a consumer group with two classic members.
+    d = world.describe("g")
+    assert d["group_type"] == "consumer" and len(d["members"]) == 3
+    assert all_owned(world) == ALL_SIX and all(world.assignments("g").values())
+    assert {e.src for e in heartbeats(world)} == {"m1"}
+    ownership_steps(world)  # no partition owned twice, classic and consumer members alike
+    world.close("m1")
+    world.run_until_stable("g")
+    assert world.describe("g").get("group_type", "classic") == "classic"
+    assert set(world.assignments("g")) == {"k1", "k2"} and all_owned(world) == ALL_SIX
+    ownership_steps(world)

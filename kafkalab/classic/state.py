@@ -77,6 +77,7 @@ class Trigger(Enum):
     JOIN_COMPLETED = "the join phase completed"
     ASSIGNMENT_WRITTEN = "the leader's assignment was written"
     UNLOADED = "the group's partition was unloaded"
+    GROUP_DOWNGRADED = "a consumer group became this classic group"
 
 
 S = GroupState
@@ -95,6 +96,9 @@ VALID_PREVIOUS_STATES: dict[GroupState, frozenset[GroupState]] = {
 TRANSITIONS: dict[tuple[GroupState | None, Trigger], GroupState] = {
     (None, T.GROUP_CREATED): S.EMPTY,
     (None, T.GROUP_LOADED): S.STABLE,  # a loaded record with members (rebalance state is not persisted)
+    # The online downgrade (docs/consumer-protocol.md §7.2): built Stable, then a rebalance.
+    (None, T.GROUP_DOWNGRADED): S.STABLE,
+    (S.STABLE, T.GROUP_DOWNGRADED): S.PREPARING_REBALANCE,
     (S.EMPTY, T.MEMBER_ADDED): S.PREPARING_REBALANCE,
     (S.STABLE, T.MEMBER_ADDED): S.PREPARING_REBALANCE,
     (S.STABLE, T.LEADER_REJOINED): S.PREPARING_REBALANCE,

@@ -38,7 +38,7 @@ __all__ = [
     "GroupEpochBumped", "TargetAssignmentUpdated", "TargetAssignmentComputed",
     "MemberAssignmentUpdated", "MemberRemoved", "RegularExpressionResolved",
     "RegularExpressionRemoved", "ConsumerGroupStateChanged", "MetadataRefreshRequested",
-    "RegularExpressionRefreshScheduled", "ConsumerGroupLoaded", "ConsumerGroupUnloaded",
+    "RegularExpressionRefreshScheduled", "ConsumerGroupLoaded", "ConsumerGroupUnloaded", "ClassicMemberMetadata",
 ]
 
 
@@ -52,6 +52,7 @@ class EpochBumpReason(Enum):
     SUBSCRIPTION_METADATA_CHANGED = "the subscribed topics' metadata changed"  # updateSubscriptionMetadata
     MEMBERS_FENCED = "members were removed"  # consumerGroupFenceMembers
     REGULAR_EXPRESSIONS_RESOLVED = "a regular expression now matches other topics"  # handleRegularExpressionsResult
+    CLASSIC_GROUP_UPGRADED = "a classic group became this consumer group (the epoch is its generation)"
 
 
 class RemovalReason(Enum):
@@ -61,6 +62,9 @@ class RemovalReason(Enum):
     SESSION_EXPIRED = "the member session expired"
     REBALANCE_TIMEOUT = "the member failed to revoke its partitions within the rebalance timeout"
     STATIC_MEMBER_REPLACED = "a new member took over its group.instance.id"  # replaceMember
+    CLASSIC_JOIN_TIMEOUT = "the classic member failed to join within the rebalance timeout"
+    CLASSIC_SYNC_TIMEOUT = "the classic member failed to sync within timeout"
+    GROUP_DOWNGRADED = "the group became a classic group"  # convertToClassicGroup's tombstones
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,16 @@ class ConsumerGroupDeleted(GroupRecord):
 
 
 @dataclass(frozen=True)
+class ClassicMemberMetadata:
+    """Kafka's ``ClassicMemberMetadata`` of a member that uses the classic protocol inside a
+    consumer group (docs/consumer-protocol.md §7.3): its JoinGroup session timeout and protocols."""
+
+    session_timeout_ms: int
+    #: ``(name, metadata)`` in the member's preference order.
+    protocols: tuple[tuple[str, bytes], ...]
+
+
+@dataclass(frozen=True)
 class MemberSubscriptionUpdated(GroupRecord):
     """Kafka's ``ConsumerGroupMemberMetadata`` record: who the member is and what it subscribes
     to.  It creates the member when it is new."""
@@ -98,6 +112,8 @@ class MemberSubscriptionUpdated(GroupRecord):
     subscribed_topic_names: tuple[str, ...]
     subscribed_topic_regex: str
     server_assignor: Optional[str]
+    #: Set for a member that uses the classic protocol (§7).
+    classic: Optional[ClassicMemberMetadata] = None
 
     def describe(self) -> str:
         what = ", ".join(self.subscribed_topic_names) or "no topic names"

@@ -69,6 +69,8 @@ class ConsumerGroupMember:
     server_assignor_name: Optional[str] = None
     assigned_partitions: Assignment = field(default_factory=dict)
     partitions_pending_revocation: Assignment = field(default_factory=dict)
+    #: Set for a member that uses the classic protocol (docs/consumer-protocol.md §7).
+    classic: Optional[ev.ClassicMemberMetadata] = None
 
     __hash__ = None  # type: ignore[assignment]  # holds dicts
 
@@ -313,6 +315,31 @@ class ConsumerGroup:
             return resolved.version
         return 0
 
+    def num_classic_members(self) -> int:
+        return sum(1 for m in self.members.values() if m.classic is not None)
+
+    def supports_classic_protocols(self, protocol_type: Optional[str], names: Iterable[str]) -> bool:
+        """Kafka's ``supportsClassicProtocols``: type ``consumer``, and a protocol name every
+        classic member supports (any name when there is none)."""
+        if protocol_type != "consumer":
+            return False
+        names = set(names)
+        if not self.members:
+            return bool(names)
+        classic = [{p for p, _ in m.classic.protocols} for m in self.members.values() if m.classic is not None]
+        return any(all(n in protocols for protocols in classic) for n in names)
+
+    def waiting_on_unreleased_partition(self, member: ConsumerGroupMember) -> bool:
+        """Kafka's ``waitingOnUnreleasedPartition``: an UNRELEASED_PARTITIONS member's target
+        holds a partition another member still owns."""
+        if member.state is not MemberState.UNRELEASED_PARTITIONS:
+            return False
+        for topic_id, ps in self.target_assignment.get(member.member_id, {}).items():
+            mine = member.assigned_partitions.get(topic_id, set())
+            if any(p not in mine and self.current_partition_epoch(topic_id, p) != -1 for p in ps):
+                return True
+        return False
+
     def compute_state(self) -> ConsumerGroupState:
         """Kafka's ``maybeUpdateGroupState`` rule on the current data."""
         return compute_state(
@@ -358,7 +385,8 @@ class ConsumerGroup:
             old, instance_id=r.instance_id, rack_id=r.rack_id, client_id=r.client_id,
             client_host=r.client_host, rebalance_timeout_ms=r.rebalance_timeout_ms,
             subscribed_topic_names=frozenset(r.subscribed_topic_names),
-            subscribed_topic_regex=r.subscribed_topic_regex, server_assignor_name=r.server_assignor))
+            subscribed_topic_regex=r.subscribed_topic_regex, server_assignor_name=r.server_assignor,
+            classic=r.classic))
 
     def _replay_assignment(self, r: ev.MemberAssignmentUpdated) -> None:
         old = self.members.get(r.member_id)

@@ -47,7 +47,8 @@ from .reconcile import FencedMemberEpoch, reconcile
 from .regex import regex_error, resolve
 from .state import MemberState, Trigger
 from .target import AssignorFailed, build_target_assignment
-from .timers import rebalance_timeout_key, regex_refresh_key, session_timeout_key
+from .timers import (classic_join_timeout_key, classic_sync_timeout_key, rebalance_timeout_key, regex_refresh_key,
+                     session_timeout_key)
 
 if TYPE_CHECKING:
     from .manager import ConsumerGroupManager
@@ -84,6 +85,12 @@ class Batch:
         self.refresh_deadline: Optional[int] = None
         self.new_group = False
         self.delete_classic_group: Optional[str] = None
+        #: A non-empty classic group upgraded by this request (§7.1): its conversion records are
+        #: the first ``preapplied`` records, already replayed into the new group.
+        self.convert_classic_group: Optional[str] = None
+        self.preapplied = 0
+        #: The classic group to build when this batch downgrades the group (§7.2).
+        self.downgrade: Any = None
 
     def schedule(self, key: tuple, deadline: int, payload: Any = None) -> None:
         self.timer_ops.append(("schedule", key, deadline, payload))
@@ -169,9 +176,11 @@ def _consumer_group(mgr: "ConsumerGroupManager", group_id: str, *, create: bool,
         # An empty classic group is tombstoned (its offsets stay) and replaced.
         batch.delete_classic_group = group_id
     else:
-        # A non-empty classic group: the online upgrade (docs/consumer-protocol.md §7.1) is done by the
-        # coordinator integration; without it the id belongs to another group type.
-        raise ApiError(E.GROUP_ID_NOT_FOUND, f"Group {group_id} is not a consumer group.")
+        view = getattr(mgr.classic_groups, "view", None)
+        if not create or view is None:
+            raise ApiError(E.GROUP_ID_NOT_FOUND, f"Group {group_id} is not a consumer group.")
+        from .migration import upgrade  # the online upgrade (docs/consumer-protocol.md §7.1)
+        return upgrade(mgr, view(group_id), batch)
     batch.new_group = True
     batch.records.append(ev.ConsumerGroupCreated(batch.now, group_id))
     return ConsumerGroup(group_id)
@@ -210,7 +219,7 @@ def _subscription_record(now: int, group_id: str, m: ConsumerGroupMember) -> ev.
     return ev.MemberSubscriptionUpdated(
         now, group_id, m.member_id, m.instance_id, m.rack_id, m.client_id, m.client_host,
         m.rebalance_timeout_ms, tuple(sorted(m.subscribed_topic_names)), m.subscribed_topic_regex,
-        m.server_assignor_name)
+        m.server_assignor_name, m.classic)
 
 
 def _assignment_record(now: int, group_id: str, m: ConsumerGroupMember) -> ev.MemberAssignmentUpdated:
@@ -298,6 +307,38 @@ def regular_heartbeat(mgr: "ConsumerGroupManager", req: ConsumerGroupHeartbeatRe
                                 else member.subscribed_topic_regex),
         client_id=req.client_id, client_host=req.client_host)
 
+    reconciled = subscribe_and_reconcile(mgr, group, member, updated, req.topic_partitions, batch)
+    batch.schedule(session_timeout_key(gid, updated.member_id), now + mgr.session_timeout_ms(gid))
+
+    full = epoch == 0 or (req.rebalance_timeout_ms != -1
+                          and (req.subscribed_topic_names is not None or req.subscribed_topic_regex is not None)
+                          and req.topic_partitions is not None)
+    changed = member.assigned_partitions != reconciled.assigned_partitions
+    response = ConsumerGroupHeartbeatResponse(
+        member_id=reconciled.member_id, member_epoch=reconciled.member_epoch,
+        heartbeat_interval_ms=mgr.heartbeat_interval_ms(gid),
+        assignment=to_response(reconciled.assigned_partitions) if full or changed else None)
+    return response, group, (Trigger.GROUP_CREATED if batch.new_group and not batch.convert_classic_group
+                             else Trigger.CLASSIC_GROUP_UPGRADED if batch.new_group
+                             else Trigger.CONSUMER_GROUP_HEARTBEAT)
+
+
+def subscribe_and_reconcile(mgr: "ConsumerGroupManager", group: ConsumerGroup, member: ConsumerGroupMember,
+                            updated: ConsumerGroupMember,
+                            owned: Optional[Sequence[ConsumerGroupHeartbeatTopicPartitions]],
+                            batch: Batch) -> ConsumerGroupMember:
+    """The part of a join or heartbeat shared by ConsumerGroupHeartbeat and a classic member's
+    JoinGroup (§2.4 steps, §7.3): record the member's new subscription, bump the group epoch if it
+    changed (or the subscribed topics' metadata did), compute a new target when the epoch moved
+    past it, then reconcile this member against ``owned``.
+
+    Returns:
+        The member after reconciliation.
+
+    Raises:
+        ApiError: the assignor failed, or the member must be fenced.
+    """
+    now, gid = batch.now, group.group_id
     # 1. The member's subscription and the group epoch.
     bump: Optional[ev.EpochBumpReason] = ev.EpochBumpReason.NEW_GROUP if group.group_epoch == 0 else None
     if updated != member:  # hasMemberSubscriptionChanged
@@ -341,19 +382,8 @@ def regular_heartbeat(mgr: "ConsumerGroupManager", req: ConsumerGroupHeartbeatRe
     else:
         target_epoch, target = group.assignment_epoch, group.target_of(updated.member_id, updated.instance_id)
 
-    # 3. Reconcile this member only, then keep its session alive.
-    reconciled = _maybe_reconcile(group, updated, target_epoch, target, req.topic_partitions, batch)
-    batch.schedule(session_timeout_key(gid, updated.member_id), now + mgr.session_timeout_ms(gid))
-
-    full = epoch == 0 or (req.rebalance_timeout_ms != -1
-                          and (req.subscribed_topic_names is not None or req.subscribed_topic_regex is not None)
-                          and req.topic_partitions is not None)
-    changed = member.assigned_partitions != reconciled.assigned_partitions
-    response = ConsumerGroupHeartbeatResponse(
-        member_id=reconciled.member_id, member_epoch=reconciled.member_epoch,
-        heartbeat_interval_ms=mgr.heartbeat_interval_ms(gid),
-        assignment=to_response(reconciled.assigned_partitions) if full or changed else None)
-    return response, group, (Trigger.GROUP_CREATED if batch.new_group else Trigger.CONSUMER_GROUP_HEARTBEAT)
+    # 3. Reconcile this member only.
+    return _maybe_reconcile(group, updated, target_epoch, target, owned, batch)
 
 
 def _maybe_reconcile(group: ConsumerGroup, member: ConsumerGroupMember, target_epoch: int, target,
@@ -455,6 +485,9 @@ def fence_members(mgr: "ConsumerGroupManager", group: ConsumerGroup, members: li
     metadata without them, one epoch bump, their timers cancelled.  No-op for no members."""
     if not members:
         return
+    from .migration import downgrade, should_downgrade  # docs/consumer-protocol.md §7.2
+    if should_downgrade(mgr, group, members):
+        return downgrade(mgr, group, members, reason, batch)
     gid, now = group.group_id, batch.now
     removed = {m.member_id for m in members}
     for m in members:
@@ -475,8 +508,13 @@ def fence_members(mgr: "ConsumerGroupManager", group: ConsumerGroup, members: li
     batch.records.append(ev.GroupEpochBumped(now, gid, group.group_epoch, group.group_epoch + 1,
                                              ev.EpochBumpReason.MEMBERS_FENCED))
     for m in members:
-        batch.cancel(session_timeout_key(gid, m.member_id))
-        batch.cancel(rebalance_timeout_key(gid, m.member_id))
+        cancel_member_timers(gid, m.member_id, batch)
+
+
+def cancel_member_timers(group_id: str, member_id: str, batch: Batch) -> None:
+    """Cancel every timer of a member that leaves the group (session, rebalance, classic join and sync)."""
+    for key in (session_timeout_key, rebalance_timeout_key, classic_join_timeout_key, classic_sync_timeout_key):
+        batch.cancel(key(group_id, member_id))
 
 
 # ---------------------------------------------------------------------------- timers (§4.1, §4.3, §3.4)
@@ -489,6 +527,17 @@ def on_session_timeout(mgr: "ConsumerGroupManager", group_id: str, member_id: st
     if member is None:
         return None
     fence_members(mgr, group, [member], ev.RemovalReason.SESSION_EXPIRED, batch)
+    return group
+
+
+def on_member_timeout(mgr: "ConsumerGroupManager", group_id: str, member_id: str, reason: ev.RemovalReason,
+                      batch: Batch) -> Optional[ConsumerGroup]:
+    """A classic member's join or sync timer fired (§7.3): fence it; no-op (None) if it is gone."""
+    group = mgr.groups.get(group_id)
+    member = group.members.get(member_id) if group is not None else None
+    if member is None:
+        return None
+    fence_members(mgr, group, [member], reason, batch)
     return group
 
 

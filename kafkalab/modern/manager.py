@@ -77,7 +77,12 @@ E = ErrorCode
 
 
 class ClassicGroups(Protocol):
-    """What the manager needs to know about the coordinator's classic groups."""
+    """What the manager needs to know about the coordinator's classic groups.
+
+    For the online migration (docs/consumer-protocol.md §7) an implementation also offers
+    ``view(group_id) -> migration.ClassicGroupView``, ``convert_out(group_id, now)`` (the upgraded
+    classic group goes) and ``create_downgraded(view, now)`` (a classic group takes the consumer
+    group's place); without ``view`` a classic group with members is never upgraded."""
 
     def state_of(self, group_id: str) -> Optional[str]:
         """The classic group's state name (``"Empty"``, ``"Stable"``, ...) or None if there is none."""
@@ -151,6 +156,8 @@ class ConsumerGroupManager:
         self._rng = random.Random(member_id_seed)
         self._new_member_id = new_member_id
         self.regex_resolution_delay_ms = regex_resolution_delay_ms
+        #: The classic ``group.max.size`` (a downgrade must fit it, §7.2); the coordinator sets it.
+        self.classic_group_max_size = 2_147_483_647
         #: Kafka's ``lastMetadataImageWithNewTopics``: the image version that last created topics.
         self.last_metadata_version_with_new_topics = self.metadata.version if self.metadata.topics() else 0
 
@@ -260,6 +267,10 @@ class ConsumerGroupManager:
         kind = key[0]
         if kind == ConsumerTimer.SESSION_TIMEOUT:
             group, trigger = hb.on_session_timeout(self, key[1], key[2], batch), Trigger.MEMBERS_FENCED
+        elif kind in (ConsumerTimer.CLASSIC_JOIN_TIMEOUT, ConsumerTimer.CLASSIC_SYNC_TIMEOUT):
+            reason = (ev.RemovalReason.CLASSIC_JOIN_TIMEOUT if kind == ConsumerTimer.CLASSIC_JOIN_TIMEOUT
+                      else ev.RemovalReason.CLASSIC_SYNC_TIMEOUT)
+            group, trigger = hb.on_member_timeout(self, key[1], key[2], reason, batch), Trigger.MEMBERS_FENCED
         elif kind == ConsumerTimer.REBALANCE_TIMEOUT:
             group, trigger = hb.on_rebalance_timeout(self, key[1], key[2], payload, batch), Trigger.MEMBERS_FENCED
         else:
@@ -292,6 +303,23 @@ class ConsumerGroupManager:
                 group.metadata_refresh_deadline = 0  # requestMetadataRefresh
                 self._emit(ev.MetadataRefreshRequested(now, gid, tuple(topics)))
 
+    # ------------------------------------------------------------------ classic members (§7.3)
+
+    def run_classic(self, group_id: str, operation: Callable[[ConsumerGroup, hb.Batch], Any],
+                    trigger: Trigger, now: int) -> Any:
+        """Run one classic API ``operation(group, batch)`` on consumer group ``group_id`` (see
+        :mod:`.migration`): its records and timers are applied only if it returns; an
+        :class:`~kafkalab.modern.heartbeat.ApiError` it raises comes back as the result."""
+        _check_now(now)
+        group = self.groups[group_id]
+        batch = hb.Batch(now)
+        try:
+            result = operation(group, batch)
+        except hb.ApiError as err:
+            return err
+        self._commit(batch, group, trigger)
+        return result
+
     # ------------------------------------------------------------------ loading and unloading
 
     def load_group(self, group_id: str, records: Iterable[ev.GroupRecord], now: int) -> ConsumerGroup:
@@ -315,6 +343,7 @@ class ConsumerGroupManager:
         a member that still has partitions to revoke gets its rebalance timer again."""
         group = self.groups[group_id]
         for member in group.members.values():
+            # Kafka's onLoaded uses the group's consumer session timeout here, classic members too.
             self.timers.schedule(session_timeout_key(group_id, member.member_id), now + self.session_timeout_ms(group_id))
             if member.state is MemberState.UNREVOKED_PARTITIONS:
                 self.timers.schedule(rebalance_timeout_key(group_id, member.member_id),
@@ -338,11 +367,14 @@ class ConsumerGroupManager:
         old_state: Optional[ConsumerGroupState] = None if batch.new_group else group.state
         if batch.delete_classic_group is not None:
             self.classic_groups.delete_empty(batch.delete_classic_group, batch.now)
+        if batch.convert_classic_group is not None:
+            self.classic_groups.convert_out(batch.convert_classic_group, batch.now)  # type: ignore[attr-defined]
         if batch.new_group:
             self.groups[group.group_id] = group
-        for record in batch.records:
+        for i, record in enumerate(batch.records):
             self._emit(record)
-            group.replay(record)
+            if i >= batch.preapplied:
+                group.replay(record)
         for note in batch.notes:
             self._emit(note)
         for op, key, deadline, payload in batch.timer_ops:
@@ -352,6 +384,11 @@ class ConsumerGroupManager:
                 self.timers.cancel(key)
         if batch.refresh_deadline is not None:
             group.metadata_refresh_deadline = batch.refresh_deadline
+        if batch.downgrade is not None:  # the group's tombstones were replayed: it is classic now
+            del self.groups[group.group_id]
+            self.group_configs.pop(group.group_id, None)
+            self.classic_groups.create_downgraded(batch.downgrade, batch.now)  # type: ignore[attr-defined]
+            return
         new_state = next_state(old_state, trigger, group.compute_state())
         if new_state is not old_state:
             group.state = new_state
@@ -392,7 +429,7 @@ class ConsumerGroupManager:
                 subscribed_topic_regex=m.subscribed_topic_regex or None,
                 assignment=self._describe_assignment(m.assigned_partitions),
                 target_assignment=self._describe_assignment(group.target_assignment.get(m.member_id, {})),
-                member_type=1 if api_version >= 1 else -1)
+                member_type=(0 if m.classic is not None else 1) if api_version >= 1 else -1)
             for m in group.members.values())
         return ConsumerGroupDescribedGroup(
             group_id=group_id, group_state=group.state.value, group_epoch=group.group_epoch,
@@ -436,10 +473,11 @@ class ConsumerGroupManager:
         member = group.members.get(member_id)
         if member is None:
             return E.UNKNOWN_MEMBER_ID
-        if not is_transactional and api_version < 9:
+        if not is_transactional and api_version < 9 and member.classic is None:
             return E.UNSUPPORTED_VERSION  # "OffsetCommit version 9 or above must be used by members using the modern group protocol"
         if member_epoch != member.member_epoch:
-            return E.STALE_MEMBER_EPOCH  # exact equality: the previous epoch is stale too
+            # exact equality: the previous epoch is stale too; a classic member's is its generation (§7.3)
+            return E.ILLEGAL_GENERATION if member.classic is not None else E.STALE_MEMBER_EPOCH
         return None
 
     def validate_offset_fetch(self, group_id: str, member_id: Optional[str], member_epoch: int) -> Optional[ErrorCode]:
@@ -456,7 +494,7 @@ class ConsumerGroupManager:
         if member is None:
             return E.UNKNOWN_MEMBER_ID
         if member_epoch != member.member_epoch:
-            return E.STALE_MEMBER_EPOCH
+            return E.ILLEGAL_GENERATION if member.classic is not None else E.STALE_MEMBER_EPOCH
         return None
 
     def is_subscribed_to_topic(self, group_id: str, topic: str) -> bool:
@@ -526,6 +564,7 @@ class ConsumerGroupManager:
                     "client_id": m.client_id,
                     "member_epoch": m.member_epoch,
                     "previous_member_epoch": m.previous_member_epoch,
+                    "protocol": "classic" if m.classic is not None else "consumer",
                     "state": m.state.name,
                     "reconciled": m.is_reconciled_to(group.assignment_epoch),
                     "subscribed_topic_names": sorted(m.subscribed_topic_names),

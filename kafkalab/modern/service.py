@@ -17,8 +17,9 @@ most.  This module holds what joins the two:
 * the handlers the coordinator's routes call: ConsumerGroupHeartbeat, ConsumerGroupDescribe (per
   group id, like DescribeGroups), OffsetCommit / OffsetFetch for a consumer group (member epochs
   checked by the manager, §6, then :mod:`kafkalab.offsets`), and the classic APIs sent to a
-  consumer group id (§7.3: kafkalab has no classic members inside consumer groups, so they are
-  answered as Kafka answers them for a group without any);
+  consumer group id (§7.3: classic members inside a consumer group, :mod:`.migration`);
+* the classic side of the online migration (§7.1, §7.2): :meth:`RuntimeClassicGroups.view`,
+  :meth:`~RuntimeClassicGroups.convert_out` and :meth:`~RuntimeClassicGroups.create_downgraded`;
 * :func:`cleanup_consumer_groups`, the consumer-group half of the offsets retention check.
 
 The service's checks (coordinator active, NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS) stay in
@@ -31,11 +32,16 @@ from typing import Any, Callable, Optional
 
 from .. import offsets
 from .. import trace as tr
-from ..classic.common import join_error
+from ..classic.common import answer_join, answer_sync, join_error, join_response, schedule_heartbeat, transition
+from ..classic.group import Group, Member
 from ..classic.join import handle_join_group
 from ..classic.lifecycle import delete_group
+from ..classic.rebalance import prepare_rebalance
 from ..classic.state import GroupState
+from ..classic.state import Trigger as ClassicTrigger
 from ..config import CoordinatorConfig
+from ..consumer_protocol import decode_subscription, encode_assignment
+from ..grouplog import group_metadata_record
 from ..errors import ErrorCode
 from ..messages import (
     ConsumerGroupDescribedGroup,
@@ -59,8 +65,11 @@ from ..messages import (
 )
 from ..runtime import Runtime
 from . import events as ev
+from . import heartbeat as hb
 from .manager import ConsumerGroupManager
-from .state import ConsumerGroupState
+from .migration import (PROTOCOL_TYPE, ClassicGroupView, ClassicJoin, ClassicMemberView, classic_heartbeat, classic_join,
+                        classic_leave_member, classic_sync)
+from .state import ConsumerGroupState, Trigger
 
 __all__ = [
     "RuntimeClassicGroups", "persisting_emit", "manager_of", "load_group", "unload_group", "reload_group",
@@ -86,6 +95,56 @@ class RuntimeClassicGroups:
     def delete_empty(self, group_id: str, now: int) -> None:
         # Kafka's maybeDeleteEmptyClassicGroup: the group's tombstone; its offsets stay.
         delete_group(self.rt, group_id, tr.GroupRemovalReason.REPLACED_BY_CONSUMER_GROUP)
+
+    def view(self, group_id: str) -> ClassicGroupView:
+        """The classic group as the manager's online upgrade reads it (§7.1)."""
+        g = self.rt.groups[group_id]
+        return ClassicGroupView(group_id, g.protocol_type, g.protocol_name, g.generation_id, tuple(
+            ClassicMemberView(m.member_id, m.group_instance_id, m.client_id, m.client_host, m.rebalance_timeout_ms,
+                              m.session_timeout_ms, m.protocols, m.assignment)
+            for m in g.members.values()))
+
+    def convert_out(self, group_id: str, now: int) -> None:
+        """``convertToConsumerGroup``'s classic part: parked JoinGroup and SyncGroup requests get
+        REBALANCE_IN_PROGRESS, and the classic group is tombstoned (its offsets stay)."""
+        group = self.rt.groups[group_id]
+        for member in group.members.values():
+            if member.awaiting_join is not None:
+                answer_join(self.rt, group, member, join_error(member.awaiting_join.api_version,
+                                                               E.REBALANCE_IN_PROGRESS, member.member_id))
+            answer_sync(self.rt, group, member, SyncGroupResponse(error_code=E.REBALANCE_IN_PROGRESS))
+        delete_group(self.rt, group_id, tr.GroupRemovalReason.REPLACED_BY_CONSUMER_GROUP)
+
+    def create_downgraded(self, view: ClassicGroupView, now: int) -> None:
+        """``convertToClassicGroup``'s classic part (``ClassicGroup.fromConsumerGroup``): a Stable
+        group at generation = the group epoch, protocol type ``consumer``, the protocol the members
+        vote for, each member's target assignment serialized with its protocol's version; the
+        record is written, sessions start, and a rebalance begins (§7.2)."""
+        rt = self.rt
+        group = Group(view.group_id)
+        group.generation_id = view.generation_id
+        for m in view.members:
+            group.add(Member(m.member_id, m.instance_id, m.client_id, m.client_host, m.rebalance_timeout_ms,
+                             m.session_timeout_ms, PROTOCOL_TYPE, m.protocols))
+        group.protocol_name = group.select_protocol()
+        for m in view.members:
+            member = group.members[m.member_id]
+            try:
+                version = decode_subscription(member.metadata(group.protocol_name)).version
+            except ValueError:
+                version = 0
+            member.assignment = encode_assignment([(t, p) for t, ps in m.target for p in ps], None, version=version)
+        rt.groups[view.group_id] = group
+        transition(rt, group, ClassicTrigger.GROUP_DOWNGRADED)
+        for member in group.members.values():
+            rt.emit(tr.MemberAdded(now, group.group_id, member.member_id, member.group_instance_id, member.client_id,
+                                   member.client_host, member.session_timeout_ms, member.rebalance_timeout_ms,
+                                   member.assignment))
+        rt.emit(tr.LeaderChanged(now, group.group_id, None, group.leader_id))
+        rt.append_group_record(group_metadata_record(group))
+        for member in group.members.values():
+            schedule_heartbeat(rt, group, member)
+        prepare_rebalance(rt, group, ClassicTrigger.GROUP_DOWNGRADED)
 
 
 def persisting_emit(rt: Runtime) -> Callable[[tr.TraceEvent], None]:
@@ -209,53 +268,81 @@ def fetch_offsets(rt: Runtime, req: OffsetFetchRequest, origin: Any) -> None:
 
 def _join_group(rt: Runtime, req: JoinGroupRequest, origin: Any) -> None:
     # Kafka's classicGroupJoin: an empty consumer group is deleted (tombstones; offsets stay) and
-    # the join goes on as for a classic group.  One with members would take the joining member as
-    # a classic member (§7.3), which kafkalab does not model yet: it answers as Kafka does for a
-    # group of another type (docs/differences-consumer.md).
+    # the join goes on as for a classic group; one with members takes the joiner as a classic
+    # member (classicGroupJoinToConsumerGroup, §7.3).
     mgr = manager_of(rt)
     if not mgr.groups[req.group_id].members:
         mgr.delete_group(req.group_id, rt.now)
         return handle_join_group(rt, req, origin)
-    rt.send(origin, req.group_id, join_error(req.api_version, E.INCONSISTENT_GROUP_PROTOCOL, ""))
+    result = mgr.run_classic(req.group_id, lambda group, batch: classic_join(
+        mgr, group, member_id=req.member_id, instance_id=req.group_instance_id, protocol_type=req.protocol_type,
+        protocols=tuple((p.name, p.metadata) for p in req.protocols), session_timeout_ms=req.session_timeout_ms,
+        rebalance_timeout_ms=req.rebalance_timeout_ms, api_version=req.api_version, client_id=req.client_id,
+        client_host=req.client_host, batch=batch), Trigger.CLASSIC_MEMBER_JOINED, rt.now)
+    if isinstance(result, hb.ApiError):
+        response = join_error(req.api_version, result.code, req.member_id)
+    elif isinstance(result, ClassicJoin) and result.error is not E.NONE:
+        response = join_error(req.api_version, result.error, result.member_id)
+    else:
+        # Every classic client is a follower: no leader, no member list.
+        response = join_response(req.api_version, member_id=result.member_id, generation_id=result.generation_id,
+                                 protocol_type=PROTOCOL_TYPE, protocol_name=result.protocol_name, leader="")
+    rt.send(origin, req.group_id, response)
 
 
 def _sync_group(rt: Runtime, req: SyncGroupRequest, origin: Any) -> None:
-    # classicGroupSync: an empty group, and any member that is not a classic member.
-    rt.send(origin, req.group_id, SyncGroupResponse(error_code=E.UNKNOWN_MEMBER_ID))
-
-
-def _member_error(rt: Runtime, group_id: str, member_id: str, instance_id: Optional[str]) -> ErrorCode:
-    """Kafka's ``validateConsumerGroupMember`` + ``throwIfMemberDoesNotUseClassicProtocol`` for a
-    group without classic members: FENCED_INSTANCE_ID when the instance id is another member's,
-    else UNKNOWN_MEMBER_ID."""
-    group = manager_of(rt).groups[group_id]
-    if instance_id is not None and member_id:
-        member = group.static_member(instance_id)
-        if member is not None and member.member_id != member_id:
-            return E.FENCED_INSTANCE_ID
-    return E.UNKNOWN_MEMBER_ID
+    # classicGroupSync: an empty group has no member; else classicGroupSyncToConsumerGroup.
+    mgr = manager_of(rt)
+    if not mgr.groups[req.group_id].members:
+        return rt.send(origin, req.group_id, SyncGroupResponse(error_code=E.UNKNOWN_MEMBER_ID))
+    result = mgr.run_classic(req.group_id, lambda group, batch: classic_sync(
+        mgr, group, member_id=req.member_id, instance_id=req.group_instance_id, generation_id=req.generation_id,
+        protocol_type=req.protocol_type, protocol_name=req.protocol_name, batch=batch),
+        Trigger.CONSUMER_GROUP_HEARTBEAT, rt.now)
+    if isinstance(result, hb.ApiError):
+        return rt.send(origin, req.group_id, SyncGroupResponse(error_code=result.code))
+    _name, assigned, version = result
+    assignment = encode_assignment([(t, p) for t, ps in assigned.items() for p in ps], None, version=version)
+    if req.api_version >= 5:
+        response = SyncGroupResponse(protocol_type=req.protocol_type, protocol_name=req.protocol_name,
+                                     assignment=assignment)
+    else:
+        response = SyncGroupResponse(assignment=assignment)
+    rt.send(origin, req.group_id, response)
 
 
 def _heartbeat(rt: Runtime, req: HeartbeatRequest, origin: Any) -> None:
-    # classicGroupHeartbeatToConsumerGroup (a missing static member is UNKNOWN_MEMBER_ID too).
-    code = E.UNKNOWN_MEMBER_ID
-    if req.group_instance_id is not None:
-        member = manager_of(rt).groups[req.group_id].static_member(req.group_instance_id)
-        if member is not None and member.member_id != req.member_id:
-            code = E.FENCED_INSTANCE_ID
-    rt.send(origin, req.group_id, HeartbeatResponse(error_code=code))
+    # classicGroupHeartbeatToConsumerGroup.
+    mgr = manager_of(rt)
+    result = mgr.run_classic(req.group_id, lambda group, batch: classic_heartbeat(
+        mgr, group, member_id=req.member_id, instance_id=req.group_instance_id, generation_id=req.generation_id,
+        batch=batch), Trigger.CONSUMER_GROUP_HEARTBEAT, rt.now)
+    rt.send(origin, req.group_id, HeartbeatResponse(error_code=result.code if isinstance(result, hb.ApiError)
+                                                    else result))
 
 
 def _leave_group(rt: Runtime, req: LeaveGroupRequest, origin: Any) -> None:
-    # classicGroupLeaveToConsumerGroup: one answer per identity; an admin removal by instance id
-    # alone (member id "") is not fenced.
+    # classicGroupLeaveToConsumerGroup: one answer per identity, the valid ones removed together
+    # (one epoch bump).
+    mgr = manager_of(rt)
+    group = mgr.groups[req.group_id]
     identities = req.members if req.api_version >= 3 else (MemberIdentity(member_id=req.member_id),)
-    members = tuple(MemberResponse(i.member_id, i.group_instance_id,
-                                   _member_error(rt, req.group_id, i.member_id, i.group_instance_id))
-                    for i in identities)
+    answers, leaving = [], []
+    for i in identities:
+        try:
+            member = classic_leave_member(group, i.member_id, i.group_instance_id)
+        except hb.ApiError as err:
+            answers.append(MemberResponse(i.member_id, i.group_instance_id, err.code))
+            continue
+        if all(m.member_id != member.member_id for m in leaving):
+            leaving.append(member)
+        answers.append(MemberResponse(member.member_id, i.group_instance_id))
+    if leaving:
+        mgr.run_classic(req.group_id, lambda g, batch: hb.fence_members(
+            mgr, g, leaving, ev.RemovalReason.MEMBER_LEFT, batch), Trigger.MEMBERS_FENCED, rt.now)
     if req.api_version < 3:
-        return rt.send(origin, req.group_id, LeaveGroupResponse(error_code=members[0].error_code))
-    rt.send(origin, req.group_id, LeaveGroupResponse(members=members))
+        return rt.send(origin, req.group_id, LeaveGroupResponse(error_code=answers[0].error_code))
+    rt.send(origin, req.group_id, LeaveGroupResponse(members=tuple(answers)))
 
 
 #: The classic group APIs' handlers when the group id is a consumer group's.

@@ -110,6 +110,8 @@ class Trigger(Enum):
     STATIC_MEMBER_TEMPORARILY_LEFT = "a static member left temporarily (epoch -2)"
     MEMBERS_FENCED = "members were removed from the group"
     REGULAR_EXPRESSIONS_RESOLVED = "the group's regular expressions were resolved again"
+    CLASSIC_GROUP_UPGRADED = "a ConsumerGroupHeartbeat join upgraded a classic group with members"
+    CLASSIC_MEMBER_JOINED = "a classic member's JoinGroup updated the group"
 
 
 S = ConsumerGroupState
@@ -130,6 +132,12 @@ TRANSITIONS: dict[tuple[Optional[ConsumerGroupState], Trigger], frozenset[Consum
     (S.RECONCILING, T.MEMBERS_FENCED): frozenset({S.ASSIGNING, S.EMPTY}),
     (S.ASSIGNING, T.MEMBERS_FENCED): frozenset({S.EMPTY}),
     (S.STABLE, T.REGULAR_EXPRESSIONS_RESOLVED): frozenset({S.ASSIGNING}),
+    # The classic members keep their old epoch: the joining member's epoch bump leaves them to
+    # reconcile by rejoining.
+    (None, T.CLASSIC_GROUP_UPGRADED): frozenset({S.RECONCILING}),
+    (S.STABLE, T.CLASSIC_MEMBER_JOINED): frozenset({S.RECONCILING}),
+    (S.ASSIGNING, T.CLASSIC_MEMBER_JOINED): frozenset({S.RECONCILING, S.STABLE}),
+    (S.RECONCILING, T.CLASSIC_MEMBER_JOINED): frozenset({S.STABLE}),
     (S.RECONCILING, T.REGULAR_EXPRESSIONS_RESOLVED): frozenset({S.ASSIGNING}),
 }
 

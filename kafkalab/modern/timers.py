@@ -12,7 +12,11 @@ compares equal to the plain string):
 * ``(REBALANCE_TIMEOUT, group_id, member_id)`` with the member epoch as payload -- scheduled when
   the member must revoke; fences it if it is still at that epoch;
 * ``(REGEX_REFRESH, group_id)`` with the regexes as payload -- Kafka's asynchronous resolution of
-  the group's regular expressions, run when the timer fires.
+  the group's regular expressions, run when the timer fires;
+* ``(CLASSIC_JOIN_TIMEOUT, group_id, member_id)`` and ``(CLASSIC_SYNC_TIMEOUT, group_id,
+  member_id)`` -- a classic member inside a consumer group must rejoin (after
+  REBALANCE_IN_PROGRESS) or send SyncGroup (after its JoinGroup) within its rebalance timeout, or
+  it is fenced (Kafka's ``consumerGroupJoinKey`` / ``consumerGroupSyncKey``).
 
 The manager is given any object with ``schedule(key, deadline, payload)``, ``cancel(key)`` and
 ``key in timers`` (:class:`Timers`); :class:`kafkalab.timers.TimerTable` is one, shared with the
@@ -26,7 +30,7 @@ from enum import Enum
 from typing import Any, Protocol
 
 __all__ = ["ConsumerTimer", "Timers", "session_timeout_key", "rebalance_timeout_key",
-           "regex_refresh_key", "is_consumer_timer"]
+           "regex_refresh_key", "classic_join_timeout_key", "classic_sync_timeout_key", "is_consumer_timer"]
 
 
 class ConsumerTimer(str, Enum):
@@ -35,6 +39,8 @@ class ConsumerTimer(str, Enum):
     SESSION_TIMEOUT = "consumer-session-timeout"
     REBALANCE_TIMEOUT = "consumer-rebalance-timeout"
     REGEX_REFRESH = "consumer-regex-refresh"
+    CLASSIC_JOIN_TIMEOUT = "consumer-classic-join-timeout"
+    CLASSIC_SYNC_TIMEOUT = "consumer-classic-sync-timeout"
 
     def __str__(self) -> str:
         return self.value
@@ -60,6 +66,14 @@ def rebalance_timeout_key(group_id: str, member_id: str) -> tuple:
 
 def regex_refresh_key(group_id: str) -> tuple:
     return (ConsumerTimer.REGEX_REFRESH, group_id)
+
+
+def classic_join_timeout_key(group_id: str, member_id: str) -> tuple:
+    return (ConsumerTimer.CLASSIC_JOIN_TIMEOUT, group_id, member_id)
+
+
+def classic_sync_timeout_key(group_id: str, member_id: str) -> tuple:
+    return (ConsumerTimer.CLASSIC_SYNC_TIMEOUT, group_id, member_id)
 
 
 def is_consumer_timer(key: tuple) -> bool:

@@ -138,6 +138,11 @@ class ConsumerMembership:
         if new in (JOINING, FENCED, PREPARE_LEAVING, LEAVING, STALE, FATAL, UNSUBSCRIBED):
             self.reconciling_to = None
             self.reconcile_commit_pending = False
+        # The rebalance metrics (ConsumerRebalanceMetricsManager): a rebalance is a reconciliation.
+        if self.state == RECONCILING and new in (STABLE, ACKNOWLEDGING):
+            self.metrics_recorder.rebalance_ended(now)
+        elif self.state != RECONCILING and new == RECONCILING:
+            self.metrics_recorder.join_initiated(now)
         self._set_state(now, new, reason, error_code)
 
     def _set_epoch(self, epoch: int) -> None:
@@ -388,6 +393,9 @@ class ConsumerMembership:
         """``AbstractHeartbeatRequestManager.onErrorResponse``."""
         code = resp.error_code
         self._on_heartbeat_failed(now)
+        if self.metrics_recorder.rebalance_started_at is not None:  # onHeartbeatFailure
+            self.metrics_recorder.rebalance_failed(now)
+            self.metrics_recorder.rebalance_started_at = None
         if code in COORDINATOR_ERRORS:
             self._coordinator_unknown(now)
             self.heartbeat_backoff_until = 0

@@ -346,6 +346,10 @@ class MetricsRecorder:
     def sync_succeeded(self, now: int, latency_ms: int) -> None:
         """A SyncGroup answered without error ends the rebalance (``SyncGroupResponseHandler``)."""
         self.records.append((now, "sync-latency", latency_ms))
+        self.rebalance_ended(now)
+
+    def rebalance_ended(self, now: int) -> None:
+        """The rebalance ends: a SyncGroup answer, or (consumer protocol) the end of a reconciliation."""
         start = self.rebalance_started_at if self.rebalance_started_at is not None else now
         self.records.append((now, "rebalance-latency", now - start))
         self.marks.append((now, "rebalance-end"))

@@ -43,6 +43,7 @@ from ..sim.events import (
     format_partitions,
 )
 from ..classic.state import GroupState
+from ..modern.events import ConsumerGroupStateChanged, MemberRemoved, MemberSubscriptionUpdated
 from ..trace import GroupLoaded, GroupView, MemberAdded, RequestReceived, who
 from .tracetools import short_member_id, unwrap
 
@@ -115,6 +116,9 @@ class Snapshot:
         self.coordinator_seen = False  # False for a client's log: no coordinator events (yet)
         self.client_generation = -1  # the highest generation a consumer's JoinGroup answer gave
         self.client_leaders: dict[int, str] = {}  # generation -> the consumer told it leads it
+        #: A consumer group's (KIP-848) member ids and its group epoch, from the coordinator's records.
+        self.consumer_group_members: set[str] = set()
+        self.group_epoch: Optional[int] = None
         if world is not None:
             self.initial_delay_ms = world.config.group_initial_rebalance_delay_ms
         for name in consumers:
@@ -139,6 +143,8 @@ class Snapshot:
     def generation(self) -> int:
         if not self.coordinator_seen:
             return max(self.client_generation, 0)
+        if self.view.state is None and self.group_epoch is not None:
+            return self.group_epoch  # a consumer group: its group epoch
         return self.view.generation_id if self.view.state is not None else 0
 
     @property
@@ -160,7 +166,7 @@ class Snapshot:
         return self.names.get(member_id, member_id)
 
     def rows(self) -> tuple[MemberRow, ...]:
-        member_names = {self.name_of(m) for m in self.view.members}
+        member_names = {self.name_of(m) for m in (*self.view.members, *self.consumer_group_members)}
         leader = self.leader
         out = []
         for c in self.clients.values():
@@ -229,6 +235,17 @@ class Snapshot:
         if isinstance(inner, RequestReceived):
             name = who(inner.origin)
             self.origin = name if name in self.clients else None
+            return
+        if isinstance(inner, MemberSubscriptionUpdated) and inner.group_id == self.group:
+            # A consumer group's member (KIP-848): added while handling that consumer's heartbeat.
+            self.consumer_group_members.add(inner.member_id)
+            self._name(inner.member_id, self.origin)
+            return
+        if isinstance(inner, MemberRemoved) and inner.group_id == self.group:
+            self.consumer_group_members.discard(inner.member_id)
+            return
+        if isinstance(inner, ConsumerGroupStateChanged) and inner.group_id == self.group:
+            self.group_epoch = inner.group_epoch
             return
         if not self.view.apply(inner):
             return

@@ -11,117 +11,30 @@ from typing import Any, Optional
 
 import pytest
 
-from kafkalab import Coordinator, CoordinatorConfig
 from kafkalab.brokers import Brokers
 from kafkalab.errors import ErrorCode
 from kafkalab.messages import (
     ConsumerGroupDescribedGroup,
     ConsumerGroupDescribeRequest,
-    ConsumerGroupHeartbeatRequest,
     ConsumerGroupHeartbeatResponse,
-    ConsumerGroupHeartbeatTopicPartitions,
     DescribedGroup,
     DescribeGroupsRequest,
     HeartbeatRequest,
-    JoinGroupRequest,
-    JoinGroupRequestProtocol,
     LeaveGroupRequest,
     ListGroupsRequest,
     MemberIdentity,
-    OffsetCommitRequest,
-    OffsetCommitRequestPartition,
-    OffsetCommitRequestTopic,
     OffsetFetchRequest,
     OffsetFetchRequestTopic,
     SyncGroupRequest,
 )
-from kafkalab.modern import ConsumerGroupConfig, MetadataImage, topic_id_for
+from kafkalab.modern import ConsumerGroupConfig, topic_id_for
 from kafkalab.modern import events as ev
 from kafkalab.modern.group import fold
 from kafkalab.modern.timers import ConsumerTimer, rebalance_timeout_key, session_timeout_key
 
+from coord_helpers import SESSION, CoordHarness, classic_join, classic_member, commit, fetch
+
 E = ErrorCode
-SESSION = 45_000  # group.consumer.session.timeout.ms
-
-
-class CoordHarness:
-    """One Coordinator, consumer-protocol members addressed by name (member id = name)."""
-
-    def __init__(self, topics: Optional[dict[str, int]] = None, *, coordinator: Optional[Coordinator] = None,
-                 group_id: str = "g", **config: Any) -> None:
-        self.image = MetadataImage.of(topics if topics is not None else {"foo": 6})
-        self.coord = coordinator or Coordinator(CoordinatorConfig(**config), metadata=self.image)
-        self.group_id = group_id
-        self.now = 0
-        self.epochs: dict[str, int] = {}
-        self.assigned: dict[str, dict[str, tuple[int, ...]]] = {}
-
-    def send(self, request: Any, origin: Any = "x") -> Any:
-        replies = self.coord.handle(request, origin, self.now)
-        assert len(replies) == 1, replies
-        return replies[0].response
-
-    def cghb(self, name: str, epoch: int, *, owned: Any = None, **fields: Any) -> ConsumerGroupHeartbeatResponse:
-        fields.setdefault("group_id", self.group_id)
-        resp = self.send(ConsumerGroupHeartbeatRequest(member_id=name, member_epoch=epoch, topic_partitions=owned,
-                                                       **fields), name)
-        if resp.error_code is E.NONE:
-            self.epochs[name] = resp.member_epoch
-            if resp.assignment is not None:
-                self.assigned[name] = {t.topic_id: t.partitions for t in resp.assignment.topic_partitions}
-        return resp
-
-    def join(self, name: str, topics: tuple[str, ...] = ("foo",), **fields: Any) -> ConsumerGroupHeartbeatResponse:
-        fields.setdefault("rebalance_timeout_ms", 30_000)
-        return self.cghb(name, 0, owned=(), subscribed_topic_names=topics, **fields)
-
-    def heartbeat(self, name: str, **fields: Any) -> ConsumerGroupHeartbeatResponse:
-        owned = tuple(ConsumerGroupHeartbeatTopicPartitions(t, ps) for t, ps in sorted(self.assigned.get(name, {}).items()))
-        return self.cghb(name, self.epochs[name], owned=owned, **fields)
-
-    def leave(self, name: str) -> ConsumerGroupHeartbeatResponse:
-        return self.cghb(name, -1)
-
-    def advance_to(self, t: int) -> list:
-        replies = []
-        while (d := self.coord.next_deadline()) is not None and d <= t:
-            self.now = max(self.now, d)
-            replies += self.coord.on_timer(self.now)
-        self.now = max(self.now, t)
-        return replies
-
-    @property
-    def group(self):
-        return self.coord.consumer_groups.groups[self.group_id]
-
-    def state(self, group_id: Optional[str] = None) -> str:
-        return self.coord.describe(group_id or self.group_id)["state"]
-
-
-def classic_join(h: CoordHarness, group_id: str, member_id: str = "", **fields: Any) -> Any:
-    return h.send(JoinGroupRequest(group_id=group_id, member_id=member_id, session_timeout_ms=10_000,
-                                   protocols=(JoinGroupRequestProtocol("range", b""),), **fields), "c")
-
-
-def classic_member(h: CoordHarness, group_id: str) -> str:
-    """A classic member joins ``group_id`` (v3: no MEMBER_ID_REQUIRED); after the initial delay
-    the group is CompletingRebalance.  Returns its member id."""
-    assert h.coord.handle(JoinGroupRequest(group_id=group_id, session_timeout_ms=10_000, api_version=3,
-                                           protocols=(JoinGroupRequestProtocol("range", b""),)), "c", h.now) == []
-    (reply,) = [r for r in h.advance_to(h.now + 3_000) if r.origin == "c"]
-    assert reply.response.error_code is E.NONE
-    return reply.response.member_id
-
-
-def commit(group_id: str, member_id: str, epoch: int, version: int = 9, **fields: Any) -> OffsetCommitRequest:
-    return OffsetCommitRequest(group_id=group_id, member_id=member_id, generation_id=epoch, api_version=version,
-                               topics=(OffsetCommitRequestTopic("foo", (OffsetCommitRequestPartition(0, 42),)),),
-                               **fields)
-
-
-def fetch(group_id: str, member_id: Optional[str] = None, epoch: int = -1, version: int = 9) -> OffsetFetchRequest:
-    return OffsetFetchRequest(group_id=group_id, member_id=member_id, member_epoch=epoch, api_version=version,
-                              topics=(OffsetFetchRequestTopic("foo", (0,)),))
 
 
 # ---------------------------------------------------------------------------- ConsumerGroupHeartbeat
@@ -256,16 +169,6 @@ def test_list_groups_lists_both_types_with_filters(version, states, types, expec
 
 # ---------------------------------------------------------------------------- one namespace of group ids
 
-def test_join_group_to_a_consumer_group_with_members_is_inconsistent_group_protocol():
-    """kafkalab has no classic members inside consumer groups yet (§7.3): the answer Kafka gives
-    for a group of another type."""
-    h = CoordHarness()
-    h.join("a")
-    resp = classic_join(h, "g")
-    assert (resp.error_code, resp.member_id) == (E.INCONSISTENT_GROUP_PROTOCOL, "")
-    assert h.state() == "Stable" and "g" not in h.coord.groups
-
-
 def test_join_group_to_an_empty_consumer_group_replaces_it_and_keeps_its_offsets():
     """classicGroupJoin: the empty consumer group is tombstoned and the join creates a classic group."""
     h = CoordHarness()
@@ -281,13 +184,14 @@ def test_join_group_to_an_empty_consumer_group_replaces_it_and_keeps_its_offsets
     assert h.send(fetch("g", version=8)).topics[0].partitions[0].committed_offset == 42
 
 
-def test_heartbeat_to_a_classic_group_with_members_is_group_id_not_found():
-    """getOrMaybeCreateConsumerGroup without the online upgrade (§7.1)."""
-    h = CoordHarness()
+@pytest.mark.parametrize("policy", ["disabled", "downgrade"])
+def test_heartbeat_to_a_classic_group_with_members_is_group_id_not_found_without_upgrades(policy):
+    """getOrMaybeCreateConsumerGroup when the policy refuses the online upgrade (§7.1)."""
+    h = CoordHarness(consumer=ConsumerGroupConfig(group_consumer_migration_policy=policy))
     classic_member(h, "c")
     resp = h.join("a", group_id="c")
-    assert resp.error_code is E.GROUP_ID_NOT_FOUND
-    assert resp.error_message.startswith("Group c is not a consumer group")
+    assert (resp.error_code, resp.error_message) == (
+        E.GROUP_ID_NOT_FOUND, "Cannot upgrade classic group c to consumer group because online upgrade is disabled.")
     assert h.coord.groups["c"].state.value == "CompletingRebalance"
     assert "c" not in h.coord.consumer_groups.groups
 
@@ -305,9 +209,9 @@ def test_heartbeat_to_an_empty_classic_group_takes_its_id_and_keeps_its_offsets(
 
 
 def test_classic_sync_heartbeat_and_leave_to_a_consumer_group_are_unknown_member():
-    """classicGroup{Sync,Heartbeat,Leave}ToConsumerGroup: no member of the group uses the classic
-    protocol, so every one is unknown to them; a static member's instance id claimed by another
-    member id is fenced."""
+    """classicGroup{Sync,Heartbeat,Leave}ToConsumerGroup: a member that does not use the classic
+    protocol is unknown to them; a static member's instance id claimed by another member id is
+    fenced."""
     h = CoordHarness()
     h.join("a", instance_id="ia")
     assert h.send(SyncGroupRequest(group_id="g", generation_id=1, member_id="a")).error_code is E.UNKNOWN_MEMBER_ID
@@ -578,8 +482,9 @@ def test_every_state_and_request(state, request_name):
     error = _error_of(resp)
     classic = request_name in ("join_group", "sync_group", "classic_heartbeat", "leave_group")
     if request_name == "join_group":
-        # An empty consumer group gives way to a classic group; one with members refuses.
-        assert error is (E.MEMBER_ID_REQUIRED if not members else E.INCONSISTENT_GROUP_PROTOCOL)
+        # An empty consumer group gives way to a classic group; one with members takes the joiner
+        # as a classic member (§7.3); either way a v5 join without a member id gets one first.
+        assert error is E.MEMBER_ID_REQUIRED
         assert ("g" in h.coord.consumer_groups.groups) == bool(members)
     elif classic:
         assert error is E.UNKNOWN_MEMBER_ID

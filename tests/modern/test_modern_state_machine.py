@@ -9,6 +9,7 @@ import pytest
 
 from kafkalab.errors import ErrorCode, IllegalTransition
 from kafkalab.messages import ConsumerGroupDescribeRequest
+from kafkalab.modern import ConsumerGroupConfig
 from kafkalab.modern import events as ev
 from kafkalab.modern.group import ConsumerGroupMember
 from kafkalab.modern.state import (
@@ -21,6 +22,7 @@ from kafkalab.modern.state import (
     compute_state,
     next_state,
 )
+from coord_helpers import ClassicClient, CoordHarness, catch_up, classic_group
 from modern_helpers import Harness
 
 E = ErrorCode
@@ -110,7 +112,39 @@ def test_every_listed_transition_happens():
     h.heartbeat("d")                # Reconciling, then the refresh resolves ord.*
     h.advance(0)                    # Reconciling -> Assigning
     seen |= observed(h)
+    seen |= _classic_member_transitions()
     assert seen == set(all_transitions())
+
+
+def _classic_member_transitions() -> set:
+    """The transitions only classic members cause (docs/consumer-protocol.md §7), through the
+    Coordinator: the upgrade, and classic JoinGroups in every state they can change."""
+    seen = set()
+
+    def run(policy: str, clients: tuple[str, ...], newcomer_topics: tuple[str, ...]):
+        h = CoordHarness({"foo": 6, "bar": 2}, consumer=ConsumerGroupConfig(group_consumer_migration_policy=policy))
+        cs = [ClassicClient(h, name) for name in clients]
+        classic_group(h, *cs)
+        h.join("n", topics=newcomer_topics)             # (new) -> Reconciling: upgraded
+        return h, cs
+
+    h, (c1,) = run("bidirectional", ("c1",), ("bar",))
+    catch_up(c1)                                         # Reconciling -> Stable: the classic member rejoined
+    ClassicClient(h, "c3").join()                        # Stable -> Reconciling: a classic member joined
+    seen |= {(e.old, e.trigger, e.new) for e in h.coord.trace if isinstance(e, ev.ConsumerGroupStateChanged)}
+    h, (c1,) = run("upgrade", ("c1",), ("bar",))
+    catch_up(c1)
+    h.leave("n")                                         # no downgrade under "upgrade": Assigning
+    catch_up(c1)                                         # Assigning -> Stable
+    seen |= {(e.old, e.trigger, e.new) for e in h.coord.trace if isinstance(e, ev.ConsumerGroupStateChanged)}
+    h, (c1,) = run("upgrade", ("c1",), ("foo",))
+    catch_up(c1)
+    h.join("m")
+    h.heartbeat("n"), h.heartbeat("m")
+    h.leave("m")                                         # Assigning
+    catch_up(c1)                                         # Assigning -> Reconciling: n must still catch up
+    seen |= {(e.old, e.trigger, e.new) for e in h.coord.trace if isinstance(e, ev.ConsumerGroupStateChanged)}
+    return seen
 
 
 # ---------------------------------------------------------------------------- every (state, request) pair
