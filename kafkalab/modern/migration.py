@@ -27,7 +27,6 @@ applies only if the request succeeds.
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
@@ -186,7 +185,7 @@ def classic_join(mgr: "ConsumerGroupManager", group: ConsumerGroup, *, member_id
     gid, now = group.group_id, batch.now
     unknown = member_id == ""
     if unknown:
-        member_id = str(uuid.UUID(int=mgr._rng.getrandbits(128), version=4))
+        member_id = mgr.generate_member_id()  # Kafka's Uuid.randomUuid().toString(), no client id prefix
     max_size = mgr.config.group_consumer_max_size
     if len(group.members) >= max_size and member_id not in group.members:
         raise ApiError(E.GROUP_MAX_SIZE_REACHED,

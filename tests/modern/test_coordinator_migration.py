@@ -350,3 +350,23 @@ def test_classic_members_survive_a_coordinator_failover():
     assert c1.heartbeat() is E.REBALANCE_IN_PROGRESS  # still a classic member, behind the group epoch
     catch_up(c1)
     assert c1.heartbeat() is E.NONE
+
+
+def test_a_classic_member_waiting_for_partitions_heartbeats_until_they_are_free():
+    """§7.3 Heartbeat: UNRELEASED_PARTITIONS is fine while others still own the partitions, and
+    REBALANCE_IN_PROGRESS once they are free (the member rejoins to collect them)."""
+    h, c1, c2 = upgraded()
+    catch_up(c1), catch_up(c2)
+    h.heartbeat("n")
+    c3 = ClassicClient(h, "c3")
+    assert c3.join().error_code is E.NONE
+    assert h.group.members[c3.member_id].state.name == "UNRELEASED_PARTITIONS"
+    assert c3.heartbeat() is E.NONE                   # c1 / c2 still own what c3 waits for
+    catch_up(c1), catch_up(c2)                        # the others give those partitions up
+    for _ in range(3):
+        h.heartbeat("n")
+    assert not h.group.waiting_on_unreleased_partition(h.group.members[c3.member_id])
+    assert c3.heartbeat() is E.REBALANCE_IN_PROGRESS
+    assert c3.join().error_code is E.NONE             # already at the group epoch: it rejoins to collect them
+    assert c3.sync(protocol_type="consumer", protocol_name="range").error_code is E.NONE
+    assert c3.heartbeat() is E.NONE and h.group.members[c3.member_id].state.name == "STABLE"
