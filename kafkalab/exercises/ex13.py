@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..sim import World
-from ..sim.config import CONSUMER_PROTOCOL_UNSUPPORTED_CONFIGS, ConsumerConfig
+from ..sim.config import ConsumerConfig
 from .core import exercise, invalid, judge_code, right, want_error_code, wrong
 
 NB13 = "13-classic-vs-consumer"
@@ -66,6 +66,7 @@ def _ex13_1(answer: Any):
 #: The classic consumers' configs in exercise 13.2 (what the old deployment runs with).
 OLD_CONFIGS = {"session_timeout_ms": 10_000, "heartbeat_interval_ms": 3_000, "partition_assignment_strategy": ["range"],
                "max_poll_interval_ms": 900_000}
+TOPICS = ["orders", "payments"]
 
 
 def _copartitioned(world: World) -> bool:
@@ -79,47 +80,83 @@ def _copartitioned(world: World) -> bool:
     return True
 
 
-@exercise("13.2", NB13, "Configure the consumers of a group moving to group.protocol=consumer",
-          name="new_configs", kind="configure", pain=("classic to consumer protocol migration",), minutes=10,
+def _roll(world: World, old: str, new: str, configs: dict) -> Any:
+    """Replace each ``old``-named consumer by a ``new``-named one (close, 2 s, start, 10 s); the first
+    consumer that fails, or None."""
+    for i in (1, 2, 3):
+        world.close(f"{old}{i}")
+        world.run(for_ms=2_000)
+        world.consumer(f"{new}{i}", "g", TOPICS, **configs)
+        world.run(for_ms=10_000)
+        failed = [c for c in world.consumers.values() if c.fatal_error is not None]
+        if failed:
+            return failed[0]
+    return None
+
+
+def _refusal(world: World, consumer: Any) -> str:
+    """The error message of the heartbeat answer that stopped ``consumer``."""
+    from ..sim import events as ev
+
+    return next((getattr(e.message, "error_message", None) or "" for e in reversed(world.trace)
+                 if isinstance(e, ev.MessageDelivered) and e.dst == consumer.name
+                 and getattr(e.message, "error_code", None) == consumer.fatal_error), "")
+
+
+@exercise("13.2", NB13, "Configure an online migration to group.protocol=consumer that can be rolled back",
+          name="migration", kind="configure", pain=("classic to consumer protocol migration",), minutes=12,
           transfer=True,
-          hints=("Start from the old configs and ask of each one: who decides it with the consumer protocol, the "
-                 "client or the broker? The client refuses the ones the broker decides.",
+          hints=("Two places change: the brokers decide whether a group with members may change type, and in "
+                 "which direction; each consumer decides which protocol it speaks.",
+                 "Start from the old consumer configs and ask of each one: who decides it with the consumer "
+                 "protocol, the client or the broker? The client refuses the ones the broker decides.",
                  "The old deployment chose its assignor for a reason (each consumer joins orders and payments by "
-                 "key, so it needs the same partition numbers of both). The consumer protocol still lets the "
-                 "members ask the broker for one of its assignors.",
-                 "Answer with a dict of simulation config names, like the old one."))
+                 "key). The consumer protocol still lets the members ask the broker for one of its assignors."))
 def _ex13_2(answer: Any):
-    if not isinstance(answer, dict) or not all(isinstance(k, str) for k in answer):
-        return invalid("answer with a dict of consumer configs, e.g. {\"group_protocol\": ..., ...}")
-    unknown = sorted(set(answer) - set(ConsumerConfig.__dataclass_fields__))
+    from .. import CoordinatorConfig
+    from ..modern.config import MIGRATION_POLICIES, ConsumerGroupConfig
+
+    if not isinstance(answer, dict) or set(answer) != {"policy", "consumer"} or not isinstance(answer["consumer"], dict):
+        return invalid("answer with a dict {\"policy\": a value of group.consumer.migration.policy, "
+                       "\"consumer\": a dict of the new consumers' configs}")
+    policy, configs = answer["policy"], answer["consumer"]
+    if not isinstance(policy, str) or policy.lower() not in MIGRATION_POLICIES:
+        return invalid(f"the policy is one of {', '.join(MIGRATION_POLICIES)}")
+    unknown = sorted(set(configs) - set(ConsumerConfig.__dataclass_fields__))
     if unknown:
         return invalid(f"{unknown} are not consumer configs of the simulation; the names are Kafka's with _ for ., "
                        "e.g. max_poll_interval_ms")
-    if str(answer.get("group_protocol", "classic")).lower() != "consumer":
-        return wrong("these consumers still run the classic protocol: which config picks the protocol?")
-    kept = sorted(n for n in CONSUMER_PROTOCOL_UNSUPPORTED_CONFIGS if answer.get(n) is not None)
-    world = World(topics={"orders": 6, "payments": 6}, seed=13)
+    if str(configs.get("group_protocol", "classic")).lower() != "consumer":
+        return wrong("the new consumers still run the classic protocol: which config picks the protocol?")
+    if (configs.get("max_poll_interval_ms") or ConsumerConfig.max_poll_interval_ms) < OLD_CONFIGS["max_poll_interval_ms"]:
+        return wrong("some batches take up to 15 minutes: with this config, who would notice a long batch, and what "
+                     "would it do? That check did not move to the broker")
+    world = World(topics={"orders": 6, "payments": 6}, produce_rate=10, seed=13,
+                  config=CoordinatorConfig(consumer=ConsumerGroupConfig(group_consumer_migration_policy=policy)))
+    for i in (1, 2, 3):
+        world.consumer(f"a{i}", "g", TOPICS, start_at=(i - 1) * 1_000, **OLD_CONFIGS)
+    world.run(until=20_000)
     try:
-        for i in (1, 2, 3):
-            world.consumer(f"b{i}", "g", ["orders", "payments"], start_at=(i - 1) * 1_000, **answer)
+        failed = _roll(world, "a", "b", configs)
     except ValueError as e:
-        if kept:
-            return wrong(f"the new consumers do not start: {e}")
-        return invalid(f"the simulation refused these configs: {e}")
-    if (answer.get("max_poll_interval_ms") or ConsumerConfig.max_poll_interval_ms) < OLD_CONFIGS["max_poll_interval_ms"]:
-        return wrong("the old consumers' batches may take up to 15 minutes: with this config, who would notice a "
-                     "long batch, and what would it do? That check did not move to the broker")
-    world.run(until=30_000)
-    failed = [c for c in world.consumers.values() if c.fatal_error is not None]
-    if failed:
-        return wrong(f"{failed[0].name} failed with {failed[0].fatal_error.name}")
+        return wrong(f"the new consumers do not start: {e}")
+    if failed is not None:
+        return wrong(f"the rolling upgrade stalls: {failed.name} stopped with {failed.fatal_error.name} "
+                     f"({_refusal(world, failed)})")
     if not _copartitioned(world):
-        return wrong(f"the consumers start, but each no longer owns the same partitions of orders and payments "
-                     f"(the broker used its default assignor: {world.assignments('g')})")
-    return right("the protocol and the timeouts now come from the broker (group.consumer.session.timeout.ms and "
-                 "group.consumer.heartbeat.interval.ms; the 10 s session is below the broker's minimum), the poll "
-                 "timeout stays on the client, and the broker's range assignor keeps orders and payments "
-                 "co-partitioned")
+        return wrong(f"the upgrade goes through, but the consumers no longer own the same partitions of orders and "
+                     f"payments: {world.assignments('g')}")
+    failed = _roll(world, "b", "d", OLD_CONFIGS)
+    if failed is not None:
+        return wrong(f"the rollback stalls: {failed.name} stopped with {failed.fatal_error.name}")
+    if world.describe("g").get("group_type") == "consumer":
+        return wrong("the rollback deployed classic consumers, but the group is still a consumer group serving them "
+                     "as classic members: the brokers never turned it back. In which directions may they convert "
+                     "a group with members?")
+    return right("the upgrade converts the group at the first new consumer and keeps orders and payments "
+                 "co-partitioned (the broker's range assignor); the timeouts now come from the broker (a 10 s "
+                 "session is below group.consumer.min.session.timeout.ms), the poll timeout stays on the client; "
+                 "and the rollback turns the group classic again when its last consumer-protocol member leaves")
 
 
 def _static_rolling_restart() -> Any:

@@ -299,14 +299,14 @@ def ownership_timeline(world_or_events: Any, group: Optional[str] = None, *, unt
     span_s = max(end, 1) / 1000
     handles = []
     if shade_rebalances:
-        shaded = ""
+        shaded = set()
         for s, e, st in group_state_intervals(events if world is None else world, group, until=until):
             if st in REBALANCING_STATES:
                 ax.axvspan(s / 1000, max(e / 1000, s / 1000 + span_s / 500), color="#bdc3c7", alpha=0.35, lw=0)
                 # a consumer group has no rebalance barrier: it is assigning or reconciling
-                shaded = "group rebalancing" if isinstance(st, GroupState) else "group assigning / reconciling"
+                shaded.add("rebalancing" if isinstance(st, GroupState) else "assigning / reconciling")
         if shaded:
-            handles.append(Patch(color="#bdc3c7", alpha=0.5, label=shaded))
+            handles.append(Patch(color="#bdc3c7", alpha=0.5, label="group " + " or ".join(sorted(shaded, reverse=True))))
     for row, tp in enumerate(tps):
         for s, e, c in intervals[tp]:
             _bars(ax, row, [(s / 1000, e / 1000)], 0.7, span_s / 500, facecolors=colors.get(c, "#7f8c8d"),
