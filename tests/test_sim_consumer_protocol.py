@@ -49,6 +49,8 @@ def ownership_steps(world):
         elif isinstance(e, ev.ConsumerStopped):
             for tp in e.partitions:
                 owned.pop(tp, None)
+        elif isinstance(e, ev.ConsumerStarted) and e.restarted:  # the old process's partitions died with it
+            owned = {tp: n for tp, n in owned.items() if n != e.consumer}
         else:
             continue
         steps.append((e, dict(owned)))
@@ -414,17 +416,19 @@ def test_a_new_subscription_travels_in_the_next_heartbeat_and_moves_the_assignme
     ownership_steps(world)
 
 
-def test_a_restart_keeps_the_protocol_and_refuses_what_it_refuses():
+def test_a_consumer_restart_keeps_its_protocol_and_refuses_what_it_refuses():
     world = three()
     world.run_until_stable("g")
     with pytest.raises(ValueError, match="^session.timeout.ms cannot be set when group.protocol=CONSUMER"):
         world.restart("c1", session_timeout_ms=10_000)
     with pytest.raises(ValueError, match="keeps group_protocol='consumer'"):
-        world.restart("c1", group_protocol="classic")
+        world["c1"].restart(world.now, group_protocol="classic")  # world.restart() swaps the consumer
     classic = World(topics={"orders": 6})
     classic.consumer("k1", "g", ["orders"])
     with pytest.raises(ValueError, match="keeps group_protocol='classic'"):
-        classic.restart("k1", group_protocol="consumer")
+        classic["k1"].restart(classic.now, group_protocol="consumer")
+    with pytest.raises(ValueError, match="^partition.assignment.strategy cannot be set when group.protocol=CONSUMER"):
+        classic.restart("k1", group_protocol="consumer", partition_assignment_strategy=["range"])
 
 
 def test_the_player_steps_through_heartbeats_and_explains_a_revocation_as_kip_848():
@@ -486,4 +490,25 @@ def test_a_consumer_protocol_member_upgrades_a_classic_group_and_its_leave_downg
     world.run_until_stable("g")
     assert world.describe("g").get("group_type", "classic") == "classic"
     assert set(world.assignments("g")) == {"k1", "k2"} and all_owned(world) == ALL_SIX
+    ownership_steps(world)
+
+
+def test_a_rolling_upgrade_restarts_each_classic_consumer_with_the_consumer_protocol():
+    world = World(topics={"orders": 6})
+    world.add_consumers(3, group="g", topics=["orders"])  # classic
+    world.run_until_stable("g")
+    for name in ("c1", "c2", "c3"):
+        world.restart(name, group_protocol="consumer")
+        assert isinstance(world[name], AsyncSimConsumer)
+        world.run_until_stable("g", timeout_ms=120_000)
+        assert all_owned(world) == ALL_SIX
+    d = world.describe("g")
+    assert d["group_type"] == "consumer" and len(d["members"]) == 3
+    assert {e.src for e in heartbeats(world)} == {"c1", "c2", "c3"}
+    ownership_steps(world)
+    # and back: the last consumer-protocol member to go downgrades the group
+    for name in ("c1", "c2", "c3"):
+        world.restart(name, group_protocol="classic")
+        world.run_until_stable("g", timeout_ms=120_000)
+    assert world.describe("g").get("group_type", "classic") == "classic" and all_owned(world) == ALL_SIX
     ownership_steps(world)

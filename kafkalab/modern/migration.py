@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Iterable, Optional
 
 from ..consumer_protocol import decode_assignment, decode_subscription
 from ..errors import ErrorCode
@@ -81,14 +81,14 @@ def _policy_allows(mgr: "ConsumerGroupManager", direction: str) -> bool:
     return mgr.config.group_consumer_migration_policy in (direction, "bidirectional")
 
 
-def _topic_ids(mgr: "ConsumerGroupManager", pairs) -> dict[str, set[int]]:
+def _topic_ids(mgr: "ConsumerGroupManager", pairs: Iterable[tuple[str, Iterable[int]]]) -> dict[str, frozenset[int]]:
     """Topic name -> partitions to topic id -> partitions; topics the image lacks are left out."""
     out: dict[str, set[int]] = {}
     for name, partitions in pairs:
         topic = mgr.metadata.topic(name)
         if topic is not None:
             out.setdefault(topic.topic_id, set()).update(partitions)
-    return out
+    return {t: frozenset(ps) for t, ps in out.items()}
 
 
 # ---------------------------------------------------------------------------- upgrade (§7.1)
@@ -134,11 +134,11 @@ def upgrade(mgr: "ConsumerGroupManager", view: ClassicGroupView, batch: Batch) -
             classic=ev.ClassicMemberMetadata(m.session_timeout_ms, m.protocols)))
     # Kafka's createConsumerGroupRecords, in its order.
     from .heartbeat import _assignment_record, _subscription_record
-    records += [_subscription_record(now, gid, m) for m in members]
+    records += [_subscription_record(now, gid, c) for c in members]
     records.append(ev.GroupEpochBumped(now, gid, 0, generation, ev.EpochBumpReason.CLASSIC_GROUP_UPGRADED))
-    records += [ev.TargetAssignmentUpdated(now, gid, m.member_id, freeze(m.assigned_partitions)) for m in members]
+    records += [ev.TargetAssignmentUpdated(now, gid, c.member_id, freeze(c.assigned_partitions)) for c in members]
     records.append(ev.TargetAssignmentComputed(now, gid, generation, view.protocol_name or ""))
-    records += [_assignment_record(now, gid, m) for m in members]
+    records += [_assignment_record(now, gid, c) for c in members]
     group = ConsumerGroup(gid)
     for record in records:
         group.replay(record)
@@ -146,13 +146,13 @@ def upgrade(mgr: "ConsumerGroupManager", view: ClassicGroupView, batch: Batch) -
     batch.preapplied = len(records)
     batch.new_group = True
     batch.convert_classic_group = gid
-    for m in members:
-        assert m.classic is not None
-        batch.schedule(session_timeout_key(gid, m.member_id), now + m.classic.session_timeout_ms)
+    for converted in members:
+        assert converted.classic is not None
+        batch.schedule(session_timeout_key(gid, converted.member_id), now + converted.classic.session_timeout_ms)
     return group
 
 
-def _by_topic(pairs) -> list[tuple[str, list[int]]]:
+def _by_topic(pairs: Iterable[tuple[str, int]]) -> list[tuple[str, list[int]]]:
     out: dict[str, list[int]] = {}
     for topic, partition in pairs:
         out.setdefault(topic, []).append(partition)

@@ -66,6 +66,7 @@ from ..messages import (
 from ..runtime import Runtime
 from . import events as ev
 from . import heartbeat as hb
+from .group import ConsumerGroupMember
 from .manager import ConsumerGroupManager
 from .migration import (PROTOCOL_TYPE, ClassicGroupView, ClassicJoin, ClassicMemberView, classic_heartbeat, classic_join,
                         classic_leave_member, classic_sync)
@@ -327,7 +328,8 @@ def _leave_group(rt: Runtime, req: LeaveGroupRequest, origin: Any) -> None:
     mgr = manager_of(rt)
     group = mgr.groups[req.group_id]
     identities = req.members if req.api_version >= 3 else (MemberIdentity(member_id=req.member_id),)
-    answers, leaving = [], []
+    answers: list[MemberResponse] = []
+    leaving: list[ConsumerGroupMember] = []
     for i in identities:
         try:
             member = classic_leave_member(group, i.member_id, i.group_instance_id)

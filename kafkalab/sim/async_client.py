@@ -20,6 +20,7 @@ watches ``max.poll.interval.ms``.  Offset commits carry the member epoch
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Optional
 
 from ..errors import ErrorCode
@@ -32,7 +33,7 @@ from ..messages import (
     OffsetFetchRequestTopic,
 )
 from . import events as ev
-from .config import check_group_protocol_configs
+from .config import ConsumerConfig, check_group_protocol_configs
 from .consumer import SimConsumer
 from .membership import (
     ACKNOWLEDGING,
@@ -46,7 +47,7 @@ from .membership import (
     ConsumerMembership,
 )
 
-__all__ = ["AsyncSimConsumer"]
+__all__ = ["AsyncSimConsumer", "restart_with_protocol"]
 
 TopicPartition = tuple[str, int]
 
@@ -251,3 +252,33 @@ class AsyncSimConsumer(ConsumerMembership, SimConsumer):
             api_version=v, member_id=self.member_id if v >= 9 else None,
             member_epoch=self.member_epoch if v >= 9 else -1))
 
+
+
+def restart_with_protocol(world: Any, old: SimConsumer, config: dict) -> SimConsumer:
+    """A rolling upgrade (or downgrade) of one consumer: its process restarts with the other
+    ``group.protocol`` (a new member id, nothing owned), as a new :class:`AsyncSimConsumer` or
+    :class:`SimConsumer` under the same name; the group migrates online (docs/consumer-protocol.md §7).
+
+    Raises:
+        ValueError: an unknown config, or one the new protocol refuses.
+    """
+    unknown = sorted(set(config) - set(ConsumerConfig.__dataclass_fields__))
+    if unknown:
+        raise ValueError(f"unknown consumer config {unknown}")
+    check_group_protocol_configs(config)
+    changes = dict(config)
+    if config["group_protocol"].lower() == "classic":
+        changes.setdefault("group_remote_assignor", None)
+    cfg = replace(old.config, **changes)
+    cls = AsyncSimConsumer if cfg.group_protocol == "consumer" else SimConsumer
+    kind, value = old._subscription_spec
+    new = cls(world, old.name, old.group_id, value if kind == "topics" else (),
+              cfg, pattern=value if kind == "pattern" else None)
+    if old.status not in ("crashed", "closed", "failed", "new"):
+        old.metrics_recorder.ended(world.now)
+    old.status = "closed"  # the old process is gone (without leaving: a restart)
+    new.incarnation = old.incarnation + 1
+    new._reset_all()
+    new.metric_recorders, new.process_configs = old.metric_recorders, old.process_configs
+    new.start(world.now, restarted=True)
+    return new

@@ -210,8 +210,8 @@ class SimConsumer(ConsumerCoordinator, OffsetClient):
             if unknown:
                 raise ValueError(f"unknown consumer config {unknown}")
             if config.get("group_protocol", self.config.group_protocol) != self.config.group_protocol:
-                raise ValueError(f"a restart keeps group_protocol={self.config.group_protocol!r}: add a new consumer "
-                                 "with the other protocol instead (world.consumer(..., group_protocol=...))")
+                raise ValueError(f"consumer.restart() keeps group_protocol={self.config.group_protocol!r}: use "
+                                 "world.restart(name, group_protocol=...) for a rolling upgrade or downgrade")
             self.config = replace(self.config, **config)
             self.assignors = [resolve_assignor(a) for a in self.config.partition_assignment_strategy]
             self.rebalance_protocol = select_protocol(self.assignors)

@@ -44,7 +44,7 @@ from ..messages import ConsumerGroupHeartbeatResponse, FindCoordinatorRequest
 from ..classic.state import GroupState
 from ..modern.state import ConsumerGroupState
 from . import events as ev
-from .async_client import AsyncSimConsumer
+from .async_client import AsyncSimConsumer, restart_with_protocol
 from .config import check_group_protocol_configs
 from .consumer import ConsumerConfig, SimConsumer
 from .logs import broker_log, consumer_log
@@ -276,8 +276,16 @@ class World:
         self._reschedule(self.consumers[name])
 
     def restart(self, name: str, **config: Any) -> None:
-        """Restart a consumer as a new process; keyword arguments change its configs (a bounce)."""
-        self.consumers[name].restart(self.now, **config)
+        """Restart a consumer as a new process; keyword arguments change its configs (a bounce).
+        A new ``group_protocol`` is a rolling upgrade (or downgrade) of that consumer
+        (:func:`~kafkalab.sim.async_client.restart_with_protocol`)."""
+        old = self.consumers[name]
+        protocol = config.get("group_protocol")
+        if isinstance(protocol, str) and protocol.lower() != old.config.group_protocol:
+            self._scheduled.pop(old, None)
+            self.consumers[name] = restart_with_protocol(self, old, config)
+        else:
+            old.restart(self.now, **config)
         self._refresh(self.consumers[name])
         self._reschedule(self.consumers[name])
 
