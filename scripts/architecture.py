@@ -4,8 +4,9 @@
 * ``docs/architecture.dot`` and ``docs/architecture.svg``: kafkalab's layers, drawn from the
   module-level imports of ``kafkalab/`` (read with ``ast``, nothing is imported).  The core's
   modules are nodes, in one box per package (``kafkalab/``, ``kafkalab/classic/``,
-  ``kafkalab/modern/``); the assignors and each adapter (``sim/``, ``wire/``, ``viz/``, ``tap/``,
-  ``tracelog/``, ``exercises/``, ``doctor.py``, ``cli.py``) are one node each.  An arrow ``a -> b`` means "a imports b"; an
+  ``kafkalab/modern/``); the assignors, the log statements' table (``logformat/``) and each adapter
+  (``sim/``, ``wire/``, ``viz/``, ``tap/``, ``tracelog/``, ``exercises/``, ``doctor.py``, ``cli.py``)
+  are one node each.  An arrow ``a -> b`` means "a imports b"; an
   arrow is left out when a longer path already connects the two (a transitive reduction), so the
   picture shows the layers rather than every import.  The SVG carries the SHA-256 of the DOT it
   was rendered from.
@@ -49,7 +50,7 @@ CORE_BOXES = {
     "kafkalab.modern": "kafkalab/modern/  (the consumer protocol, KIP-848)",
 }
 #: Core packages drawn as one node.
-CORE_NODES = {"kafkalab.assignors": "assignors/"}
+CORE_NODES = {"kafkalab.assignors": "assignors/", "kafkalab.logformat": "logformat/", "kafkalab.java": "java/"}
 #: The adapters, each drawn as one node: they may import the core, never the other way round.
 ADAPTERS = {
     "kafkalab.sim": "sim/", "kafkalab.wire": "wire/", "kafkalab.viz": "viz/", "kafkalab.tap": "tap/",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kafkalab import CoordinatorConfig, ErrorCode
-from kafkalab.messages import JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest
+from kafkalab.messages import HeartbeatRequest, JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest
 from kafkalab.sim import UNJOINED, SimulationError, World
 from kafkalab.sim import events as ev
 from kafkalab.trace import StateChanged
@@ -240,6 +240,22 @@ def test_per_link_latency_delays_only_that_consumer():
     assert deliveries and all(e.at - e.sent_at == 5 for e in deliveries)
     with pytest.raises(ValueError):
         world.set_loss("near", "broker-0", 1.5)
+
+
+def test_heartbeats_go_out_every_interval_even_while_earlier_ones_are_unanswered():
+    # Java's heartbeat thread sends whenever its heartbeat timer expires; it does not wait for the
+    # previous Heartbeat's answer (docs/classic-protocol.md §12). With 5 s each way, every answer
+    # takes 10 s, yet a Heartbeat leaves every heartbeat.interval.ms (3 s).
+    world = World(topics={"t": 2}, config=CoordinatorConfig(group_initial_rebalance_delay_ms=0))
+    world.consumer("slow", "g", ["t"], **RANGE)
+    world.run_until_stable("g")
+    start = world.now
+    world.set_latency("slow", "broker-0", 5_000)
+    world.run(for_ms=30_000)
+    times = [e.at for e in sent(world, HeartbeatRequest, "slow") if e.at > start]
+    assert len(times) == 10, times
+    assert all(b - a == 3_000 for a, b in zip(times, times[1:])), times
+    assert world.group_state("g") == "Stable"
 
 
 def test_lossy_link_is_survived_through_request_timeouts_and_rediscovery():

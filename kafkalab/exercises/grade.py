@@ -54,8 +54,9 @@ from typing import Any, Callable, Optional, TextIO
 
 from .core import Exercise
 from .forkserver import ForkServer, ForkServerError
+from .processes import start_judge, start_plain
 from .rpc import loads, DataError, one_line, pick
-from .sandbox import Limits, Probe, Sandbox, package_dir, probe, sandbox_env, start_judge, start_plain
+from .sandbox import Limits, Probe, Sandbox, package_dir, probe, sandbox_env
 
 STATUSES = ("correct", "wrong", "unanswered", "invalid", "missing", "error")
 

@@ -480,13 +480,13 @@ def leave(mgr: "ConsumerGroupManager", req: ConsumerGroupHeartbeatRequest,
 
 
 def fence_members(mgr: "ConsumerGroupManager", group: ConsumerGroup, members: list[ConsumerGroupMember],
-                  reason: ev.RemovalReason, batch: Batch) -> None:
+                  reason: ev.RemovalReason, batch: Batch, *, may_downgrade: bool = True) -> None:
     """Kafka's ``consumerGroupFenceMembers`` (§4.2): tombstones, unused regexes, subscription
     metadata without them, one epoch bump, their timers cancelled.  No-op for no members."""
     if not members:
         return
     from .migration import downgrade, should_downgrade  # docs/consumer-protocol.md §7.2
-    if should_downgrade(mgr, group, members):
+    if may_downgrade and should_downgrade(mgr, group, members):
         return downgrade(mgr, group, members, reason, batch)
     gid, now = group.group_id, batch.now
     removed = {m.member_id for m in members}

@@ -342,15 +342,13 @@ def classic_leave_member(group: ConsumerGroup, member_id: str, instance_id: Opti
 # ---------------------------------------------------------------------------- downgrade (§7.2)
 
 def should_downgrade(mgr: "ConsumerGroupManager", group: ConsumerGroup, leaving: list[ConsumerGroupMember]) -> bool:
-    """``validateOnlineDowngradeWithFencedMembers``: the leaving members are the last ones using
-    the consumer protocol, some members remain, the policy allows downgrades and the remaining
-    members fit the classic group size (``group.max.size``)."""
+    """``validateOnlineDowngradeWithFencedMember``: every other member uses the classic protocol,
+    some remain, the policy allows downgrades and they fit the classic group size
+    (``group.max.size``).  (Kafka does not look at the fenced member's own protocol.)"""
     ids = {m.member_id for m in leaving}
     remaining = [m for m in group.members.values() if m.member_id not in ids]
     if not remaining or any(m.classic is None for m in remaining):
         return False
-    if not any(m.classic is None for m in leaving):
-        return False  # only classic members leave: the group already was all classic
     return _policy_allows(mgr, "downgrade") and len(remaining) <= mgr.classic_group_max_size
 
 

@@ -340,8 +340,9 @@ def _leave_group(rt: Runtime, req: LeaveGroupRequest, origin: Any) -> None:
             leaving.append(member)
         answers.append(MemberResponse(member.member_id, i.group_instance_id))
     if leaving:
+        # Kafka's classic LeaveGroup path removes them without checking for a downgrade.
         mgr.run_classic(req.group_id, lambda g, batch: hb.fence_members(
-            mgr, g, leaving, ev.RemovalReason.MEMBER_LEFT, batch), Trigger.MEMBERS_FENCED, rt.now)
+            mgr, g, leaving, ev.RemovalReason.MEMBER_LEFT, batch, may_downgrade=False), Trigger.MEMBERS_FENCED, rt.now)
     if req.api_version < 3:
         return rt.send(origin, req.group_id, LeaveGroupResponse(error_code=answers[0].error_code))
     rt.send(origin, req.group_id, LeaveGroupResponse(members=tuple(answers)))

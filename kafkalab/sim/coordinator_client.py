@@ -123,11 +123,12 @@ class ConsumerCoordinator:
             self._maybe_leave_group(now, ev.ClientStateReason.POLL_TIMEOUT, LEAVE_POLL_TIMEOUT)
             return
         if self.next_heartbeat_at is not None and now >= self.next_heartbeat_at:
-            if not any(f.kind == "heartbeat" for f in self.inflight.values()):
-                self.metrics_recorder.heartbeat_sent(now)  # Heartbeat.sentHeartbeat
-                self._send(now, "heartbeat", HeartbeatRequest(
-                    group_id=self.group_id, generation_id=self.generation_id, member_id=self.member_id,
-                    group_instance_id=self.config.group_instance_id, api_version=self.config.heartbeat_version))
+            # Java's heartbeat thread sends whenever the heartbeat timer has expired, even with an
+            # earlier heartbeat still unanswered (Heartbeat.hasInflight is read by no caller).
+            self.metrics_recorder.heartbeat_sent(now)  # Heartbeat.sentHeartbeat
+            self._send(now, "heartbeat", HeartbeatRequest(
+                group_id=self.group_id, generation_id=self.generation_id, member_id=self.member_id,
+                group_instance_id=self.config.group_instance_id, api_version=self.config.heartbeat_version))
             self.next_heartbeat_at = now + self.config.heartbeat_interval_ms
 
     def _leaves_on(self, membership: ev.GroupMembershipOperation) -> bool:

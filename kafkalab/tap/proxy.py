@@ -42,9 +42,10 @@ import logging
 import socket
 import threading
 from pathlib import Path
-from typing import IO, Any, Callable, Optional, Union
+from typing import IO, Callable, Optional, Union
 
 from ..wire.codec import DEFAULT_MAX_FRAME_BYTES
+from ..wire.loop import BackgroundLoop
 from .events import tap_events
 from .stream import Directory, TapConnection
 from .trace import TapRecord, header_json, record_to_json, save_trace
@@ -188,7 +189,7 @@ class _BrokerSide(asyncio.Protocol):
             self.pair.client.resume_reading()
 
 
-class Tap:
+class Tap(BackgroundLoop):
     """A proxy in front of a Kafka cluster that records its clients' group traffic.
 
     Args:
@@ -203,6 +204,8 @@ class Tap:
         max_frame_bytes: larger frames (either way) close their connection.
         connect_timeout: seconds to wait for the upstream broker before giving up on a connection.
     """
+
+    service_name = "tap"
 
     def __init__(self, upstream: str, *, host: str = "127.0.0.1", port: int = 0,
                  advertised_host: Optional[str] = None, out: Union[str, Path, IO[str], None] = None,
@@ -232,12 +235,9 @@ class Tap:
         self._pairs: set[_Pair] = set()
         self._servers: list[asyncio.base_events.Server] = []
         self._sockets: list[socket.socket] = []
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._t0 = 0.0
         self._file: Optional[IO[str]] = None
         self._own_file = False
-        self._thread: Optional[threading.Thread] = None
-        self._stopped: Optional[asyncio.Event] = None
 
     # ================================================================ public API
 
@@ -284,62 +284,6 @@ class Tap:
     @property
     def running(self) -> bool:
         return bool(self._servers)
-
-    # ---------------------------------------------------------------- background thread
-
-    def start(self, timeout: float = 10.0) -> "Tap":
-        """Start in a background thread with its own event loop; return when listening."""
-        if self._thread is not None:
-            raise RuntimeError("the tap is already started")
-        started = threading.Event()
-        failure: list[BaseException] = []
-
-        def main() -> None:
-            loop = asyncio.new_event_loop()
-            try:
-                loop.run_until_complete(self.start_async())
-            except BaseException as exc:  # noqa: BLE001 - reported to start()
-                failure.append(exc)
-                started.set()
-                loop.close()
-                return
-            started.set()
-            try:
-                loop.run_until_complete(self._stopped.wait())
-            finally:
-                loop.run_until_complete(self.stop_async())
-                loop.close()
-
-        self._thread = threading.Thread(target=main, name="kafkalab-tap", daemon=True)
-        self._thread.start()
-        if not started.wait(timeout):
-            raise TimeoutError(f"the tap did not start within {timeout} s")
-        if failure:
-            self._thread.join(timeout)
-            self._thread = None
-            raise failure[0]
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Close every connection and listener and end the background thread."""
-        thread, loop = self._thread, self._loop
-        if thread is None:
-            return
-        if loop is not None and not loop.is_closed() and self._stopped is not None:
-            try:
-                loop.call_soon_threadsafe(self._stopped.set)
-            except RuntimeError:  # pragma: no cover - the loop closed meanwhile
-                pass
-        thread.join(timeout)
-        if thread.is_alive():  # pragma: no cover
-            raise TimeoutError(f"the tap thread did not stop within {timeout} s")
-        self._thread = None
-
-    def __enter__(self) -> "Tap":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
 
     # ---------------------------------------------------------------- asyncio API
 

@@ -2,9 +2,13 @@
 
 ``read_log`` is also importable from :mod:`kafkalab.trace`.  The log lines themselves - what each
 client writes, with the Kafka and librdkafka source of each - are the table in
-:mod:`kafkalab.logformat`, shared with the writers.
+:mod:`kafkalab.logformat`, shared with the writers.  The files are read into records by
+:mod:`.records`; each consumer's records become events in :mod:`.librdkafka` or :mod:`.java`, on
+what they share in :mod:`.consumer`.
 """
 
-from .reader import DEFAULT_MAX_POLL_INTERVAL_MS, FORMATS, LogFormatError, read_log
+from .java import DEFAULT_MAX_POLL_INTERVAL_MS
+from .reader import FORMATS, read_log
+from .records import LogFormatError
 
 __all__ = ["read_log", "LogFormatError", "FORMATS", "DEFAULT_MAX_POLL_INTERVAL_MS"]

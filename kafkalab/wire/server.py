@@ -46,7 +46,6 @@ import concurrent.futures
 import dataclasses
 import itertools
 import logging
-import threading
 import traceback
 from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
@@ -54,6 +53,7 @@ from ..cluster import Broker
 from ..config import CoordinatorConfig
 from .broker import NoResponse, Origin, WireCluster
 from .codec import DEFAULT_MAX_FRAME_BYTES, Codec, Malformed, RequestHeader
+from .loop import BackgroundLoop
 
 __all__ = ["Server", "DEFAULT_PORT"]
 
@@ -136,7 +136,7 @@ class _Connection(asyncio.Protocol):
         self.server._forget(self)
 
 
-class Server:
+class Server(BackgroundLoop):
     """A Kafka-protocol cluster of ``brokers`` brokers on consecutive ports, over kafkalab's coordinator.
 
     Args:
@@ -159,6 +159,8 @@ class Server:
         trace_limit: keep only about the last ``trace_limit`` events of each coordinator (``None``:
             all of them; a long-running ``kafkalab serve`` keeps 100,000).
     """
+
+    service_name = "server"
 
     def __init__(
         self,
@@ -216,14 +218,11 @@ class Server:
         self._ready: collections.deque[_Connection] = collections.deque()
         self._queued: set[int] = set()
         self._draining = False
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._servers: list[asyncio.base_events.Server] = []
         self._t0 = 0.0
         self._last_now = 0
         self._timer: Optional[asyncio.TimerHandle] = None
         self._timer_deadline: Optional[int] = None
-        self._thread: Optional[threading.Thread] = None
-        self._stopped: Optional[asyncio.Event] = None
 
     # ================================================================ public API
 
@@ -331,62 +330,6 @@ class Server:
             self._drain()
         loop.call_soon_threadsafe(run)
         return future.result(timeout)
-
-    # ---------------------------------------------------------------- background thread
-
-    def start(self, timeout: float = 10.0) -> "Server":
-        """Start serving in a background thread with its own event loop; return when listening."""
-        if self._thread is not None:
-            raise RuntimeError("the server is already started")
-        started = threading.Event()
-        failure: list[BaseException] = []
-
-        def main() -> None:
-            loop = asyncio.new_event_loop()
-            try:
-                loop.run_until_complete(self.start_async())
-            except BaseException as exc:  # noqa: BLE001 - reported to start()
-                failure.append(exc)
-                started.set()
-                loop.close()
-                return
-            started.set()
-            try:
-                loop.run_until_complete(self._stopped.wait())
-            finally:
-                loop.run_until_complete(self.stop_async())
-                loop.close()
-
-        self._thread = threading.Thread(target=main, name="kafkalab-server", daemon=True)
-        self._thread.start()
-        if not started.wait(timeout):
-            raise TimeoutError(f"the server did not start within {timeout} s")
-        if failure:
-            self._thread.join(timeout)
-            self._thread = None
-            raise failure[0]
-        return self
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Close every connection and listener and end the background thread."""
-        thread, loop = self._thread, self._loop
-        if thread is None:
-            return
-        if loop is not None and not loop.is_closed() and self._stopped is not None:
-            try:
-                loop.call_soon_threadsafe(self._stopped.set)
-            except RuntimeError:  # pragma: no cover - the loop closed meanwhile
-                pass
-        thread.join(timeout)
-        if thread.is_alive():  # pragma: no cover
-            raise TimeoutError(f"the server thread did not stop within {timeout} s")
-        self._thread = None
-
-    def __enter__(self) -> "Server":
-        return self.start()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
 
     # ---------------------------------------------------------------- asyncio API
 

@@ -370,3 +370,23 @@ def test_a_classic_member_waiting_for_partitions_heartbeats_until_they_are_free(
     assert c3.join().error_code is E.NONE             # already at the group epoch: it rejoins to collect them
     assert c3.sync(protocol_type="consumer", protocol_name="range").error_code is E.NONE
     assert c3.heartbeat() is E.NONE and h.group.members[c3.member_id].state.name == "STABLE"
+
+
+def test_fencing_any_member_downgrades_a_group_left_with_classic_members_only():
+    """validateOnlineDowngradeWithFencedMember looks at the members that remain, not at the fenced
+    one: a group that could not downgrade (too big for group.max.size) does once a classic member
+    times out; a classic LeaveGroup never downgrades."""
+    h = CoordHarness(group_max_size=2)
+    h.join("n")
+    c1, c2, c3 = (ClassicClient(h, name) for name in ("c1", "c2", "c3"))
+    for c in (c1, c2, c3):
+        assert c.join().error_code is E.NONE
+    h.leave("n")                                      # three classic members > group.max.size
+    assert "g" in h.coord.consumer_groups.groups
+    c3.leave()                                        # two would fit, but LeaveGroup does not check
+    assert "g" in h.coord.consumer_groups.groups
+    for _ in range(3):                                # c2 stops heartbeating; c1 keeps its session
+        h.advance_to(h.now + 4_000)
+        c1.heartbeat()
+    assert "g" not in h.coord.consumer_groups.groups
+    assert list(h.coord.groups["g"].members) == [c1.member_id]

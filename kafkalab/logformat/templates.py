@@ -1,22 +1,15 @@
-"""The log lines Kafka clients write about their group, as one table shared by writers and readers.
+"""The table of log statements: each a :class:`Template`, one per line a client or the broker writes.
 
 How it works
 ------------
-Each :class:`Template` is one log statement of a real client: the Java consumer's
-(``org.apache.kafka.clients.consumer.internals``) INFO/WARN/ERROR lines, or librdkafka's
-``debug=cgrp`` lines.  Its ``text`` is the client's message with ``{field}`` placeholders, so the
-same entry serves both directions:
-
-* a **writer** (the simulated consumers, later) renders a line with :meth:`Template.format` and
-  :func:`java_line` / :func:`librdkafka_line`;
-* the **reader** (:mod:`kafkalab.tracelog`) splits a line into its parts with :func:`parse_line`
-  and finds the template whose text matches the message with :func:`match`.
-
-Fields have one spelling each (:data:`FIELDS`): a Java ``Generation`` (``Generation{generationId=1,
-memberId='c1-...', protocol='range'}``), a list of ``TopicPartition`` (``orders-0, orders-1``), an
-``Assignment`` (``Assignment(partitions=[orders-0])``), a ``Node`` (``127.0.0.1:9092 (id: 2147483647
-rack: null)``), librdkafka's quoted group id, ... with a formatter and a parser for each
-(:func:`java_generation` / :func:`parse_java_generation`, ...).
+A :class:`Template` is one log statement: its ``key`` (the name the writer and the reader share),
+the client (``"java"``, ``"librdkafka"``, ``"broker"``), its logger or facility and level, and its
+``text``, the message with ``{field}`` placeholders.  Each placeholder matches what :data:`FIELDS`
+says the field looks like (numbers for the counted ones), so :meth:`Template.match` reads the fields
+back out of a message as written; :meth:`Template.format` fills them in.  :data:`JAVA`,
+:data:`LIBRDKAFKA` and :data:`BROKER` are the three tables, :data:`TEMPLATES` the same by client
+and key; :func:`format` and :func:`match` look a template up.  Each entry's ``source`` names the
+file and line of the client that writes it.
 
 Where the lines come from (facts from the clients' sources; the sentences are theirs):
 
@@ -58,7 +51,7 @@ Where the lines come from (facts from the clients' sources; the sentences are th
   ``%<syslog level>|<unix seconds>.<ms>|<FACILITY>|<client.id>#consumer-<n>| [thrd:<thread>]:
   <message>`` on stderr, or hands ``<FACILITY> [<name>] [thrd:...]: <message>`` to a Python
   ``logger`` (confluent-kafka).  Error texts are librdkafka's ``rd_kafka_err2str`` descriptions
-  (``src/rdkafka.c``, :data:`LIBRDKAFKA_ERRORS`).
+  (``src/rdkafka.c``, :data:`.spellings.LIBRDKAFKA_ERRORS`).
 * The broker's group coordinator (:data:`BROKER`), Apache Kafka 3.9/4.0
   (``group-coordinator/src/main/java/org/apache/kafka/coordinator/group/``):
   ``GroupMetadataManager.java`` - "Dynamic member with unknown member id joins group {} in {} state.
@@ -92,30 +85,13 @@ Where the lines come from (facts from the clients' sources; the sentences are th
 
 from __future__ import annotations
 
-import calendar
-import datetime
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
-
-from .errors import ErrorCode
-
-__all__ = [
-    "Template", "JAVA", "LIBRDKAFKA", "TEMPLATES", "FIELDS", "LogLine", "match", "parse_line",
-    "parse_timestamp", "java_line", "librdkafka_line", "java_generation", "parse_java_generation",
-    "java_partitions", "parse_java_partitions", "java_assignment", "parse_java_assignment",
-    "java_assignments", "parse_java_assignments", "java_node", "parse_java_node", "java_optional",
-    "JAVA_ERROR_MESSAGES", "LIBRDKAFKA_ERRORS", "error_from_java_message", "error_from_librdkafka",
-    "java_context", "JAVA_COORDINATOR_LOGGER", "JAVA_LISTENER_LOGGER", "format",
-    "BROKER", "BROKER_LOGGER", "CLASSIC_GROUP_LOGGER", "broker_context", "broker_line", "parse_broker_line",
-    "log4j_timestamp",
-]
+from typing import Optional
 
 JAVA_COORDINATOR_LOGGER = "org.apache.kafka.clients.consumer.internals.ConsumerCoordinator"
 JAVA_LISTENER_LOGGER = "org.apache.kafka.clients.consumer.internals.ConsumerRebalanceListenerInvoker"
-_APP_INFO_LOGGER = "org.apache.kafka.common.utils.AppInfoParser"
-
-# ---------------------------------------------------------------------------- fields
+JAVA_APP_INFO_LOGGER = "org.apache.kafka.common.utils.AppInfoParser"
 
 #: How each field is spelled in a message: field name -> regular expression (no groups).
 FIELDS: dict[str, str] = {
@@ -199,7 +175,7 @@ class Template:
         return tuple(re.findall(r"\{(\w+)\}", self.text))
 
     def format(self, **values: object) -> str:
-        """The message with ``values`` filled in (already spelled: use :func:`java_generation` etc.)."""
+        """The message with ``values`` filled in (already spelled: use :func:`.spellings.java_generation` etc.)."""
         missing = sorted(set(self.fields) - set(values))
         if missing:
             raise ValueError(f"template {self.key!r} needs {missing}")
@@ -311,7 +287,7 @@ JAVA: tuple[Template, ...] = (
     Template("giving_away_lost", "java", JAVA_COORDINATOR_LOGGER, "INFO",
              "Giving away all assigned partitions as lost since generation/memberID has been reset,indicating that "
              "consumer is in old state or no longer part of the group", _KAFKA + "ConsumerCoordinator.java:778"),
-    Template("unregistered", "java", _APP_INFO_LOGGER, "INFO", "App info kafka.consumer for {client_id} unregistered",
+    Template("unregistered", "java", JAVA_APP_INFO_LOGGER, "INFO", "App info kafka.consumer for {client_id} unregistered",
              "Apache Kafka common/utils/AppInfoParser.java:89"),
 )
 
@@ -485,381 +461,3 @@ def match(client: str, message: str, logger: Optional[str] = None) -> Optional[t
         if values is not None:
             return template, values
     return None
-
-
-# ---------------------------------------------------------------------------- field spellings
-
-def java_generation(generation_id: int, member_id: str, protocol: Optional[str]) -> str:
-    """``AbstractCoordinator.Generation.toString()``."""
-    return f"Generation{{generationId={generation_id}, memberId='{member_id}', protocol='{protocol}'}}"
-
-
-_GENERATION = re.compile(r"^Generation\{generationId=(-?\d+), memberId='([^']*)', protocol='([^']*)'\}$")
-
-
-def parse_java_generation(text: str) -> tuple[int, str, Optional[str]]:
-    """``(generation id, member id, protocol or None)`` from :func:`java_generation`'s text."""
-    m = _GENERATION.match(text)
-    if not m:
-        raise ValueError(f"not a Java Generation: {text!r}")
-    protocol = m.group(3)
-    return int(m.group(1)), m.group(2), None if protocol == "null" else protocol
-
-
-def java_partitions(partitions: Iterable[tuple[str, int]]) -> str:
-    """``TopicPartition.toString()`` joined by ``", "``: ``orders-0, orders-1``."""
-    return ", ".join(f"{t}-{p}" for t, p in partitions)
-
-
-def parse_java_partitions(text: str) -> tuple[tuple[str, int], ...]:
-    """``orders-0, orders-1`` (or ``[orders-0, orders-1]``) -> ``(("orders", 0), ("orders", 1))``."""
-    text = text.strip()
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1]
-    out = []
-    for item in (s.strip() for s in text.split(",")):
-        if not item:
-            continue
-        topic, sep, number = item.rpartition("-")
-        if not sep or not topic or not number.lstrip("-").isdigit():
-            raise ValueError(f"not a topic-partition: {item!r}")
-        out.append((topic, int(number)))
-    return tuple(out)
-
-
-def java_assignment(partitions: Iterable[tuple[str, int]], user_data_size: Optional[int] = None) -> str:
-    """``ConsumerPartitionAssignor.Assignment.toString()``."""
-    tail = "" if user_data_size is None else f", userDataSize={user_data_size}"
-    return f"Assignment(partitions=[{java_partitions(partitions)}]{tail})"
-
-
-_ASSIGNMENT = re.compile(r"Assignment\(partitions=\[([^\]]*)\](?:, userDataSize=\d+)?\)")
-
-
-def parse_java_assignment(text: str) -> tuple[tuple[str, int], ...]:
-    m = _ASSIGNMENT.fullmatch(text.strip())
-    if not m:
-        raise ValueError(f"not a Java Assignment: {text!r}")
-    return parse_java_partitions(m.group(1))
-
-
-def java_assignments(assignments: dict[str, Iterable[tuple[str, int]]]) -> str:
-    """A ``Map<String, Assignment>``'s ``toString()`` (the leader's "Finished assignment" line)."""
-    return "{" + ", ".join(f"{m}={java_assignment(ps)}" for m, ps in assignments.items()) + "}"
-
-
-_MAP_ENTRY = re.compile(r"(\S+?)=(Assignment\(partitions=\[[^\]]*\](?:, userDataSize=\d+)?\))(?:, |\}$)")
-
-
-def parse_java_assignments(text: str) -> dict[str, tuple[tuple[str, int], ...]]:
-    text = text.strip()
-    if not (text.startswith("{") and text.endswith("}")):
-        raise ValueError(f"not a Java map of assignments: {text!r}")
-    body = text[1:]
-    out: dict[str, tuple[tuple[str, int], ...]] = {}
-    pos = 0
-    for m in _MAP_ENTRY.finditer(body):
-        if m.start() != pos:
-            raise ValueError(f"not a Java map of assignments: {text!r}")
-        out[m.group(1)] = parse_java_assignment(m.group(2))
-        pos = m.end()
-    if body[pos:] not in ("", "}"):
-        raise ValueError(f"not a Java map of assignments: {text!r}")
-    return out
-
-
-def java_node(host: str, port: int, node_id: int, rack: Optional[str] = None) -> str:
-    """``Node.toString()`` of the coordinator as the Java client names it: the connection id is
-    ``Integer.MAX_VALUE - node id`` (AbstractCoordinator, FindCoordinatorResponseHandler)."""
-    return f"{host}:{port} (id: {2147483647 - node_id} rack: {'null' if rack is None else rack})"
-
-
-_NODE = re.compile(r"^(\S+):(\d+) \(id: (-?\d+) rack: ([^)]*)\)$")
-
-
-def parse_java_node(text: str) -> tuple[str, int, int]:
-    """``(host, port, broker node id)`` of a coordinator :func:`java_node`."""
-    m = _NODE.match(text.strip())
-    if not m:
-        raise ValueError(f"not a Java Node: {text!r}")
-    connection_id = int(m.group(3))
-    return m.group(1), int(m.group(2)), 2147483647 - connection_id
-
-
-def java_optional(value: Optional[str]) -> str:
-    """``java.util.Optional.toString()``."""
-    return "Optional.empty" if value is None else f"Optional[{value}]"
-
-
-def java_context(client_id: str, group_id: str, group_instance_id: Optional[str] = None) -> str:
-    """The consumer's ``LogContext`` prefix (ConsumerUtils.createLogContext)."""
-    if group_instance_id is not None:
-        return f"[Consumer instanceId={group_instance_id}, clientId={client_id}, groupId={group_id}] "
-    return f"[Consumer clientId={client_id}, groupId={group_id}] "
-
-
-#: ``Errors.message()`` of the group errors the Java client logs (common/protocol/Errors.java).
-JAVA_ERROR_MESSAGES: dict[ErrorCode, str] = {
-    ErrorCode.COORDINATOR_LOAD_IN_PROGRESS: "The coordinator is loading and hence can't process requests.",
-    ErrorCode.COORDINATOR_NOT_AVAILABLE: "The coordinator is not available.",
-    ErrorCode.NOT_COORDINATOR: "This is not the correct coordinator.",
-    ErrorCode.ILLEGAL_GENERATION: "Specified group generation id is not valid.",
-    ErrorCode.UNKNOWN_MEMBER_ID: "The coordinator is not aware of this member.",
-    ErrorCode.REBALANCE_IN_PROGRESS: "The group is rebalancing, so a rejoin is needed.",
-    ErrorCode.MEMBER_ID_REQUIRED: ("The group member needs to have a valid member id before actually entering a "
-                                   "consumer group."),
-    ErrorCode.GROUP_MAX_SIZE_REACHED: "The consumer group has reached its max size.",
-    ErrorCode.INCONSISTENT_GROUP_PROTOCOL: ("The group member's supported protocols are incompatible with those of "
-                                            "existing members or first group member tried to join with empty protocol "
-                                            "type or empty protocol list."),
-    ErrorCode.INVALID_SESSION_TIMEOUT: ("The session timeout is not within the range allowed by the broker (as "
-                                        "configured by group.min.session.timeout.ms and group.max.session.timeout.ms)."),
-    ErrorCode.FENCED_INSTANCE_ID: ("The broker rejected this static consumer since another consumer with the same "
-                                   "group.instance.id has registered with a different member.id."),
-}
-
-
-def error_from_java_message(text: str) -> Optional[ErrorCode]:
-    text = text.strip()
-    for code, message in JAVA_ERROR_MESSAGES.items():
-        if text == message:
-            return code
-    return None
-
-
-#: librdkafka's ``rd_kafka_err2str`` of broker errors that concern a group (src/rdkafka.c).
-LIBRDKAFKA_ERRORS: dict[str, ErrorCode] = {
-    "(no error)": ErrorCode.NONE,
-    "Success": ErrorCode.NONE,
-    "Broker: Request timed out": ErrorCode.REQUEST_TIMED_OUT,
-    "Broker: Coordinator load in progress": ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
-    "Broker: Coordinator not available": ErrorCode.COORDINATOR_NOT_AVAILABLE,
-    "Broker: Not coordinator": ErrorCode.NOT_COORDINATOR,
-    "Broker: Specified group generation id is not valid": ErrorCode.ILLEGAL_GENERATION,
-    "Broker: Inconsistent group protocol": ErrorCode.INCONSISTENT_GROUP_PROTOCOL,
-    "Broker: Invalid group.id": ErrorCode.INVALID_GROUP_ID,
-    "Broker: Unknown member": ErrorCode.UNKNOWN_MEMBER_ID,
-    "Broker: Invalid session timeout": ErrorCode.INVALID_SESSION_TIMEOUT,
-    "Broker: Group rebalance in progress": ErrorCode.REBALANCE_IN_PROGRESS,
-    "Broker: Group authorization failed": ErrorCode.GROUP_AUTHORIZATION_FAILED,
-    "Broker: API version not supported": ErrorCode.UNSUPPORTED_VERSION,
-    "Broker: Group member needs a valid member ID": ErrorCode.MEMBER_ID_REQUIRED,
-    "Broker: Consumer group has reached maximum size": ErrorCode.GROUP_MAX_SIZE_REACHED,
-    "Broker: Static consumer fenced by other consumer with same group.instance.id": ErrorCode.FENCED_INSTANCE_ID,
-}
-
-
-def error_from_librdkafka(text: str) -> Optional[ErrorCode]:
-    """The broker error code of a librdkafka error text; None for a local error (``Local: ...``)."""
-    return LIBRDKAFKA_ERRORS.get(text.strip())
-
-
-# ---------------------------------------------------------------------------- whole lines
-
-@dataclass(frozen=True)
-class LogLine:
-    """One line split into its parts.
-
-    Attributes:
-        client: ``"java"`` or ``"librdkafka"``.
-        timestamp_ms: milliseconds since the Unix epoch (UTC; a time without a zone is read as UTC).
-        level: ``INFO``/``WARN``/... (librdkafka: its syslog level, ``"7"`` for debug).
-        name: who wrote it: the Java ``clientId``, or librdkafka's handle name (``c1#consumer-1``).
-        group: the Java ``groupId`` (librdkafka's group is in its messages).
-        instance_id: the Java ``instanceId`` of a static member, if any.
-        logger: the Java logger (when the layout shows it) or librdkafka's facility.
-        message: the message itself.
-    """
-
-    client: str
-    timestamp_ms: float
-    level: str
-    name: Optional[str]
-    group: Optional[str]
-    instance_id: Optional[str]
-    logger: Optional[str]
-    message: str
-
-
-_TS = re.compile(
-    r"(?P<date>(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})[T ](?P<h>\d{2}):(?P<mi>\d{2}):(?P<s>\d{2})"
-    r"(?:[.,](?P<frac>\d{1,9}))?)(?:\s?(?P<tz>Z|UTC|[+-]\d{2}:?\d{2}))?"
-)
-_EPOCH = re.compile(r"(?P<secs>\d{9,11})(?:\.(?P<frac>\d{1,9}))?")
-
-
-def parse_timestamp(text: str) -> Optional[float]:
-    """Milliseconds since the epoch of the timestamp at the start of ``text`` (after an optional
-    ``[``), or None when it does not start with one.
-
-    Understands ISO 8601 and log4j's ``2026-03-01 10:00:00,123`` (``,`` or ``.``; ``T`` or a space;
-    no zone, ``Z``, ``UTC``, ``+01:00`` or ``+0100``) and Unix seconds with a fraction (librdkafka).
-
-    Raises:
-        ValueError: it looks like a timestamp but is not a valid time (month 13, ...).
-    """
-    text = text.lstrip("[")
-    m = _TS.match(text)
-    if m:
-        y, mo, d, h, mi, s = (int(m.group(k)) for k in ("y", "mo", "d", "h", "mi", "s"))
-        if not (1 <= mo <= 12 and 1 <= d <= calendar.monthrange(y, mo)[1] and h <= 23 and mi <= 59 and s <= 60):
-            raise ValueError(f"{m.group('date')!r} is not a valid date and time")
-        frac = m.group("frac") or "0"
-        ms = calendar.timegm((y, mo, d, h, mi, s)) * 1000 + int(frac.ljust(9, "0")) / 1e6
-        tz = m.group("tz")
-        if tz and tz not in ("Z", "UTC"):
-            sign = 1 if tz[0] == "+" else -1
-            digits = tz[1:].replace(":", "")
-            ms -= sign * (int(digits[:2]) * 60 + int(digits[2:])) * 60_000
-        return ms
-    m = _EPOCH.match(text)
-    if m and (len(text) == m.end() or not text[m.end()].isdigit()):
-        frac = m.group("frac") or "0"
-        return int(m.group("secs")) * 1000 + int(frac.ljust(9, "0")) / 1e6
-    return None
-
-
-_RD_STDERR = re.compile(
-    r"^%(?P<level>\d)\|(?P<ts>[^|]*)\|(?P<fac>[A-Z0-9_]+)\|(?P<name>[^|]*)\|(?: \[thrd:(?P<thread>[^\]]*)\]:)? ?(?P<msg>.*)$")
-_RD_LOGGER = re.compile(
-    r"(?P<fac>[A-Z0-9_]+) \[(?P<name>[^\]\s]+#(?:consumer|producer)-\d+)\] (?:\[thrd:(?P<thread>[^\]]*)\]: )?(?P<msg>.*)$")
-_JAVA_CONTEXT = re.compile(
-    r"\[Consumer (?:instanceId=(?P<instance>[^,\]]*), )?clientId=(?P<client>[^,\]]*), groupId=(?P<group>[^\]]*)\] ")
-_LEVEL = re.compile(r"\b(TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL)\b")
-_JAVA_LOGGER_SUFFIX = re.compile(r" \((?P<logger>(?:org\.apache\.kafka|kafka)\.[\w.$]+)\)\s*$")
-_APP_INFO = re.compile(r"App info kafka\.consumer for (?P<client>\S+) unregistered")
-
-
-class MalformedLine(ValueError):
-    """A line that starts like a client's log line but cannot be read."""
-
-
-def parse_line(line: str) -> Optional[LogLine]:
-    """Split one line of a log into a :class:`LogLine`; None for a line of neither client.
-
-    librdkafka: the stderr format (``%7|<secs>.<ms>|FAC|name| [thrd:x]: msg``) or a Python
-    logger's (``<timestamp> ... FAC [name] [thrd:x]: msg``).  Java: any layout whose line starts
-    with a timestamp and carries a level and the consumer's ``[Consumer clientId=.., groupId=..]``
-    prefix (Kafka's ``[%d] %p %m (%c)``, logback's default, ...), plus AppInfoParser's "App info
-    kafka.consumer for <client> unregistered", which has no prefix.
-
-    Raises:
-        MalformedLine: the line starts like a librdkafka line or with a timestamp followed by a
-            consumer prefix, but a part of it cannot be read (a bad timestamp, a missing field).
-    """
-    line = line.rstrip("\r\n")
-    if line.startswith("%") and len(line) > 2 and line[1].isdigit():
-        m = _RD_STDERR.match(line)
-        if not m:
-            raise MalformedLine("a librdkafka line needs %LEVEL|SECONDS.MILLIS|FACILITY|NAME| MESSAGE")
-        ts = _epoch(m.group("ts"))
-        return LogLine("librdkafka", ts, m.group("level"), m.group("name"), None, None, m.group("fac"), m.group("msg"))
-    m = _RD_LOGGER.search(line)
-    if m:
-        ts = _leading_timestamp(line)
-        level = _LEVEL.search(line[:m.start()])
-        return LogLine("librdkafka", ts, level.group(1) if level else "DEBUG", m.group("name"), None, None,
-                       m.group("fac"), m.group("msg"))
-    ctx = _JAVA_CONTEXT.search(line)
-    if ctx:
-        ts = _leading_timestamp(line)
-        level = _LEVEL.search(line[:ctx.start()])
-        message, logger = _strip_logger(line[ctx.end():])
-        return LogLine("java", ts, _level_name(level.group(1)) if level else "INFO", ctx.group("client"),
-                       ctx.group("group"), ctx.group("instance"), logger, message)
-    app = _APP_INFO.search(line)
-    if app and parse_timestamp(line) is not None:
-        level = _LEVEL.search(line[:app.start()])
-        message, logger = _strip_logger(line[app.start():])
-        return LogLine("java", _leading_timestamp(line), _level_name(level.group(1)) if level else "INFO",
-                       app.group("client"), None, None, logger or _APP_INFO_LOGGER, message)
-    return None
-
-
-def _level_name(level: str) -> str:
-    return "WARN" if level == "WARNING" else level
-
-
-def _strip_logger(rest: str) -> tuple[str, Optional[str]]:
-    m = _JAVA_LOGGER_SUFFIX.search(rest)
-    if m:
-        return rest[:m.start()], m.group("logger")
-    return rest.rstrip(), None
-
-
-def _epoch(text: str) -> float:
-    m = _EPOCH.fullmatch(text)
-    if not m:
-        raise MalformedLine(f"{text!r} is not a librdkafka timestamp (Unix seconds with milliseconds, "
-                            "e.g. 1767225600.123)")
-    frac = m.group("frac") or "0"
-    return int(m.group("secs")) * 1000 + int(frac.ljust(9, "0")) / 1e6
-
-
-def _leading_timestamp(line: str) -> float:
-    try:
-        ts = parse_timestamp(line)
-    except ValueError as e:
-        raise MalformedLine(str(e)) from None
-    if ts is None:
-        raise MalformedLine("the line has no timestamp at its start (configure the log layout to print "
-                            "one, e.g. log4j's [%d])")
-    return ts
-
-
-def java_line(timestamp: str, level: str, client_id: str, group_id: str, message: str, logger: str,
-              group_instance_id: Optional[str] = None) -> str:
-    """A line in Kafka's log4j layout ``[%d] %p %m (%c)``: ``timestamp`` as written
-    (``2026-03-01 10:00:00,123``)."""
-    return f"[{timestamp}] {level} {java_context(client_id, group_id, group_instance_id)}{message} ({logger})"
-
-
-def librdkafka_line(timestamp_ms: int, level: str, facility: str, name: str, message: str,
-                    thread: str = "main") -> str:
-    """A line as librdkafka writes it to stderr."""
-    return f"%{level}|{timestamp_ms // 1000}.{timestamp_ms % 1000:03d}|{facility}|{name}| [thrd:{thread}]: {message}"
-
-
-def log4j_timestamp(epoch_ms: int) -> str:
-    """log4j's ``%d`` (ISO8601 without a zone): ``2026-03-02 09:00:00,123`` in UTC."""
-    secs, ms = divmod(int(epoch_ms), 1000)
-    t = datetime.datetime.fromtimestamp(secs, datetime.timezone.utc)
-    return f"{t:%Y-%m-%d %H:%M:%S},{ms:03d}"
-
-
-def broker_context(node_id: int, partition: int, topic: str = "__consumer_offsets") -> str:
-    """The group coordinator shard's ``LogContext`` prefix on broker ``node_id``."""
-    return f"[GroupCoordinator id={node_id} topic={topic} partition={partition}] "
-
-
-def broker_line(timestamp: str, level: str, node_id: int, partition: int, message: str,
-                logger: str = BROKER_LOGGER) -> str:
-    """A broker line in Kafka's log4j layout ``[%d] %p %m (%c)``."""
-    return f"[{timestamp}] {level} {broker_context(node_id, partition)}{message} ({logger})"
-
-
-_BROKER_LINE = re.compile(
-    r"^\[(?P<ts>[^\]]+)\] (?P<level>[A-Z]+) \[GroupCoordinator id=(?P<node>\d+) topic=(?P<topic>\S+) "
-    r"partition=(?P<partition>\d+)\] (?P<rest>.*)$")
-
-
-def parse_broker_line(line: str) -> Optional[LogLine]:
-    """Split a broker's group coordinator line (:func:`broker_line`) into a :class:`LogLine`
-    (``name`` is ``broker-<id>``, ``group`` the ``__consumer_offsets`` partition as text); None for
-    any other line.
-
-    Raises:
-        MalformedLine: it starts like a coordinator line but its timestamp cannot be read.
-    """
-    m = _BROKER_LINE.match(line.rstrip("\r\n"))
-    if not m:
-        return None
-    try:
-        ts = parse_timestamp(m.group("ts"))
-    except ValueError as e:
-        raise MalformedLine(str(e)) from None
-    if ts is None:
-        raise MalformedLine(f"{m.group('ts')!r} is not a log4j timestamp")
-    message, logger = _strip_logger(m.group("rest"))
-    return LogLine("broker", ts, m.group("level"), f"broker-{m.group('node')}", m.group("partition"), None, logger,
-                   message)
