@@ -339,3 +339,24 @@ def test_13_what_stops_an_upgrade_and_what_the_client_refuses():
     text = markdown(NB13)
     # the one case of consumer-protocol.md §7 kafkalab does not model is named, with its difference
     assert "differences-consumer.md#not-modelled-yet" in text and "FENCED_INSTANCE_ID" in text
+
+
+def test_13_the_per_partition_table_adds_up_to_the_comparison_table():
+    rows = comparison_rows()
+    out = output(NB13, 'for scenario in ("join", "slow consumer"):').splitlines()
+    clients = ("classic eager", "classic cooperative", "consumer")
+    tables, current = {}, None
+    for line in out:
+        if line.endswith("consumer") and ":" in line:
+            current = line.split(":")[0]
+            tables[current] = []
+        else:
+            tables[current].append([float(x) for x in line.split()[1:]])
+    assert set(tables) == {"join", "slow consumer"}
+    for scenario, table in tables.items():
+        assert len(table) == 6
+        for k, client in enumerate(clients):
+            column = [row[k] for row in table]
+            assert abs(sum(column) - rows[scenario, client]["unowned"]) < 0.06
+            assert max(column) == rows[scenario, client]["longest"]
+            assert sum(1 for v in column if v) == rows[scenario, client]["stopped"]
