@@ -8,6 +8,6 @@ In a notebook::
 """
 
 from .core import EXERCISES, Exercise, Status, Verdict, check, evaluate, format_verdict, hints
-from . import ex00_10, ex01, ex02_04, ex05_06, ex07_09, ex11, ex12  # noqa: F401  (registers the exercises)
+from . import ex00_10, ex01, ex02_04, ex05_06, ex07_09, ex11, ex12, ex13  # noqa: F401  (registers the exercises)
 
 __all__ = ["EXERCISES", "Exercise", "Status", "Verdict", "check", "evaluate", "format_verdict", "hints"]

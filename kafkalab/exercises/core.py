@@ -80,6 +80,7 @@ PAIN_POINTS = (
     "errors answered during a rebalance", "which assignor a group runs", "rebalances nobody asked for",
     "partitions that move at every rebalance", "member order (consumer10 before consumer2)",
     "records processed twice", "which broker coordinates a group",
+    "classic to consumer protocol migration",
 )
 
 

@@ -30,6 +30,8 @@ from ..sim.events import (
     TopicChanged,
 )
 from ..classic.state import GroupState
+from ..modern.events import ConsumerGroupStateChanged
+from ..modern.state import ConsumerGroupState
 from ..trace import StateChanged
 from .steps import consumer_groups, events_of, unwrap
 
@@ -45,14 +47,29 @@ CLIENT_STATE_COLORS = {
     "COMPLETING_REBALANCE": "#f7dc6f",
     "STABLE": "#27ae60",
     "stopped": "#34495e",
+    # the consumer protocol's member states (docs/consumer-protocol.md §8)
+    "JOINING": "#f39c12",
+    "RECONCILING": "#f7dc6f",
+    "ACKNOWLEDGING": "#aed6f1",
+    "PREPARE_LEAVING": "#d7bde2",
+    "LEAVING": "#af7ac5",
+    "FENCED": "#e74c3c",
+    "FATAL": "#641e16",
 }
-GROUP_STATE_COLORS = {
+GROUP_STATE_COLORS: dict[Any, str] = {
     GroupState.EMPTY: "#d5d8dc",
     GroupState.PREPARING_REBALANCE: "#f39c12",
     GroupState.COMPLETING_REBALANCE: "#f7dc6f",
     GroupState.STABLE: "#27ae60",
     GroupState.DEAD: "#34495e",
+    ConsumerGroupState.EMPTY: "#d5d8dc",
+    ConsumerGroupState.ASSIGNING: "#f39c12",
+    ConsumerGroupState.RECONCILING: "#f7dc6f",
+    ConsumerGroupState.STABLE: "#27ae60",
 }
+#: Group states drawn as "rebalancing" in the ownership timeline (classic and consumer groups).
+REBALANCING_STATES = (GroupState.PREPARING_REBALANCE, GroupState.COMPLETING_REBALANCE,
+                      ConsumerGroupState.ASSIGNING, ConsumerGroupState.RECONCILING)
 
 
 class CourseFigure(Figure):
@@ -192,8 +209,9 @@ def partition_lifetimes(world_or_events: Any) -> dict[TopicPartition, tuple[int,
 
 
 def group_state_intervals(world_or_events: Any, group: Optional[str] = None, *,
-                          until: Optional[int] = None) -> list[tuple[int, int, GroupState]]:
-    """``[(start_ms, end_ms, GroupState)]`` of the group as its coordinator(s) reported it."""
+                          until: Optional[int] = None) -> list[tuple[int, int, Any]]:
+    """``[(start_ms, end_ms, state)]`` of the group as its coordinator(s) reported it: a
+    :class:`GroupState` for a classic group, a :class:`ConsumerGroupState` for a consumer group."""
     events, world = events_of(world_or_events)
     group, _ = _group_consumers(events, world, group)
     end = _end_time(events, world, until)
@@ -201,7 +219,8 @@ def group_state_intervals(world_or_events: Any, group: Optional[str] = None, *,
     cur: Optional[tuple[int, GroupState]] = None
     for e in events:
         inner, broker = unwrap(e)
-        if broker is None or not isinstance(inner, StateChanged) or inner.group_id != group:
+        if broker is None or not isinstance(inner, (StateChanged, ConsumerGroupStateChanged)) \
+                or inner.group_id != group:
             continue
         if inner.at > end:
             break
@@ -280,13 +299,14 @@ def ownership_timeline(world_or_events: Any, group: Optional[str] = None, *, unt
     span_s = max(end, 1) / 1000
     handles = []
     if shade_rebalances:
-        shaded = False
+        shaded = set()
         for s, e, st in group_state_intervals(events if world is None else world, group, until=until):
-            if st in (GroupState.PREPARING_REBALANCE, GroupState.COMPLETING_REBALANCE):
+            if st in REBALANCING_STATES:
                 ax.axvspan(s / 1000, max(e / 1000, s / 1000 + span_s / 500), color="#bdc3c7", alpha=0.35, lw=0)
-                shaded = True
+                # a consumer group has no rebalance barrier: it is assigning or reconciling
+                shaded.add("rebalancing" if isinstance(st, GroupState) else "assigning / reconciling")
         if shaded:
-            handles.append(Patch(color="#bdc3c7", alpha=0.5, label="group rebalancing"))
+            handles.append(Patch(color="#bdc3c7", alpha=0.5, label="group " + " or ".join(sorted(shaded, reverse=True))))
     for row, tp in enumerate(tps):
         for s, e, c in intervals[tp]:
             _bars(ax, row, [(s / 1000, e / 1000)], 0.7, span_s / 500, facecolors=colors.get(c, "#7f8c8d"),
@@ -352,7 +372,7 @@ def member_states(world_or_events: Any, group: Optional[str] = None, *, until: O
     handles = [Patch(color=v, label=k) for k, v in CLIENT_STATE_COLORS.items()
                if k in drawn or any(g.name == k for g in group_drawn)]
     handles += [Patch(color=GROUP_STATE_COLORS[g], label=f"group {g.value}")
-                for g in GroupState if g in group_drawn and g.name not in CLIENT_STATE_COLORS]
+                for g in (*GroupState, *ConsumerGroupState) if g in group_drawn and g.name not in CLIENT_STATE_COLORS]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
     ax.grid(axis="x", alpha=0.3)
     return fig
