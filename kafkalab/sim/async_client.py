@@ -226,15 +226,10 @@ class AsyncSimConsumer(ConsumerMembership, SimConsumer):
     def _on_commit(self, flight, resp, now: int) -> None:
         if flight.kind == "commit-sync":
             self._after_reconcile_commit(now)
-        codes = [p.error_code for t in resp.topics for p in t.partitions if p.error_code is not ErrorCode.NONE]
-        if not codes:
+        code = self._commit_error(flight, resp, now, {"STALE_MEMBER_EPOCH": "StaleMemberEpochException",
+                                                      "FENCED_INSTANCE_ID": "FencedInstanceIdException"})
+        if code is None:
             return
-        code = codes[0]
-        self.commit_failures.append(code.name)
-        exception = {"STALE_MEMBER_EPOCH": "StaleMemberEpochException",
-                     "FENCED_INSTANCE_ID": "FencedInstanceIdException"}.get(code.name, "CommitFailedException")
-        self.world._record(ev.CommitFailed(now, self.name, ev.CommitFailureReason.ERROR_RESPONSE, tuple(sorted(
-            (t.name, p.partition_index) for t in flight.request.topics for p in t.partitions)), exception, code))
         if code in (ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE):
             self._coordinator_unknown(now)
 

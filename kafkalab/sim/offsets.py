@@ -9,6 +9,8 @@ client's ``ConsumerCoordinator`` does.  A mixin, like
 
 from __future__ import annotations
 
+from typing import Optional
+
 from ..errors import ErrorCode
 from ..messages import (
     OffsetCommitRequest,
@@ -85,17 +87,25 @@ class OffsetClient:
                 else:
                     self.positions[tp] = 0 if self.config.auto_offset_reset == "earliest" else self.world.end_offset(tp)
 
-    def _on_commit(self, flight, resp, now: int) -> None:
-        codes = {p.error_code for t in resp.topics for p in t.partitions}
-        bad = [c for c in codes if c is not ErrorCode.NONE]
-        if not bad:
-            return
-        code = bad[0]
+    def _commit_error(self, flight, resp, now: int, exceptions: dict[str, str]) -> Optional[ErrorCode]:
+        """The commit's first partition error in response order (where Java's handler stops), recorded
+        as a failed commit with the exception ``exceptions`` names for it (CommitFailedException
+        otherwise); None when every partition was committed."""
+        code = next((p.error_code for t in resp.topics for p in t.partitions if p.error_code is not ErrorCode.NONE),
+                    None)
+        if code is None:
+            return None
         self.commit_failures.append(code.name)
-        exception = {"FENCED_INSTANCE_ID": "FencedInstanceIdException",
-                     "REBALANCE_IN_PROGRESS": "RebalanceInProgressException"}.get(code.name, "CommitFailedException")
         self.world._record(ev.CommitFailed(now, self.name, ev.CommitFailureReason.ERROR_RESPONSE, tuple(sorted(
-            (t.name, p.partition_index) for t in flight.request.topics for p in t.partitions)), exception, code))
+            (t.name, p.partition_index) for t in flight.request.topics for p in t.partitions)),
+            exceptions.get(code.name, "CommitFailedException"), code))
+        return code
+
+    def _on_commit(self, flight, resp, now: int) -> None:
+        code = self._commit_error(flight, resp, now, {"FENCED_INSTANCE_ID": "FencedInstanceIdException",
+                                                      "REBALANCE_IN_PROGRESS": "RebalanceInProgressException"})
+        if code is None:
+            return
         if code in (ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION):
             if flight.generation == (self.generation_id, self.member_id):
                 self._reset_generation(now, keep_member_id=code is ErrorCode.ILLEGAL_GENERATION,
