@@ -61,9 +61,8 @@ from .assignor.api import (
     PartitionAssignorError,
     SubscribedTopicDescriberImpl,
     SubscriptionType,
-    Uuid,
-    as_topic_id,
 )
+from .assignor.topic_id import Uuid, as_topic_id
 
 __all__ = ["get_assignor", "assignor_name", "TargetAssignmentResult", "build_target_assignment",
            "subscribed_topic_ids", "PartitionAssignorError"]

@@ -50,9 +50,9 @@ from kafkalab.modern.assignor.api import (
     SubscribedTopicDescriber,
     SubscribedTopicDescriberImpl,
     SubscriptionType,
-    Uuid,
     subscription_type_of,
 )
+from kafkalab.modern.assignor.topic_id import Uuid
 from kafkalab.modern.assignor.range_assignor import RangeAssignor
 from kafkalab.modern.assignor.uniform_assignor import (
     UniformAssignor,

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from kafkalab.java import collection_capacity, hash_set_order
-from kafkalab.modern.assignor.api import Uuid
+from kafkalab.modern.assignor.topic_id import Uuid
 
 
 def _int_value(p: int) -> int:

@@ -57,8 +57,8 @@ from kafkalab.modern.assignor.api import (
     PartitionAssignorError,
     SubscribedTopicDescriber,
     SubscriptionType,
-    Uuid,
 )
+from kafkalab.modern.assignor.topic_id import Uuid
 
 #: ``UniformHeterogeneousAssignmentBuilder.MAX_ITERATION_COUNT``.
 MAX_ITERATION_COUNT = 16
